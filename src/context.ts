@@ -1,0 +1,100 @@
+/**
+ * The runner's environment and the event payload. This mirrors `@actions/github`'s Context, but
+ * that module loads Octokit as a side effect, and runs that write no comment must not pay for it.
+ */
+import { readFileSync, existsSync } from 'node:fs'
+
+/** The parts of webhook payloads the action reads; everything else is passed through untyped. */
+export interface EventPayload {
+  action?: string
+  number?: number
+  before?: string
+  after?: string
+  ref?: string
+  created?: boolean
+  forced?: boolean
+  deleted?: boolean
+  sender?: { login?: string; type?: string }
+  repository?: { full_name?: string; default_branch?: string; private?: boolean }
+  pull_request?: PullRequestPayload
+  issue?: { number?: number; pull_request?: { url?: string; html_url?: string }; user?: { login?: string } }
+  comment?: { id?: number; body?: string; user?: { login?: string; type?: string }; html_url?: string }
+  inputs?: Record<string, unknown>
+  [key: string]: unknown
+}
+
+export interface PullRequestPayload {
+  number?: number
+  html_url?: string
+  title?: string
+  body?: string | null
+  draft?: boolean
+  user?: { login?: string; type?: string }
+  head?: { ref?: string; sha?: string; repo?: { full_name?: string; fork?: boolean } | null }
+  base?: { ref?: string; sha?: string; repo?: { full_name?: string } }
+}
+
+export interface RunContext {
+  eventName: string
+  payload: EventPayload
+  owner: string
+  repo: string
+  /** GITHUB_SHA and GITHUB_REF of the run. */
+  sha: string
+  ref: string
+  actor: string
+  triggeringActor: string
+  workspace: string
+  serverUrl: string
+  apiUrl: string
+  runId: string
+  runAttempt: string
+  runNumber: string
+  workflow: string
+  job: string
+  /** Link to this workflow run, for the prompt, the comment and the summary. */
+  runUrl: string
+}
+
+export class ContextError extends Error {}
+
+export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
+  const eventPath = env.GITHUB_EVENT_PATH
+  let payload: EventPayload = {}
+  if (eventPath && existsSync(eventPath)) {
+    try {
+      payload = JSON.parse(readFileSync(eventPath, 'utf8')) as EventPayload
+    } catch (err) {
+      throw new ContextError(`Cannot parse the event payload at GITHUB_EVENT_PATH: ${(err as Error).message}`)
+    }
+  }
+  const repository = env.GITHUB_REPOSITORY || payload.repository?.full_name || ''
+  const [owner = '', repo = ''] = repository.split('/')
+  if (!owner || !repo) {
+    throw new ContextError('GITHUB_REPOSITORY is not set; run the action inside a GitHub Actions job')
+  }
+  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const runId = env.GITHUB_RUN_ID ?? ''
+  const runAttempt = env.GITHUB_RUN_ATTEMPT || '1'
+  return {
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    payload,
+    owner,
+    repo,
+    sha: env.GITHUB_SHA ?? '',
+    ref: env.GITHUB_REF ?? '',
+    actor: env.GITHUB_ACTOR ?? '',
+    triggeringActor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || '',
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    serverUrl,
+    apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    runId,
+    runAttempt,
+    runNumber: env.GITHUB_RUN_NUMBER ?? '',
+    workflow: env.GITHUB_WORKFLOW ?? '',
+    job: env.GITHUB_JOB ?? '',
+    runUrl: runId
+      ? `${serverUrl}/${owner}/${repo}/actions/runs/${runId}${runAttempt !== '1' ? `/attempts/${runAttempt}` : ''}`
+      : ''
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The GitHub REST edge. Octokit is imported on first use only: a run that needs no GitHub call
+ * (dry run, no PR, `comment: false`) does not pay its load time.
+ */
+import type { PullRequestPayload } from './context.js'
+import type { Permission } from './inputs.js'
+
+export interface IssueComment {
+  id: number
+  body?: string
+  html_url: string
+  created_at: string
+  user: { login: string; type?: string } | null
+}
+
+export interface PullFileEntry {
+  filename: string
+  status: string
+  additions: number
+  deletions: number
+  changes: number
+  patch?: string
+  previous_filename?: string
+}
+
+export interface GitHubApi {
+  getPull(number: number): Promise<PullRequestPayload>
+  pullFiles(number: number): AsyncIterable<PullFileEntry>
+  permissionOf(login: string): Promise<Permission>
+  /** Login of the token's identity, for telling our comments from look-alikes. */
+  whoAmI(): Promise<string>
+  listComments(issue: number): AsyncIterable<IssueComment>
+  createComment(issue: number, body: string): Promise<IssueComment>
+  updateComment(id: number, body: string): Promise<IssueComment>
+  deleteComment(id: number): Promise<void>
+  react(kind: 'issue' | 'review', commentId: number, content: string): Promise<void>
+}
+
+/** The token's identity when `GET /user` is refused, as it is for the default installation token. */
+export const DEFAULT_BOT = 'github-actions[bot]'
+
+interface RequestErrorLike {
+  status?: number
+  message?: string
+  response?: { headers?: Record<string, string | number | undefined> }
+}
+
+export function githubErrorMessage(err: unknown): string {
+  const e = err as RequestErrorLike
+  const status = e.status ? `${e.status} ` : ''
+  return `${status}${(e.message ?? String(err)).split('\n')[0]}`
+}
+
+export function isNotAccessible(err: unknown): boolean {
+  const e = err as RequestErrorLike
+  return e.status === 403 && /not accessible by integration/i.test(e.message ?? '')
+}
+
+const RANK: Record<Permission, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 }
+
+export function permissionAtLeast(have: Permission, need: Permission): boolean {
+  return RANK[have] >= RANK[need]
+}
+
+function toPermission(raw: string | undefined, role: string | undefined): Permission {
+  // `permission` folds triage into read and maintain into write; `role_name` keeps them.
+  for (const value of [role, raw]) {
+    if (value && value in RANK) return value as Permission
+  }
+  return 'none'
+}
+
+type Sleep = (ms: number) => Promise<void>
+
+/** Waits the server asked for on secondary rate limits and 429, retries 5xx on reads. */
+export function retryDelayMs(err: unknown, method: string, attempt: number): number | undefined {
+  const e = err as RequestErrorLike
+  const headers = e.response?.headers ?? {}
+  const retryAfter = Number(headers['retry-after'])
+  const limited =
+    e.status === 429 || (e.status === 403 && (/rate limit/i.test(e.message ?? '') || headers['retry-after'] !== undefined))
+  if (limited) return Number.isFinite(retryAfter) ? Math.min(retryAfter, 60) * 1000 : 2 ** attempt * 1000
+  if (method === 'GET' && e.status !== undefined && e.status >= 500) return 2 ** attempt * 500
+  return undefined
+}
+
+export async function createGitHubApi(opts: {
+  token: string
+  owner: string
+  repo: string
+  apiUrl: string
+  sleep?: Sleep
+}): Promise<GitHubApi> {
+  const { getOctokit } = await import('@actions/github')
+  const sleep: Sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
+  const octokit = getOctokit(opts.token, { baseUrl: opts.apiUrl, request: { timeout: 30_000 } })
+  octokit.hook.wrap('request', async (request, options) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await request(options)
+      } catch (err) {
+        const delay = attempt < 3 ? retryDelayMs(err, options.method, attempt) : undefined
+        if (delay === undefined) throw err
+        await sleep(delay)
+      }
+    }
+  })
+  const { owner, repo } = opts
+  let login: string | undefined
+  return {
+    async getPull(number) {
+      const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: number })
+      return data as PullRequestPayload
+    },
+    async *pullFiles(number) {
+      const pages = octokit.paginate.iterator(octokit.rest.pulls.listFiles, {
+        owner,
+        repo,
+        pull_number: number,
+        per_page: 100
+      })
+      for await (const page of pages) yield* page.data as PullFileEntry[]
+    },
+    async permissionOf(user) {
+      try {
+        const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user })
+        return toPermission(data.permission, (data as { role_name?: string }).role_name)
+      } catch (err) {
+        if ((err as RequestErrorLike).status === 404) return 'none'
+        throw err
+      }
+    },
+    async whoAmI() {
+      if (login) return login
+      try {
+        login = (await octokit.rest.users.getAuthenticated()).data.login
+      } catch (err) {
+        const status = (err as RequestErrorLike).status
+        if (status !== 403 && status !== 404) throw err
+        login = DEFAULT_BOT
+      }
+      return login
+    },
+    async *listComments(issue) {
+      const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
+        owner,
+        repo,
+        issue_number: issue,
+        per_page: 100
+      })
+      for await (const page of pages) yield* page.data as IssueComment[]
+    },
+    async createComment(issue, body) {
+      const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body })
+      return data as IssueComment
+    },
+    async updateComment(id, body) {
+      const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body })
+      return data as IssueComment
+    },
+    async deleteComment(id) {
+      await octokit.rest.issues.deleteComment({ owner, repo, comment_id: id })
+    },
+    async react(kind, commentId, content) {
+      const c = content as '+1'
+      if (kind === 'issue') {
+        await octokit.rest.reactions.createForIssueComment({ owner, repo, comment_id: commentId, content: c })
+      } else {
+        await octokit.rest.reactions.createForPullRequestReviewComment({ owner, repo, comment_id: commentId, content: c })
+      }
+    }
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Reads and validates every input of the contract in one place, before any API call, so a bad
+ * value fails the step with a message that names the input and what was expected.
+ */
+import { readFile } from 'node:fs/promises'
+import * as path from 'node:path'
+
+export const PERMISSIONS = ['none', 'read', 'triage', 'write', 'maintain', 'admin'] as const
+export type Permission = (typeof PERMISSIONS)[number]
+export const FAIL_ON = ['error', 'suspended', 'timeout', 'needs-input'] as const
+export type FailOn = (typeof FAIL_ON)[number]
+export type SecretScan = 'redact' | 'fail' | 'off'
+export type CommentMode = 'auto' | 'true' | 'false'
+
+export interface Inputs {
+  apiKey: string
+  orgId: string
+  apiUrl: string
+  /** The task text, from `prompt` or the file named by `prompt-file`. */
+  task: string
+  includeDiff: boolean
+  baseRef: string
+  includeUncommitted: boolean
+  maxDiffBytes: number
+  excludePaths: string[]
+  secretScan: SecretScan
+  title: string
+  tags: string[]
+  playbookId: string
+  knowledgeIds?: string[]
+  secretIds?: string[]
+  maxAcuLimit?: number
+  structuredOutputSchema?: Record<string, unknown>
+  devinMode: string
+  repos: string[]
+  wait: boolean
+  timeoutMinutes: number
+  pollIntervalSeconds: number
+  comment: CommentMode
+  commentKey: string
+  reuseSession: boolean
+  failOn: FailOn[]
+  dryRun: boolean
+  prNumber?: number
+  triggerPhrase: string
+  stopOnCancel: boolean
+  attachmentsPath: string
+  githubToken: string
+  allowForks: boolean
+  allowedBots: string[]
+  requirePermission: Permission
+}
+
+export class InputError extends Error {
+  constructor(
+    readonly input: string,
+    message: string
+  ) {
+    super(`Input '${input}': ${message}`)
+    this.name = 'InputError'
+  }
+}
+
+/** The runner exposes inputs as INPUT_<NAME> with spaces replaced and hyphens kept. */
+export type InputReader = (name: string) => string
+
+export function envInputReader(env: NodeJS.ProcessEnv = process.env): InputReader {
+  return (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim()
+}
+
+const TRUE = ['true', 'True', 'TRUE']
+const FALSE = ['false', 'False', 'FALSE']
+
+export function parseBoolean(name: string, raw: string, fallback: boolean): boolean {
+  if (raw === '') return fallback
+  if (TRUE.includes(raw)) return true
+  if (FALSE.includes(raw)) return false
+  throw new InputError(name, `expected 'true' or 'false', got '${raw}'`)
+}
+
+export function parsePositiveNumber(
+  name: string,
+  raw: string,
+  fallback: number,
+  opts: { min?: number; integer?: boolean } = {}
+): number {
+  if (raw === '') return fallback
+  const value = Number(raw)
+  const min = opts.min ?? 0
+  const kind = opts.integer ? 'a whole number' : 'a number'
+  if (!/^\s*[0-9]*\.?[0-9]+\s*$/.test(raw) || !Number.isFinite(value)) {
+    throw new InputError(name, `expected ${kind}, got '${raw}'`)
+  }
+  if (opts.integer && !Number.isInteger(value)) {
+    throw new InputError(name, `expected a whole number, got '${raw}'`)
+  }
+  if (value <= 0 || value < min) {
+    throw new InputError(name, `expected ${kind} of at least ${min || 'more than 0'}, got '${raw}'`)
+  }
+  return value
+}
+
+export function parseEnum<T extends string>(name: string, raw: string, allowed: readonly T[], fallback: T): T {
+  if (raw === '') return fallback
+  const value = raw.toLowerCase() as T
+  if (!allowed.includes(value)) {
+    throw new InputError(name, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got '${raw}'`)
+  }
+  return value
+}
+
+/** Newline or comma separated; blanks dropped. */
+export function parseList(raw: string): string[] {
+  return raw
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+}
+
+export function parseFailOn(raw: string): FailOn[] {
+  const items = parseList(raw === '' ? 'error' : raw).map((s) => s.toLowerCase())
+  if (items.length === 1 && items[0] === 'never') return []
+  for (const item of items) {
+    if (item === 'never') {
+      throw new InputError('fail-on', `'never' cannot be combined with other values, got '${raw}'`)
+    }
+    if (!(FAIL_ON as readonly string[]).includes(item)) {
+      throw new InputError(
+        'fail-on',
+        `expected a comma list of ${FAIL_ON.map((f) => `'${f}'`).join(', ')}, or 'never'; got '${item}'`
+      )
+    }
+  }
+  return [...new Set(items as FailOn[])]
+}
+
+export function parseUrl(name: string, raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new InputError(name, `expected an http(s) URL, got '${raw}'`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(name, `expected an http(s) URL, got '${raw}'`)
+  }
+  return raw.replace(/\/+$/, '')
+}
+
+/** JSON or YAML; YAML is loaded only when the text is not JSON, to keep start-up lean. */
+export async function parseSchema(raw: string): Promise<Record<string, unknown> | undefined> {
+  if (raw === '') return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    const { parse } = await import('yaml')
+    try {
+      value = parse(raw)
+    } catch (err) {
+      throw new InputError(
+        'structured-output-schema',
+        `expected a JSON Schema as JSON or YAML; it does not parse: ${(err as Error).message.split('\n')[0]}`
+      )
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError('structured-output-schema', 'expected a JSON Schema object (JSON or YAML mapping)')
+  }
+  if (Buffer.byteLength(JSON.stringify(value)) > 64 * 1024) {
+    throw new InputError('structured-output-schema', 'the schema is larger than the 64 KB Devin accepts')
+  }
+  return value as Record<string, unknown>
+}
+
+/** Resolves a workspace-relative path and refuses one that leaves the workspace. */
+export function resolveInWorkspace(name: string, workspace: string, rel: string): string {
+  const abs = path.resolve(workspace, rel)
+  const back = path.relative(workspace, abs)
+  if (back.startsWith('..') || path.isAbsolute(back)) {
+    throw new InputError(name, `expected a path inside the workspace, got '${rel}'`)
+  }
+  return abs
+}
+
+async function readTask(get: InputReader, workspace: string): Promise<string> {
+  const prompt = get('prompt')
+  const file = get('prompt-file')
+  if (prompt && file) {
+    throw new InputError('prompt', "give exactly one of 'prompt' and 'prompt-file', not both")
+  }
+  if (!prompt && !file) {
+    throw new InputError('prompt', "give exactly one of 'prompt' and 'prompt-file'; both are empty")
+  }
+  if (prompt) return prompt
+  const abs = resolveInWorkspace('prompt-file', workspace, file)
+  let text: string
+  try {
+    text = await readFile(abs, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error'
+    throw new InputError('prompt-file', `cannot read '${file}' (${code})`)
+  }
+  if (text.trim() === '') throw new InputError('prompt-file', `'${file}' is empty`)
+  return text
+}
+
+function optionalList(raw: string): string[] | undefined {
+  return raw === '' ? undefined : parseList(raw)
+}
+
+export async function readInputs(get: InputReader, workspace: string): Promise<Inputs> {
+  const apiKey = get('api-key')
+  if (!apiKey) {
+    throw new InputError('api-key', 'is required; pass the Devin key from a secret, e.g. ${{ secrets.DEVIN_API_KEY }}')
+  }
+  const orgId = get('org-id')
+  if (orgId && !/^[A-Za-z0-9_.-]+$/.test(orgId)) {
+    throw new InputError('org-id', `expected an organization id such as 'org-abc123', got '${orgId}'`)
+  }
+  const prNumberRaw = get('pr-number')
+  const maxAcuRaw = get('max-acu-limit')
+  const allowedBots = parseList(get('allowed-bots'))
+  const commentKey = get('comment-key') || 'default'
+  if (!/^[A-Za-z0-9_.:/-]{1,64}$/.test(commentKey)) {
+    throw new InputError(
+      'comment-key',
+      `expected 1-64 letters, digits or '_.:/-', got '${commentKey}'`
+    )
+  }
+  const inputs: Inputs = {
+    apiKey,
+    orgId,
+    apiUrl: parseUrl('api-url', get('api-url') || 'https://api.devin.ai'),
+    task: await readTask(get, workspace),
+    includeDiff: parseBoolean('include-diff', get('include-diff'), true),
+    baseRef: get('base-ref'),
+    includeUncommitted: parseBoolean('include-uncommitted', get('include-uncommitted'), true),
+    maxDiffBytes: parsePositiveNumber('max-diff-bytes', get('max-diff-bytes'), 100_000, {
+      integer: true
+    }),
+    excludePaths: parseList(get('exclude-paths')),
+    secretScan: parseEnum('secret-scan', get('secret-scan'), ['redact', 'fail', 'off'], 'redact'),
+    title: get('title'),
+    tags: parseList(get('tags')),
+    playbookId: get('playbook-id'),
+    knowledgeIds: optionalList(get('knowledge-ids')),
+    secretIds: optionalList(get('secret-ids')),
+    maxAcuLimit:
+      maxAcuRaw === '' ? undefined : parsePositiveNumber('max-acu-limit', maxAcuRaw, 0, { integer: true }),
+    structuredOutputSchema: await parseSchema(get('structured-output-schema')),
+    devinMode: get('devin-mode'),
+    repos: parseList(get('repos')),
+    wait: parseBoolean('wait', get('wait'), false),
+    timeoutMinutes: parsePositiveNumber('timeout-minutes', get('timeout-minutes'), 60),
+    pollIntervalSeconds: parsePositiveNumber('poll-interval', get('poll-interval'), 30, { min: 1 }),
+    comment: parseEnum('comment', get('comment'), ['auto', 'true', 'false'], 'auto'),
+    commentKey,
+    reuseSession: parseBoolean('reuse-session', get('reuse-session'), false),
+    failOn: parseFailOn(get('fail-on')),
+    dryRun: parseBoolean('dry-run', get('dry-run'), false),
+    prNumber:
+      prNumberRaw === '' ? undefined : parsePositiveNumber('pr-number', prNumberRaw, 0, { integer: true }),
+    triggerPhrase: get('trigger-phrase'),
+    stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel'), false),
+    attachmentsPath: get('attachments-path'),
+    githubToken: get('github-token'),
+    allowForks: parseBoolean('allow-forks', get('allow-forks'), false),
+    allowedBots,
+    requirePermission: parseEnum('require-permission', get('require-permission'), PERMISSIONS, 'write')
+  }
+  if (inputs.attachmentsPath) resolveInWorkspace('attachments-path', workspace, inputs.attachmentsPath)
+  if (inputs.tags.length > 40) {
+    throw new InputError('tags', `at most 40 extra tags fit in Devin's limit of 50, got ${inputs.tags.length}`)
+  }
+  return inputs
+}
