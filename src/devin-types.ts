@@ -1,0 +1,385 @@
+/**
+ * Shapes of the Devin v3 API as this action uses them, and pure functions that turn untrusted JSON
+ * into those shapes. The docs disagree between spec generations (see shared/reference/devin-api.md),
+ * so parsing is lenient: unknown fields are kept in `raw`, unknown enum values pass through as
+ * strings, and only a missing session id makes a session unusable.
+ */
+
+export type JsonObject = Record<string, unknown>
+
+/** Body of `POST /v3/organizations/{org}/sessions`. Only `prompt` is required by the API. */
+export interface SessionCreateRequest {
+  prompt: string
+  title?: string
+  tags?: string[]
+  playbook_id?: string
+  child_playbook_id?: string
+  knowledge_ids?: string[]
+  secret_ids?: string[]
+  session_secrets?: { key: string; value: string; sensitive?: boolean }[]
+  max_acu_limit?: number
+  repos?: string[]
+  attachment_urls?: string[]
+  structured_output_schema?: JsonObject
+  structured_output_required?: boolean
+  create_as_user_id?: string
+  session_links?: string[]
+  bypass_approval?: boolean
+  /** `normal`, `fast`, and preview modes; kept open because the enum grows. */
+  devin_mode?: string
+  platform?: string
+  resumable?: boolean
+}
+
+/** Documented `status` values; the API may add more (e.g. `creating`), so fields use `string`. */
+export type KnownSessionStatus =
+  'new' | 'creating' | 'claimed' | 'running' | 'exit' | 'error' | 'suspended' | 'resuming'
+
+export interface DevinPullRequest {
+  pr_url: string
+  pr_state: string | null
+}
+
+/** Normalized `SessionResponse`. Field names follow the API except `sessionId` and `raw`. */
+export interface DevinSession {
+  /** Always in `devin-…` form, whatever the server returned. */
+  sessionId: string
+  /** Web UI link as returned by the API; null if the server left it out. */
+  url: string | null
+  /** `KnownSessionStatus` or any newer value; `unknown` if the server left it out. */
+  status: string
+  status_detail: string | null
+  tags: string[]
+  org_id: string | null
+  acus_consumed: number | null
+  pull_requests: DevinPullRequest[]
+  structured_output: unknown
+  title: string | null
+  created_at: number | null
+  updated_at: number | null
+  is_archived: boolean
+  /** The object exactly as received. */
+  raw: JsonObject
+}
+
+export interface DevinMessage {
+  event_id: string
+  message: string
+  /** `devin`, `user`, or newer values. */
+  source: string
+  created_at: number | null
+  raw: JsonObject
+}
+
+export interface DevinAttachment {
+  attachment_id: string
+  name: string
+  source: string | null
+  url: string
+  content_type: string | null
+  raw: JsonObject
+}
+
+/** `GET /v3/self`; a union on `principal_type` upstream, flattened here. */
+export interface DevinSelf {
+  principal_type: string
+  /** Null for enterprise-scoped keys. */
+  org_id: string | null
+  service_user_id: string | null
+  service_user_name: string | null
+  user_id: string | null
+  raw: JsonObject
+}
+
+/** A cursor page (`items`, `end_cursor`, `has_next_page`, `total`), camel-cased. */
+export interface Page<T> {
+  items: T[]
+  endCursor: string | null
+  hasNextPage: boolean
+  total: number | null
+}
+
+export function normalizeSessionId(id: string): string {
+  const trimmed = id.trim()
+  return trimmed.startsWith('devin-') ? trimmed : `devin-${trimmed}`
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
+}
+
+function parsePullRequests(value: unknown): DevinPullRequest[] {
+  if (!Array.isArray(value)) return []
+  const out: DevinPullRequest[] = []
+  for (const item of value) {
+    if (typeof item === 'string') {
+      out.push({ pr_url: item, pr_state: null })
+      continue
+    }
+    if (!isObject(item)) continue
+    // `pr_url` per the v3 spec; older payloads used `url`.
+    const url = str(item.pr_url) ?? str(item.url)
+    if (url) out.push({ pr_url: url, pr_state: str(item.pr_state) ?? str(item.state) })
+  }
+  return out
+}
+
+/** Returns undefined when the value cannot be a session (not an object, or no usable id). */
+export function parseSession(value: unknown): DevinSession | undefined {
+  if (!isObject(value)) return undefined
+  const id = str(value.session_id) ?? str(value.devin_id) ?? str(value.id)
+  if (!id || id.trim() === '' || id.trim() === 'devin-') return undefined
+  return {
+    sessionId: normalizeSessionId(id),
+    url: str(value.url),
+    status: str(value.status) ?? 'unknown',
+    status_detail: str(value.status_detail),
+    tags: strings(value.tags),
+    org_id: str(value.org_id),
+    acus_consumed: num(value.acus_consumed),
+    pull_requests: parsePullRequests(value.pull_requests),
+    structured_output: value.structured_output ?? null,
+    title: str(value.title),
+    created_at: num(value.created_at),
+    updated_at: num(value.updated_at),
+    is_archived: value.is_archived === true,
+    raw: value
+  }
+}
+
+export function parseMessage(value: unknown): DevinMessage | undefined {
+  if (!isObject(value)) return undefined
+  return {
+    event_id: str(value.event_id) ?? '',
+    message: str(value.message) ?? '',
+    source: str(value.source) ?? 'unknown',
+    created_at: num(value.created_at),
+    raw: value
+  }
+}
+
+export function parseAttachment(value: unknown): DevinAttachment | undefined {
+  if (!isObject(value)) return undefined
+  const url = str(value.url)
+  if (!url) return undefined
+  return {
+    attachment_id: str(value.attachment_id) ?? str(value.id) ?? '',
+    name: str(value.name) ?? str(value.filename) ?? '',
+    source: str(value.source),
+    url,
+    content_type: str(value.content_type),
+    raw: value
+  }
+}
+
+export function parseSelf(value: unknown): DevinSelf | undefined {
+  if (!isObject(value)) return undefined
+  const org = str(value.org_id)
+  return {
+    principal_type: str(value.principal_type) ?? 'unknown',
+    org_id: org && org.trim() !== '' ? org : null,
+    service_user_id: str(value.service_user_id),
+    service_user_name: str(value.service_user_name),
+    user_id: str(value.user_id),
+    raw: value
+  }
+}
+
+/** The list of items of a list response: `{items: […]}` or, tolerated, a bare array. */
+export function listItems(value: unknown): unknown[] | undefined {
+  if (Array.isArray(value)) return value
+  if (isObject(value) && Array.isArray(value.items)) return value.items
+  return undefined
+}
+
+/**
+ * Parses a cursor page. Items that do not parse are dropped (reported via `dropped`) rather than
+ * failing the whole page. Returns undefined if the value is not a list response at all.
+ */
+export function parsePage<T>(
+  value: unknown,
+  parseItem: (v: unknown) => T | undefined
+): (Page<T> & { dropped: number }) | undefined {
+  const rawItems = listItems(value)
+  if (!rawItems) return undefined
+  const items: T[] = []
+  for (const raw of rawItems) {
+    const item = parseItem(raw)
+    if (item !== undefined) items.push(item)
+  }
+  const meta = isObject(value) ? value : {}
+  const cursor = str(meta.end_cursor)
+  const endCursor = cursor && cursor !== '' ? cursor : null
+  // has_next_page is documented; when a server omits it, a cursor on a non-empty page means more.
+  const hasNextPage =
+    typeof meta.has_next_page === 'boolean'
+      ? meta.has_next_page && endCursor !== null
+      : endCursor !== null && rawItems.length > 0
+  return {
+    items,
+    endCursor,
+    hasNextPage,
+    total: num(meta.total),
+    dropped: rawItems.length - items.length
+  }
+}
+
+const MAX_DETAIL_CHARS = 500
+
+function oneLine(text: string, max = MAX_DETAIL_CHARS): string {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+/** FastAPI `[{loc, msg}]` (or problem+json `errors`) → `body.prompt: field required; …`. */
+function formatFieldErrors(items: unknown[]): string {
+  const parts: string[] = []
+  for (const item of items) {
+    if (typeof item === 'string') {
+      parts.push(item)
+      continue
+    }
+    if (!isObject(item)) continue
+    const loc = Array.isArray(item.loc)
+      ? item.loc.map(String).join('.')
+      : (str(item.field) ?? str(item.pointer) ?? str(item.name) ?? '')
+    const msg = str(item.msg) ?? str(item.message) ?? str(item.detail) ?? JSON.stringify(item)
+    parts.push(loc ? `${loc}: ${msg}` : msg)
+  }
+  return parts.join('; ')
+}
+
+function detailFromJson(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (Array.isArray(value)) return formatFieldErrors(value)
+  if (!isObject(value)) return JSON.stringify(value)
+  const fieldErrors = Array.isArray(value.errors) ? formatFieldErrors(value.errors) : ''
+  const d = value.detail
+  let main: string
+  if (typeof d === 'string' && d.trim() !== '') main = d
+  else if (Array.isArray(d)) main = formatFieldErrors(d)
+  else if (isObject(d)) main = str(d.msg) ?? str(d.message) ?? JSON.stringify(d)
+  else main = str(value.title) ?? str(value.message) ?? str(value.error) ?? ''
+  if (fieldErrors && !main.includes(fieldErrors))
+    main = main ? `${main}: ${fieldErrors}` : fieldErrors
+  return main || JSON.stringify(value)
+}
+
+function textFromHtml(html: string): string {
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1]
+  const body = html
+    .replace(/<(script|style|head)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+  const t = title ? oneLine(title) : ''
+  const b = oneLine(body)
+  if (!t) return b
+  return b.startsWith(t) ? b : `${t} — ${b}`
+}
+
+/**
+ * A short, single-line description of an error response body: problem+json `detail` (else
+ * `title`), FastAPI validation lists, or an excerpt of text/HTML. Empty string for an empty body.
+ */
+export function errorDetailFromBody(text: string): string {
+  const trimmed = text.trim()
+  if (trimmed === '') return ''
+  if (trimmed.startsWith('{') || trimmed.startsWith('[') || trimmed.startsWith('"')) {
+    try {
+      return oneLine(detailFromJson(JSON.parse(trimmed)))
+    } catch {
+      // Not JSON after all; fall through to the text excerpt.
+    }
+  }
+  if (/^<(!doctype|html|head|body)|<\/\w+>/i.test(trimmed))
+    return oneLine(textFromHtml(trimmed), 200)
+  return oneLine(trimmed, 200)
+}
+
+// ---- errors ----
+
+/** The API answered with an error status (or an unusable success body). */
+export class DevinApiError extends Error {
+  readonly status: number
+  readonly detail: string
+  readonly method: string
+  readonly path: string
+  constructor(
+    message: string,
+    f: { status: number; detail: string; method: string; path: string }
+  ) {
+    super(message)
+    this.name = 'DevinApiError'
+    this.status = f.status
+    this.detail = f.detail
+    this.method = f.method
+    this.path = f.path
+  }
+}
+
+/** A 2xx whose body is not what the API promises (bad JSON, no session id, too large). */
+export class DevinMalformedResponseError extends DevinApiError {
+  override name = 'DevinMalformedResponseError'
+}
+
+/** No HTTP answer: connection refused/reset/dropped, DNS, or the per-attempt timeout. */
+export class DevinNetworkError extends Error {
+  override name = 'DevinNetworkError'
+  readonly method: string
+  readonly path: string
+  readonly code: string
+  readonly timedOut: boolean
+  constructor(
+    message: string,
+    f: { method: string; path: string; code: string; timedOut: boolean }
+  ) {
+    super(message)
+    this.method = f.method
+    this.path = f.path
+    this.code = f.code
+    this.timedOut = f.timedOut
+  }
+}
+
+/** The user's configuration cannot work (e.g. no org id can be found). */
+export class DevinConfigError extends Error {
+  override name = 'DevinConfigError'
+}
+
+export const ERROR_HINTS: Record<number, string> = {
+  401: 'Check the api-key input: it must be a valid Devin v3 API key (cog_…); legacy apk_ keys only work with the v1 API.',
+  403: 'The key lacks a permission this call needs (ManageOrgSessions to create, message or stop sessions; ViewOrgSessions to read them), or org-id names an organization the key cannot access.',
+  404: 'Check org-id, the session id and api-url.'
+}
+
+/** Whether a failed create may nonetheless have created the session. */
+export function isUnknownOutcome(err: unknown): err is Error {
+  if (err instanceof DevinNetworkError || err instanceof DevinMalformedResponseError) return true
+  return err instanceof DevinApiError && (err.status >= 500 || err.status === 408)
+}
+
+/** Removes the API key (and anything that looks like a bearer token or cog_ key) from text. */
+export function scrubSecret(secret: string, text: string): string {
+  let out = text
+  if (secret.length >= 4) {
+    const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])
+    for (const form of forms) out = out.split(form).join('***')
+  }
+  return out.replace(/(Bearer\s+)[^\s"',;]+/gi, '$1***').replace(/\bcog_[\w-]{4,}/g, 'cog_***')
+}
