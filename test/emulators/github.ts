@@ -1,0 +1,488 @@
+/**
+ * Loopback emulator of the slice of GitHub's REST API the action uses: pulls (JSON, diff, files),
+ * issues, issue comments, reactions and collaborator permissions. Error bodies, pagination (`Link`
+ * headers, per_page caps) and the limits (65,536-char comments, 300-file diffs, 3,000 listed files)
+ * follow GitHub so the action meets them here first.
+ */
+
+import { HttpEmulator } from './http.ts'
+import type { EmuRequest, Reply } from './http.ts'
+
+export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'
+
+export interface TokenIdentity {
+  login: string
+  type: 'Bot' | 'User'
+  /** Installation tokens (GITHUB_TOKEN) cannot call GET /user. */
+  installation?: boolean
+  readOnly?: boolean
+}
+
+export interface FileFixture {
+  filename: string
+  status: string
+  additions: number
+  deletions: number
+  changes: number
+  patch?: string
+  previous_filename?: string
+}
+
+export interface PullFixture {
+  number: number
+  title?: string
+  body?: string | null
+  draft?: boolean
+  state?: 'open' | 'closed'
+  user?: { login: string; type?: 'Bot' | 'User' }
+  head: { ref: string; sha: string; repo?: string; fork?: boolean }
+  base: { ref: string; sha: string }
+  files?: FileFixture[]
+  /** Raw diff; built from the files' patches when absent. */
+  diff?: string
+}
+
+export interface IssueFixture {
+  number: number
+  title?: string
+  body?: string | null
+  state?: 'open' | 'closed'
+  user?: { login: string; type?: 'Bot' | 'User' }
+}
+
+export interface StoredComment {
+  id: number
+  issue: number
+  body: string
+  login: string
+  type: 'Bot' | 'User'
+  created_at: string
+  updated_at: string
+  deleted: boolean
+}
+
+export interface StoredReaction {
+  id: number
+  subject: 'issue-comment' | 'pull-comment'
+  commentId: number
+  content: string
+  login: string
+  type: 'Bot' | 'User'
+  created_at: string
+}
+
+export interface GitHubEmulatorOptions {
+  owner: string
+  repo: string
+  tokens?: Record<string, TokenIdentity>
+  pulls?: PullFixture[]
+  issues?: IssueFixture[]
+  permissions?: Record<string, Permission>
+  port?: number
+}
+
+const DOCS = 'https://docs.github.com/rest'
+export const COMMENT_LIMIT = 65536
+const REACTIONS = ['+1', '-1', 'laugh', 'confused', 'heart', 'hooray', 'rocket', 'eyes']
+/** GitHub's legacy `permission` field folds the finer roles into admin/write/read/none. */
+const LEGACY: Record<Permission, string> = {
+  admin: 'admin',
+  maintain: 'write',
+  write: 'write',
+  triage: 'read',
+  read: 'read',
+  none: 'none'
+}
+
+export function ghError(status: number, message: string, extra: object = {}): Reply {
+  return { status, json: { message, documentation_url: DOCS, status: String(status), ...extra } }
+}
+
+const userId = (login: string): number =>
+  [...login].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 100_000_000, 7) + 1000
+const iso = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
+const user = (login: string, type: 'Bot' | 'User' = 'User'): object => ({
+  login,
+  id: userId(login),
+  type
+})
+
+/** One page of `items` plus GitHub's RFC 5988 `Link` header (query params kept, page replaced). */
+export function paginate<T>(items: T[], req: EmuRequest, baseUrl: string): Reply {
+  const raw = Number(req.search.get('per_page') ?? 30)
+  const perPage = Number.isInteger(raw) && raw > 0 ? Math.min(raw, 100) : 30
+  const rawPage = Number(req.search.get('page') ?? 1)
+  const pageNo = Number.isInteger(rawPage) && rawPage > 0 ? rawPage : 1
+  const last = Math.max(1, Math.ceil(items.length / perPage))
+  const link = (n: number, rel: string): string => {
+    const q = new URLSearchParams(req.search)
+    q.set('per_page', String(perPage))
+    q.set('page', String(n))
+    return `<${baseUrl}${req.path}?${q.toString()}>; rel="${rel}"`
+  }
+  const links: string[] = []
+  if (pageNo > 1) links.push(link(pageNo - 1, 'prev'))
+  if (pageNo < last) links.push(link(pageNo + 1, 'next'), link(last, 'last'))
+  if (pageNo > 1) links.push(link(1, 'first'))
+  const json = items.slice((pageNo - 1) * perPage, pageNo * perPage)
+  return { status: 200, headers: links.length ? { link: links.join(', ') } : {}, json }
+}
+
+export function buildDiff(files: FileFixture[]): string {
+  return files
+    .map((f) => {
+      const from = f.previous_filename ?? f.filename
+      const head = `diff --git a/${from} b/${f.filename}\n--- a/${from}\n+++ b/${f.filename}\n`
+      return head + (f.patch ?? '') + '\n'
+    })
+    .join('')
+}
+
+export class GitHubEmulator extends HttpEmulator {
+  readonly owner: string
+  readonly repo: string
+  readonly tokens: Record<string, TokenIdentity>
+  readonly pulls = new Map<number, PullFixture>()
+  readonly issues = new Map<number, IssueFixture>()
+  readonly permissions: Record<string, Permission>
+  readonly comments: StoredComment[] = []
+  readonly reactions: StoredReaction[] = []
+  private nextId = 1_000_001
+
+  constructor(opts: GitHubEmulatorOptions) {
+    super({ errorReply: (status, message) => ghError(status, message) })
+    this.owner = opts.owner
+    this.repo = opts.repo
+    this.tokens = opts.tokens ?? {
+      ghs_test_token: { login: 'github-actions[bot]', type: 'Bot', installation: true }
+    }
+    for (const p of opts.pulls ?? []) this.pulls.set(p.number, p)
+    for (const i of opts.issues ?? []) this.issues.set(i.number, i)
+    this.permissions = opts.permissions ?? {}
+    this.registerRoutes()
+  }
+
+  get slug(): string {
+    return `${this.owner}/${this.repo}`
+  }
+
+  /** Seeds a comment written by someone else (or by the token's identity). */
+  addComment(c: {
+    issue: number
+    body: string
+    login: string
+    type?: 'Bot' | 'User'
+  }): StoredComment {
+    const t = iso()
+    const stored: StoredComment = {
+      id: this.nextId++,
+      issue: c.issue,
+      body: c.body,
+      login: c.login,
+      type: c.type ?? 'User',
+      created_at: t,
+      updated_at: t,
+      deleted: false
+    }
+    this.comments.push(stored)
+    return stored
+  }
+
+  liveComments(issue: number): StoredComment[] {
+    return this.comments.filter((c) => c.issue === issue && !c.deleted)
+  }
+
+  private identity(req: EmuRequest): TokenIdentity | Reply {
+    const h = req.headers.authorization
+    if (typeof h !== 'string') return ghError(401, 'Requires authentication')
+    const m = /^(?:token|bearer)\s+(.+)$/i.exec(h)
+    const who = m ? this.tokens[m[1] ?? ''] : undefined
+    return who ?? ghError(401, 'Bad credentials')
+  }
+
+  /** Auth + repo checks; writes by read-only tokens fail the way GitHub fails them. */
+  private repoRoute(
+    method: string,
+    pattern: string,
+    handler: (req: EmuRequest, who: TokenIdentity) => Reply
+  ) {
+    this.route(method, `/repos/:owner/:repo${pattern}`, (req) => {
+      const who = this.identity(req)
+      if ('status' in who) return who
+      const { owner, repo } = req.params
+      if (
+        owner?.toLowerCase() !== this.owner.toLowerCase() ||
+        repo?.toLowerCase() !== this.repo.toLowerCase()
+      ) {
+        return ghError(404, 'Not Found')
+      }
+      if (method !== 'GET' && who.readOnly)
+        return ghError(403, 'Resource not accessible by integration')
+      return handler(req, who)
+    })
+  }
+
+  private htmlBase(): string {
+    return `https://github.com/${this.slug}`
+  }
+
+  private pullJson(p: PullFixture): object {
+    const headRepo = p.head.repo ?? this.slug
+    const repoJson = (full: string, fork: boolean): object => ({
+      id: userId(full),
+      name: full.split('/')[1],
+      full_name: full,
+      fork,
+      private: false,
+      owner: user(full.split('/')[0] ?? ''),
+      html_url: `https://github.com/${full}`,
+      clone_url: `https://github.com/${full}.git`
+    })
+    const files = p.files ?? []
+    return {
+      url: `${this.url}/repos/${this.slug}/pulls/${p.number}`,
+      id: 500_000 + p.number,
+      number: p.number,
+      html_url: `${this.htmlBase()}/pull/${p.number}`,
+      diff_url: `${this.htmlBase()}/pull/${p.number}.diff`,
+      state: p.state ?? 'open',
+      title: p.title ?? `PR ${p.number}`,
+      body: p.body ?? null,
+      draft: p.draft ?? false,
+      merged: false,
+      user: user(p.user?.login ?? 'octocat', p.user?.type),
+      head: {
+        label: `${headRepo.split('/')[0]}:${p.head.ref}`,
+        ref: p.head.ref,
+        sha: p.head.sha,
+        repo: repoJson(headRepo, p.head.fork ?? headRepo !== this.slug)
+      },
+      base: {
+        label: `${this.owner}:${p.base.ref}`,
+        ref: p.base.ref,
+        sha: p.base.sha,
+        repo: repoJson(this.slug, false)
+      },
+      additions: files.reduce((n, f) => n + f.additions, 0),
+      deletions: files.reduce((n, f) => n + f.deletions, 0),
+      changed_files: files.length
+    }
+  }
+
+  private commentJson(c: StoredComment): object {
+    const kind = this.pulls.has(c.issue) ? 'pull' : 'issues'
+    return {
+      id: c.id,
+      node_id: `IC_kwDO${Buffer.from(String(c.id)).toString('base64url')}`,
+      url: `${this.url}/repos/${this.slug}/issues/comments/${c.id}`,
+      html_url: `${this.htmlBase()}/${kind}/${c.issue}#issuecomment-${c.id}`,
+      issue_url: `${this.url}/repos/${this.slug}/issues/${c.issue}`,
+      body: c.body,
+      user: user(c.login, c.type),
+      created_at: c.created_at,
+      updated_at: c.updated_at,
+      author_association: this.permissions[c.login] ? 'COLLABORATOR' : 'NONE'
+    }
+  }
+
+  private checkBody(req: EmuRequest): string | Reply {
+    const body = (req.json as { body?: unknown } | undefined)?.body
+    if (typeof body !== 'string')
+      return ghError(422, 'Invalid request.\n\n"body" wasn\'t supplied.')
+    // Counted in characters (code points), as GitHub's Rails validation does.
+    if ([...body].length > COMMENT_LIMIT) {
+      return ghError(422, 'Validation Failed', {
+        errors: [
+          {
+            resource: 'IssueComment',
+            code: 'custom',
+            field: 'body',
+            message: `body is too long (maximum is ${COMMENT_LIMIT} characters)`
+          }
+        ]
+      })
+    }
+    return body
+  }
+
+  private ownComment(req: EmuRequest, who: TokenIdentity): StoredComment | Reply {
+    const c = this.comments.find((x) => x.id === Number(req.params.id) && !x.deleted)
+    if (c === undefined) return ghError(404, 'Not Found')
+    if (req.method !== 'GET' && c.login !== who.login) {
+      return ghError(403, 'Must have admin rights to Repository.')
+    }
+    return c
+  }
+
+  private react(req: EmuRequest, who: TokenIdentity, subject: StoredReaction['subject']): Reply {
+    const commentId = Number(req.params.id)
+    if (
+      subject === 'issue-comment' &&
+      !this.comments.some((c) => c.id === commentId && !c.deleted)
+    ) {
+      return ghError(404, 'Not Found')
+    }
+    const mine = this.reactions.filter((r) => r.subject === subject && r.commentId === commentId)
+    const view = (r: StoredReaction): object => ({
+      id: r.id,
+      node_id: `REA_${r.id}`,
+      user: user(r.login, r.type),
+      content: r.content,
+      created_at: r.created_at
+    })
+    if (req.method === 'GET') return paginate(mine.map(view), req, this.url)
+    const content = (req.json as { content?: unknown } | undefined)?.content
+    if (typeof content !== 'string' || !REACTIONS.includes(content)) {
+      return ghError(422, 'Validation Failed', {
+        errors: [{ resource: 'Reaction', code: 'invalid', field: 'content' }]
+      })
+    }
+    const existing = mine.find((r) => r.login === who.login && r.content === content)
+    if (existing) return { status: 200, json: view(existing) }
+    const r: StoredReaction = {
+      id: this.nextId++,
+      subject,
+      commentId,
+      content,
+      login: who.login,
+      type: who.type,
+      created_at: iso()
+    }
+    this.reactions.push(r)
+    return { status: 201, json: view(r) }
+  }
+
+  private registerRoutes(): void {
+    this.route('GET', '/user', (req) => {
+      const who = this.identity(req)
+      if ('status' in who) return who
+      if (who.installation) return ghError(403, 'Resource not accessible by integration')
+      return { status: 200, json: user(who.login, who.type) }
+    })
+    this.repoRoute('GET', '', () => ({
+      status: 200,
+      json: {
+        full_name: this.slug,
+        name: this.repo,
+        private: false,
+        default_branch: 'main',
+        owner: user(this.owner)
+      }
+    }))
+    this.repoRoute('GET', '/pulls', (req) => {
+      const state = req.search.get('state') ?? 'open'
+      const head = req.search.get('head')
+      const pulls = [...this.pulls.values()]
+        .filter((p) => state === 'all' || (p.state ?? 'open') === state)
+        .filter(
+          (p) =>
+            head === null || `${(p.head.repo ?? this.slug).split('/')[0]}:${p.head.ref}` === head
+        )
+        .map((p) => this.pullJson(p))
+      return paginate(pulls, req, this.url)
+    })
+    this.repoRoute('GET', '/pulls/:n', (req) => {
+      const p = this.pulls.get(Number(req.params.n))
+      if (p === undefined) return ghError(404, 'Not Found')
+      if (!/diff/.test(String(req.headers.accept ?? '')))
+        return { status: 200, json: this.pullJson(p) }
+      const files = p.files ?? []
+      if (files.length > 300) {
+        const message =
+          "Sorry, the diff exceeded the maximum number of files (300). Consider using 'List pull requests files' API or locally cloning the repository instead."
+        return ghError(406, message, {
+          errors: [{ resource: 'PullRequest', field: 'diff', code: 'too_large' }]
+        })
+      }
+      const diff = p.diff ?? buildDiff(files)
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/vnd.github.diff; charset=utf-8' },
+        body: diff
+      }
+    })
+    this.repoRoute('GET', '/pulls/:n/files', (req) => {
+      const p = this.pulls.get(Number(req.params.n))
+      if (p === undefined) return ghError(404, 'Not Found')
+      return paginate((p.files ?? []).slice(0, 3000), req, this.url)
+    })
+    this.repoRoute('GET', '/issues/:n', (req) => {
+      const n = Number(req.params.n)
+      const p = this.pulls.get(n)
+      const i = this.issues.get(n)
+      if (p === undefined && i === undefined) return ghError(404, 'Not Found')
+      const src = p ?? i
+      const json = {
+        number: n,
+        title: src?.title ?? `Issue ${n}`,
+        body: src?.body ?? null,
+        state: src?.state ?? 'open',
+        user: user(src?.user?.login ?? 'octocat', src?.user?.type),
+        html_url: `${this.htmlBase()}/${p ? 'pull' : 'issues'}/${n}`,
+        ...(p
+          ? {
+              pull_request: {
+                url: `${this.url}/repos/${this.slug}/pulls/${n}`,
+                html_url: `${this.htmlBase()}/pull/${n}`
+              }
+            }
+          : {})
+      }
+      return { status: 200, json }
+    })
+    this.repoRoute('GET', '/issues/:n/comments', (req) => {
+      const n = Number(req.params.n)
+      if (!this.pulls.has(n) && !this.issues.has(n)) return ghError(404, 'Not Found')
+      return paginate(
+        this.liveComments(n).map((c) => this.commentJson(c)),
+        req,
+        this.url
+      )
+    })
+    this.repoRoute('POST', '/issues/:n/comments', (req, who) => {
+      const n = Number(req.params.n)
+      if (!this.pulls.has(n) && !this.issues.has(n)) return ghError(404, 'Not Found')
+      const body = this.checkBody(req)
+      if (typeof body !== 'string') return body
+      const c = this.addComment({ issue: n, body, login: who.login, type: who.type })
+      return { status: 201, json: this.commentJson(c) }
+    })
+    for (const method of ['GET', 'PATCH', 'DELETE']) {
+      this.repoRoute(method, '/issues/comments/:id', (req, who) => {
+        const c = this.ownComment(req, who)
+        if ('status' in c) return c
+        const comment = c
+        if (method === 'DELETE') {
+          comment.deleted = true
+          return { status: 204 }
+        }
+        if (method === 'PATCH') {
+          const body = this.checkBody(req)
+          if (typeof body !== 'string') return body
+          comment.body = body
+          comment.updated_at = iso()
+        }
+        return { status: 200, json: this.commentJson(comment) }
+      })
+    }
+    for (const method of ['GET', 'POST']) {
+      this.repoRoute(method, '/issues/comments/:id/reactions', (req, who) =>
+        this.react(req, who, 'issue-comment')
+      )
+      this.repoRoute(method, '/pulls/comments/:id/reactions', (req, who) =>
+        this.react(req, who, 'pull-comment')
+      )
+    }
+    this.repoRoute('GET', '/collaborators/:user/permission', (req) => {
+      const login = req.params.user ?? ''
+      const perm = this.permissions[login] ?? 'none'
+      return { status: 200, json: { permission: LEGACY[perm], role_name: perm, user: user(login) } }
+    })
+  }
+}
+
+export async function startGitHubEmulator(opts: GitHubEmulatorOptions): Promise<GitHubEmulator> {
+  const emu = new GitHubEmulator(opts)
+  await emu.listen(opts.port)
+  return emu
+}

@@ -1,0 +1,327 @@
+/**
+ * Shared plumbing for the loopback HTTP emulators: a tiny router on node:http, a request log,
+ * scriptable fault injection, and a close() that never leaves a keep-alive socket behind.
+ */
+
+import http from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+
+export type QueryRecord = Record<string, string | string[]>
+
+export interface RecordedRequest {
+  method: string
+  path: string
+  query: QueryRecord
+  headers: IncomingHttpHeaders
+  body: string
+  json?: unknown
+  at: number
+  /** Which injected fault, if any, answered this request. */
+  fault?: FaultKind
+}
+
+export interface EmuRequest extends RecordedRequest {
+  params: Record<string, string>
+  search: URLSearchParams
+}
+
+export interface Reply {
+  status: number
+  headers?: Record<string, string | string[]>
+  /** Serialized as JSON (content-type application/json unless headers say otherwise). */
+  json?: unknown
+  body?: string | Buffer
+}
+
+export type Handler = (req: EmuRequest) => Reply | Promise<Reply>
+
+export interface StatusFault {
+  status: number
+  headers?: Record<string, string>
+  body?: string | object
+}
+export interface DropFault {
+  /** before: destroy the socket without acting; after: act, then destroy without answering. */
+  drop: 'before' | 'after'
+}
+export interface DelayFault {
+  /** The real action happens at once; the answer is sent this much later. */
+  delayMs: number
+}
+export interface MalformedFault {
+  /** The real action happens; the answer is a 200 with truncated JSON. */
+  malformed: true
+}
+export interface LargeBodyFault {
+  /** The real action happens; the JSON answer is padded to at least this many bytes. */
+  largeBody: number
+}
+export type Fault = StatusFault | DropFault | DelayFault | MalformedFault | LargeBodyFault
+export type FaultKind =
+  'status' | 'drop-before' | 'drop-after' | 'delay' | 'malformed' | 'large-body'
+
+export interface FaultMatch {
+  method?: string
+  /** A string matches the path (without query) exactly; a RegExp is tested against it. */
+  path?: RegExp | string
+  /** How many matching requests the fault answers (default 1). */
+  times?: number
+  /** Skip the first N matching requests before the fault starts answering. */
+  after?: number
+}
+
+interface ActiveFault {
+  match: FaultMatch
+  fault: Fault
+  remaining: number
+  seen: number
+}
+
+interface Route {
+  method: string
+  regex: RegExp
+  keys: string[]
+  handler: Handler
+}
+
+export interface EmulatorHooks {
+  /** Body for unknown paths and methods, in the emulated service's error shape. */
+  errorReply: (status: number, message: string, req: EmuRequest) => Reply
+}
+
+export function faultKind(fault: Fault): FaultKind {
+  if ('drop' in fault) return fault.drop === 'before' ? 'drop-before' : 'drop-after'
+  if ('delayMs' in fault) return 'delay'
+  if ('malformed' in fault) return 'malformed'
+  if ('largeBody' in fault) return 'large-body'
+  return 'status'
+}
+
+export function pathMatches(pattern: RegExp | string | undefined, path: string): boolean {
+  if (pattern === undefined) return true
+  return typeof pattern === 'string' ? pattern === path : pattern.test(path)
+}
+
+export function queryRecord(search: URLSearchParams): QueryRecord {
+  const out: QueryRecord = {}
+  for (const [key, value] of search) {
+    const prev = out[key]
+    if (prev === undefined) out[key] = value
+    else out[key] = Array.isArray(prev) ? [...prev, value] : [prev, value]
+  }
+  return out
+}
+
+function compile(pattern: string): { regex: RegExp; keys: string[] } {
+  const keys: string[] = []
+  const source = pattern
+    .split('/')
+    .map((part) => {
+      if (!part.startsWith(':')) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      keys.push(part.slice(1))
+      return '([^/]+)'
+    })
+    .join('/')
+  return { regex: new RegExp(`^${source}$`), keys }
+}
+
+/** Truncated JSON: what a client sees when a proxy cuts a response short. */
+export function malformedBody(reply: Reply): string {
+  const full = reply.json !== undefined ? JSON.stringify(reply.json) : String(reply.body ?? '')
+  const cut = full.slice(0, Math.max(2, Math.floor(full.length / 2)))
+  return cut.startsWith('{') || cut.startsWith('[') ? cut : `{"${cut}`
+}
+
+export function largeBody(reply: Reply, bytes: number): string {
+  const base = reply.json !== undefined ? reply.json : { body: String(reply.body ?? '') }
+  const obj = typeof base === 'object' && base !== null && !Array.isArray(base) ? base : { base }
+  const size = Buffer.byteLength(JSON.stringify({ ...obj, _padding: '' }))
+  return JSON.stringify({ ...obj, _padding: 'x'.repeat(Math.max(0, bytes - size)) })
+}
+
+export class HttpEmulator {
+  url = ''
+  readonly requests: RecordedRequest[] = []
+  private readonly routes: Route[] = []
+  private faults: ActiveFault[] = []
+  private readonly sockets = new Set<Socket>()
+  private readonly waiters = new Set<() => void>()
+  private readonly server: http.Server
+  private readonly hooks: EmulatorHooks
+  private closed = false
+
+  constructor(hooks: EmulatorHooks) {
+    this.hooks = hooks
+    // A client that aborts mid-request must not take the emulator down with an unhandled rejection.
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch(() => res.destroy())
+    })
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket)
+      socket.on('close', () => this.sockets.delete(socket))
+    })
+  }
+
+  route(method: string, pattern: string, handler: Handler): void {
+    this.routes.push({ method: method.toUpperCase(), ...compile(pattern), handler })
+  }
+
+  async listen(port = 0): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, '127.0.0.1', () => resolve())
+    })
+    const address = this.server.address() as AddressInfo
+    this.url = `http://127.0.0.1:${address.port}`
+    return this.url
+  }
+
+  requestsTo(method: string, path: RegExp | string): RecordedRequest[] {
+    const m = method.toUpperCase()
+    return this.requests.filter((r) => r.method === m && pathMatches(path, r.path))
+  }
+
+  fault(match: FaultMatch, fault: Fault): void {
+    this.faults.push({ match, fault, remaining: match.times ?? 1, seen: 0 })
+  }
+
+  clearFaults(): void {
+    this.faults = []
+  }
+
+  /** Every matching fault counts the request (for `after`); the first one due answers it. */
+  private takeFault(method: string, path: string): Fault | undefined {
+    let chosen: ActiveFault | undefined
+    for (const f of this.faults) {
+      if (f.match.method !== undefined && f.match.method.toUpperCase() !== method) continue
+      if (!pathMatches(f.match.path, path)) continue
+      f.seen += 1
+      if (chosen === undefined && f.seen > (f.match.after ?? 0) && f.remaining > 0) chosen = f
+    }
+    if (chosen === undefined) return undefined
+    chosen.remaining -= 1
+    if (chosen.remaining <= 0) this.faults = this.faults.filter((f) => f !== chosen)
+    return chosen.fault
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const body = Buffer.concat(chunks).toString('utf8')
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid')
+    const method = (req.method ?? 'GET').toUpperCase()
+    let json: unknown
+    if (body.length > 0) {
+      try {
+        json = JSON.parse(body)
+      } catch {
+        json = undefined
+      }
+    }
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: queryRecord(url.searchParams),
+      headers: req.headers,
+      body,
+      ...(json === undefined ? {} : { json }),
+      at: Date.now()
+    }
+    this.requests.push(record)
+    const fault = this.takeFault(method, url.pathname)
+    if (fault !== undefined) record.fault = faultKind(fault)
+
+    if (fault !== undefined && 'drop' in fault && fault.drop === 'before') {
+      req.socket.destroy()
+      return
+    }
+    if (fault !== undefined && 'status' in fault) {
+      const isText = typeof fault.body === 'string'
+      this.send(res, {
+        status: fault.status,
+        headers: fault.headers,
+        ...(isText ? { body: fault.body as string } : { json: fault.body ?? {} })
+      })
+      return
+    }
+
+    const reply = await this.dispatch({ ...record, params: {}, search: url.searchParams })
+    if (fault === undefined) return this.send(res, reply)
+    if ('drop' in fault) {
+      req.socket.destroy()
+      return
+    }
+    if ('delayMs' in fault) {
+      await this.sleep(fault.delayMs)
+      return this.send(res, reply)
+    }
+    const text = 'malformed' in fault ? malformedBody(reply) : largeBody(reply, fault.largeBody)
+    this.send(res, {
+      status: 'malformed' in fault ? 200 : reply.status,
+      headers: { 'content-type': 'application/json' },
+      body: text
+    })
+  }
+
+  private async dispatch(req: EmuRequest): Promise<Reply> {
+    let pathKnown = false
+    for (const route of this.routes) {
+      const m = route.regex.exec(req.path)
+      if (m === null) continue
+      pathKnown = true
+      if (route.method !== req.method) continue
+      const params: Record<string, string> = {}
+      route.keys.forEach((key, i) => (params[key] = decodeURIComponent(m[i + 1] ?? '')))
+      try {
+        return await route.handler({ ...req, params })
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err)
+        return this.hooks.errorReply(500, `emulator handler failed: ${message}`, req)
+      }
+    }
+    return pathKnown
+      ? this.hooks.errorReply(405, 'Method Not Allowed', req)
+      : this.hooks.errorReply(404, 'Not Found', req)
+  }
+
+  private send(res: ServerResponse, reply: Reply): void {
+    if (this.closed || res.destroyed) return
+    const headers: Record<string, string | string[]> = { ...reply.headers }
+    const hasType = Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')
+    let payload: string | Buffer = ''
+    if (reply.json !== undefined) {
+      payload = JSON.stringify(reply.json)
+      if (!hasType) headers['content-type'] = 'application/json; charset=utf-8'
+    } else if (reply.body !== undefined) {
+      payload = reply.body
+      if (!hasType) headers['content-type'] = 'text/plain; charset=utf-8'
+    }
+    headers['content-length'] = String(Buffer.byteLength(payload))
+    res.writeHead(reply.status, headers)
+    res.end(payload)
+  }
+
+  /** A sleep that close() cuts short, so a delayed answer never keeps a test alive. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.waiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.waiters.add(done)
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const wake of [...this.waiters]) wake()
+    const done = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    this.server.closeAllConnections()
+    for (const socket of this.sockets) socket.destroy()
+    await done
+  }
+}
