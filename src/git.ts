@@ -1,0 +1,376 @@
+/**
+ * The git edge: runs git (never a shell) in the workspace, and finds the range to diff, fetching
+ * missing commits from `origin` when the checkout is shallow. Nothing here checks out or runs code
+ * from the change; it only fetches objects and reads them.
+ */
+import { spawn } from 'node:child_process'
+import { lstat, open, readlink } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
+
+// Options that make output stable and keep repository or user configuration from running
+// programs or reshaping output (pager, fsmonitor, hooks, auto-gc).
+const GLOBAL_ARGS = [
+  '-c',
+  'core.quotepath=false',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'gc.auto=0',
+  '-c',
+  'maintenance.auto=false',
+  '--no-pager'
+]
+// Variables that would point git at another repository or index than the workspace's.
+const REPO_VARS = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_PREFIX',
+  'GIT_COMMON_DIR',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_NAMESPACE'
+]
+
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of REPO_VARS) delete env[name]
+  // GIT_OPTIONAL_LOCKS=0: reading must not take index.lock (other steps may run git at once).
+  return {
+    ...env,
+    LC_ALL: 'C',
+    LANGUAGE: 'C',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_PAGER: 'cat'
+  }
+}
+
+export interface GitResult {
+  code: number
+  stdout: Buffer
+  stderr: string
+}
+
+/** Git's messages go into logs and the prompt: drop any credentials in URLs they quote. */
+export function scrubUrls(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]+@/gi, '$1***@')
+}
+
+export class GitError extends Error {
+  readonly code: number
+  constructor(args: string[], code: number, stderr: string) {
+    const tail = scrubUrls(stderr.trim().split('\n').slice(-3).join(' / '))
+    super(`git ${args[0] ?? ''} failed (exit ${code})${tail ? `: ${tail}` : ''}`)
+    this.code = code
+  }
+}
+
+const MAX_STDERR = 16 * 1024
+
+function collectStderr(stream: Readable | null): () => string {
+  let text = ''
+  stream?.on('data', (d: Buffer) => {
+    if (text.length < MAX_STDERR) text += d.toString('utf8')
+  })
+  return () => text
+}
+
+/**
+ * Runs git to completion and returns its output (for small outputs: lists, shas). Rejects only
+ * when git cannot be started or its output passes `maxBytes`; a non-zero exit is in `code`.
+ */
+export function git(
+  cwd: string,
+  args: string[],
+  opts: { maxBytes?: number; timeoutMs?: number } = {}
+): Promise<GitResult> {
+  const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...GLOBAL_ARGS, ...args], {
+      cwd,
+      env: gitEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: opts.timeoutMs,
+      killSignal: 'SIGKILL'
+    })
+    const chunks: Buffer[] = []
+    let size = 0
+    const stderr = collectStderr(child.stderr)
+    child.stdout.on('data', (d: Buffer) => {
+      size += d.length
+      if (size > maxBytes) {
+        child.kill('SIGKILL')
+        reject(new Error(`git ${args[0] ?? ''} printed more than ${maxBytes} bytes`))
+      } else {
+        chunks.push(d)
+      }
+    })
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      const exit = code ?? (signal ? 128 : 1)
+      resolve({ code: exit, stdout: Buffer.concat(chunks), stderr: stderr() })
+    })
+  })
+}
+
+/** Runs git and returns trimmed stdout, or throws `GitError` on a non-zero exit. */
+export async function gitText(cwd: string, args: string[], timeoutMs?: number): Promise<string> {
+  const r = await git(cwd, args, { timeoutMs })
+  if (r.code !== 0) throw new GitError(args, r.code, r.stderr)
+  return r.stdout.toString('utf8').trim()
+}
+
+export interface GitStream {
+  /** stdout, chunk by chunk, with backpressure: git waits while the reader is busy. */
+  chunks: AsyncIterable<Buffer>
+  /** Stops git early (the reader has all it needs); `done` then resolves with `stopped: true`. */
+  stop(): void
+  done: Promise<{ code: number; stopped: boolean; stderr: string }>
+}
+
+/** Starts git with stdout streamed: memory stays bounded by what the reader keeps. */
+export function gitStream(cwd: string, args: string[]): GitStream {
+  const child = spawn('git', [...GLOBAL_ARGS, ...args], {
+    cwd,
+    env: gitEnv(),
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const stderr = collectStderr(child.stderr)
+  let stopped = false
+  const done = new Promise<{ code: number; stopped: boolean; stderr: string }>(
+    (resolve, reject) => {
+      child.on('error', reject)
+      child.on('close', (code, signal) =>
+        resolve({ code: code ?? (signal ? 128 : 1), stopped, stderr: stderr() })
+      )
+    }
+  )
+  // The reader may see the spawn error through `done`; keep it from being unhandled meanwhile.
+  done.catch(() => undefined)
+  return {
+    chunks: child.stdout as AsyncIterable<Buffer>,
+    stop() {
+      if (stopped) return
+      stopped = true
+      child.stdout.destroy()
+      child.kill('SIGTERM')
+    },
+    done
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding and fetching the range
+
+const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i
+/** A full object id (also keeps anything option-like away from `git fetch`). */
+export const isSha = (s: string): boolean => SHA.test(s) && !/^0+$/.test(s)
+export const short = (sha: string): string => sha.slice(0, 7)
+
+/** The repository's top level, or why git cannot read the workspace (not a repo, ownership…). */
+export async function topLevel(cwd: string): Promise<{ top: string } | { error: string }> {
+  const r = await git(cwd, ['rev-parse', '--show-toplevel']).catch((err: unknown) => err as Error)
+  if (r instanceof Error) return { error: `git cannot be run (${r.message})` }
+  if (r.code === 0) return { top: r.stdout.toString('utf8').replace(/\n$/, '') }
+  const why = scrubUrls(r.stderr.trim().split('\n').pop() || `exit ${r.code}`)
+  return { error: `the workspace is not a git repository that git can read (${why})` }
+}
+
+/**
+ * Refreshes the index's stat data, as `git status` does. Right after a checkout the entries are
+ * "racily clean": `git diff HEAD` would then read and compare every file's content (and write the
+ * index anyway); refreshing first only hashes them, which is several times cheaper. If the index
+ * is locked this quietly does nothing.
+ */
+export async function refreshIndex(cwd: string): Promise<void> {
+  await git(cwd, ['update-index', '-q', '--refresh']).catch(() => undefined)
+}
+
+export async function hasCommit(cwd: string, sha: string): Promise<boolean> {
+  return (await git(cwd, ['cat-file', '-e', `${sha}^{commit}`])).code === 0
+}
+
+/** Parents as recorded in the commit object: known even at a shallow boundary. */
+export async function commitParents(cwd: string, rev: string): Promise<string[]> {
+  const r = await git(cwd, ['cat-file', 'commit', rev])
+  if (r.code !== 0) return []
+  const head = r.stdout.toString('latin1').split('\n\n')[0] ?? ''
+  return [...head.matchAll(/^parent ([0-9a-f]+)$/gm)].map((m) => m[1] ?? '')
+}
+
+const FETCH_TIMEOUT_MS = 120_000
+
+/**
+ * Fetches commits by id from origin (objects only: no ref, no FETCH_HEAD, no checkout). `depth`
+ * only for shallow checkouts: it would turn a full clone into a shallow one.
+ */
+export async function fetchCommits(
+  cwd: string,
+  shas: string[],
+  depth: number | undefined
+): Promise<GitResult> {
+  const args = ['fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--quiet']
+  if (depth !== undefined) args.push(`--depth=${depth}`)
+  return git(cwd, [...args, 'origin', ...shas.filter(isSha)], { timeoutMs: FETCH_TIMEOUT_MS })
+}
+
+async function mergeBase(cwd: string, a: string, b: string): Promise<string | undefined> {
+  const r = await git(cwd, ['merge-base', a, b])
+  return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined
+}
+
+const lastLine = (r: GitResult): string =>
+  scrubUrls(r.stderr.trim().split('\n').pop() || `exit ${r.code}`)
+
+export type Range = { from: string; to: string; note: string } | { error: string }
+
+// Deepening steps when the merge base is not in the shallow history yet. Bounded: a branch that
+// forked more than a few thousand commits ago falls back to the API instead of cloning it all.
+const DEPTHS = [50, 400, 3000]
+
+/**
+ * The commits to diff for "base...head" in a checkout made by actions/checkout (depth 1 by
+ * default). `head` empty means HEAD. Fetches what is missing from origin, progressively deeper.
+ */
+export async function resolveRange(
+  cwd: string,
+  base: string,
+  head: string,
+  log: (m: string) => void
+): Promise<Range> {
+  if (!isSha(base)) return { error: `the base '${base}' is not a commit id` }
+  const headRev = (await git(cwd, ['rev-parse', '--verify', '-q', 'HEAD^{commit}'])).stdout
+    .toString()
+    .trim()
+  const to = head || headRev
+  if (!isSha(to)) return { error: 'no head commit (HEAD is unborn and no head SHA was given)' }
+  const shallow =
+    (await gitText(cwd, ['rev-parse', '--is-shallow-repository']).catch(() => '')) === 'true'
+  const depth = (n: number): number | undefined => (shallow ? n : undefined)
+
+  // A pull_request checkout sits on GitHub's merge commit M (parents: base tip, PR head). Diffing
+  // M^1..M shows exactly what the PR changes on top of its base, like base...head, but it needs
+  // one extra commit at depth 1 instead of history back to the fork point (which can be thousands
+  // of commits), and it measures the tree CI checked out, the same tree the uncommitted section
+  // is measured against. Used only when M^1 is the requested base; a different base (the event's
+  // base moved on, or the user set base-ref) goes the general way below.
+  if (headRev && headRev !== to) {
+    const parents = await commitParents(cwd, headRev)
+    if (parents.length === 2 && parents[1] === to && parents[0] === base) {
+      if (!(await hasCommit(cwd, base))) {
+        log(`Fetching the base commit ${short(base)} from origin`)
+        await fetchCommits(cwd, [base], depth(1))
+      }
+      if (await hasCommit(cwd, base)) {
+        const note = `git diff ${short(base)}...${short(to)}, read as HEAD^1..HEAD on the merge commit ${short(headRev)} that actions/checkout checked out (same changes as base...head; line numbers are those of the merge result)`
+        return { from: base, to: headRev, note }
+      }
+    }
+  }
+
+  const missing = []
+  for (const sha of new Set([base, to])) if (!(await hasCommit(cwd, sha))) missing.push(sha)
+  if (missing.length > 0) {
+    log(`Fetching ${missing.map(short).join(', ')} from origin`)
+    const r = await fetchCommits(cwd, missing, depth(1))
+    for (const sha of missing) {
+      if (!(await hasCommit(cwd, sha))) {
+        return {
+          error: `commit ${short(sha)} is not in the checkout and could not be fetched from origin (${lastLine(r)})`
+        }
+      }
+    }
+  }
+  let mb = await mergeBase(cwd, base, to)
+  for (const n of DEPTHS) {
+    if (mb || !shallow) break
+    log(`Deepening the shallow checkout to ${n} commits to find the merge base`)
+    const r = await fetchCommits(cwd, [base, to], n)
+    if (r.code !== 0) return { error: `could not deepen the checkout from origin (${lastLine(r)})` }
+    mb = await mergeBase(cwd, base, to)
+  }
+  if (!mb) {
+    const within = shallow ? `${DEPTHS[DEPTHS.length - 1]} commits` : 'the history'
+    return { error: `no merge base of ${short(base)} and ${short(to)} within ${within}` }
+  }
+  return { from: mb, to, note: `git diff ${short(base)}...${short(to)} (merge base ${short(mb)})` }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Untracked files (read from the workspace, never executed; symlinks are not followed)
+
+export async function listUntracked(cwd: string): Promise<string[]> {
+  const r = await git(cwd, ['ls-files', '--others', '--exclude-standard', '-z'])
+  if (r.code !== 0) throw new GitError(['ls-files'], r.code, r.stderr)
+  return r.stdout.toString('latin1').split('\0').filter(Boolean)
+}
+
+export interface UntrackedFile {
+  mode: string
+  binary: boolean
+  /** Lines, as git counts them (a last line without newline counts). */
+  lines: number
+  /** The content, when it is text and no larger than the `maxRead` asked for. */
+  content?: Buffer
+}
+
+const SNIFF_BYTES = 8000 // git's own binary test: a NUL in the first 8000 bytes
+
+function countLines(buf: Buffer, end = buf.length): number {
+  let n = 0
+  for (let i = buf.indexOf(10); i !== -1 && i < end; i = buf.indexOf(10, i + 1)) n++
+  return n
+}
+
+/** Reads one untracked file (key = path bytes as latin1), keeping at most `maxRead` bytes. */
+export async function readUntracked(
+  top: string,
+  key: string,
+  maxRead: number
+): Promise<UntrackedFile> {
+  const path = Buffer.concat([Buffer.from(`${top}/`), Buffer.from(key, 'latin1')])
+  const st = await lstat(path).catch(() => undefined)
+  if (st?.isSymbolicLink()) {
+    const target = await readlink(path, { encoding: 'buffer' })
+    return {
+      mode: '120000',
+      binary: false,
+      lines: 1,
+      content: target.length <= maxRead ? target : undefined
+    }
+  }
+  if (!st?.isFile()) return { mode: '160000', binary: false, lines: 0 }
+  const mode = st.mode & 0o111 ? '100755' : '100644'
+  const fh = await open(path, 'r')
+  try {
+    const head = Buffer.alloc(Math.min(st.size, Math.max(SNIFF_BYTES, maxRead + 1)))
+    const { bytesRead } = await fh.read(head, 0, head.length, 0)
+    const first = head.subarray(0, bytesRead)
+    if (first.subarray(0, SNIFF_BYTES).includes(0)) return { mode, binary: true, lines: 0 }
+    let lines = countLines(first)
+    let last = first[first.length - 1]
+    if (bytesRead === st.size && bytesRead <= maxRead) {
+      return {
+        mode,
+        binary: false,
+        lines: lines + (last !== undefined && last !== 10 ? 1 : 0),
+        content: first
+      }
+    }
+    // Too big to show: count the rest without keeping it.
+    const chunk = Buffer.alloc(1 << 20)
+    let offset = bytesRead
+    for (;;) {
+      const r = await fh.read(chunk, 0, chunk.length, offset)
+      if (r.bytesRead === 0) break
+      lines += countLines(chunk, r.bytesRead)
+      last = chunk[r.bytesRead - 1]
+      offset += r.bytesRead
+    }
+    return { mode, binary: false, lines: lines + (last !== undefined && last !== 10 ? 1 : 0) }
+  } finally {
+    await fh.close()
+  }
+}
