@@ -1,0 +1,258 @@
+/**
+ * End to end: cancelling the built action while it waits, the way the runner does it (SIGINT,
+ * SIGTERM 7.5 s later, then SIGKILL), and the post step as the backstop.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { startDevinEmulator, type DevinEmulator } from '../emulators/devin.ts'
+import { startGitHubEmulator, type GitHubEmulator } from '../emulators/github.ts'
+import { makePullRequestCheckout } from '../helpers/checkout.ts'
+import {
+  runPost,
+  startAction,
+  type ActionResult,
+  type RunActionOptions
+} from '../helpers/run-action.ts'
+
+const PR = 5
+const REPO = 'octo/app'
+/** The runner's gap between SIGINT and SIGTERM. */
+const RUNNER_GRACE_MS = 7500
+
+interface Scenario {
+  devin: DevinEmulator
+  gh: GitHubEmulator
+  opts: RunActionOptions
+}
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.()
+})
+
+async function scenario(inputs: Record<string, string>): Promise<Scenario> {
+  const devin = await startDevinEmulator()
+  cleanups.push(() => devin.close())
+  const co = makePullRequestCheckout({
+    base: { 'README.md': 'hello\n' },
+    head: { 'README.md': 'hello world\n' },
+    prNumber: PR
+  })
+  cleanups.push(() => co.cleanup())
+  const gh = await startGitHubEmulator({
+    owner: 'octo',
+    repo: 'app',
+    pulls: [
+      {
+        number: PR,
+        title: 'Greet the world',
+        user: { login: 'octocat' },
+        head: { ref: 'feature', sha: co.headSha },
+        base: { ref: 'main', sha: co.baseSha },
+        files: [
+          {
+            filename: 'README.md',
+            status: 'modified',
+            additions: 1,
+            deletions: 1,
+            changes: 2,
+            patch: '@@ -1 +1 @@\n-hello\n+hello world'
+          }
+        ]
+      }
+    ],
+    permissions: { octocat: 'write' }
+  })
+  cleanups.push(() => gh.close())
+  // Devin works for as long as the test needs.
+  devin.script([{ status: 'claimed' }, { status: 'running', status_detail: 'working' }])
+  const payload = {
+    action: 'synchronize',
+    number: PR,
+    pull_request: {
+      number: PR,
+      title: 'Greet the world',
+      body: '',
+      html_url: `https://github.com/${REPO}/pull/${PR}`,
+      user: { login: 'octocat', type: 'User' },
+      head: { ref: 'feature', sha: co.headSha, repo: { full_name: REPO, fork: false } },
+      base: { ref: 'main', sha: co.baseSha, repo: { full_name: REPO } },
+      merge_commit_sha: co.mergeSha
+    },
+    repository: { full_name: REPO, default_branch: 'main' },
+    sender: { login: 'octocat', type: 'User' }
+  }
+  const opts: RunActionOptions = {
+    inputs: {
+      'api-key': devin.apiKey,
+      'api-url': devin.url,
+      prompt: 'Polish the README',
+      wait: 'true',
+      'poll-interval': '1',
+      ...inputs
+    },
+    eventName: 'pull_request',
+    payload,
+    workspace: co.workspace,
+    githubUrl: gh.url,
+    repository: REPO,
+    timeoutMs: 60_000
+  }
+  return { devin, gh, opts }
+}
+
+async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+const sessionGets = (s: Scenario): number =>
+  s.devin.requests.filter((r) => r.method === 'GET' && /\/sessions\/devin-[0-9a-f]+$/.test(r.path))
+    .length
+const deletes = (s: Scenario) => s.devin.requestsTo('DELETE', /\/sessions\/devin-/)
+
+function comment(s: Scenario): string {
+  const live = s.gh.liveComments(PR)
+  expect(live).toHaveLength(1)
+  return live[0]?.body ?? ''
+}
+
+function savedState(r: ActionResult): { final: boolean; terminated?: boolean } {
+  return JSON.parse(r.state['devin-handoff'] ?? '{}') as { final: boolean; terminated?: boolean }
+}
+
+/** Starts the action and waits until it is polling and the "working" comment is up. */
+async function startWaiting(s: Scenario) {
+  const started = startAction(s.opts)
+  await until('the action to poll', () => sessionGets(s) >= 2 && s.gh.liveComments(PR).length === 1)
+  await until('the working comment', () =>
+    /Devin is working/.test(s.gh.liveComments(PR)[0]?.body ?? '')
+  )
+  return started
+}
+
+describe('cancellation', () => {
+  it('SIGINT: the comment reads cancelled and stop-on-cancel terminates the session, within the grace period', async () => {
+    const s = await scenario({ 'stop-on-cancel': 'true' })
+    const { child, done } = await startWaiting(s)
+    const sentAt = Date.now()
+    child.kill('SIGINT')
+    const r = await done
+    const took = Date.now() - sentAt
+    expect(r.signal).toBeNull()
+    expect(r.code).toBe(1)
+    expect(took).toBeLessThan(RUNNER_GRACE_MS)
+    expect(deletes(s)).toHaveLength(1)
+    const [session] = [...s.devin.sessions.values()]
+    expect(session?.terminated).toBe(true)
+    const body = comment(s)
+    expect(body).toMatch(/🛑 Workflow cancelled/)
+    expect(body).toMatch(/the Devin session was stopped \(stop-on-cancel\)/)
+    expect(body).toMatch(/`exit`/)
+    expect(r.summary).toMatch(/Workflow cancelled/)
+    expect(r.commands.some((c) => c.command === 'error' && /cancelled/.test(c.message))).toBe(true)
+    expect(savedState(r)).toMatchObject({ final: true, terminated: true })
+
+    // The post step sees a finalized run and does nothing.
+    const before = { gh: s.gh.requests.length, devin: s.devin.requests.length }
+    const post = await runPost(r, s.opts)
+    expect(post.code).toBe(0)
+    expect(s.gh.requests.length).toBe(before.gh)
+    expect(s.devin.requests.length).toBe(before.devin)
+  })
+
+  it('SIGINT without stop-on-cancel leaves the session running and says so', async () => {
+    const s = await scenario({})
+    const { child, done } = await startWaiting(s)
+    child.kill('SIGINT')
+    const r = await done
+    expect(r.code).toBe(1)
+    expect(deletes(s)).toHaveLength(0)
+    const body = comment(s)
+    expect(body).toMatch(/🛑 Workflow cancelled/)
+    expect(body).toMatch(/the Devin session keeps running/)
+    expect(body).toMatch(/`running` \/ `working`/)
+  })
+
+  it('a second signal does not start a second finalization', async () => {
+    const s = await scenario({ 'stop-on-cancel': 'true' })
+    const { child, done } = await startWaiting(s)
+    // A slow DELETE keeps the first finalization busy while the next signals arrive.
+    s.devin.fault({ method: 'DELETE', path: /\/sessions\/devin-/ }, { delayMs: 1000 })
+    child.kill('SIGINT')
+    setTimeout(() => child.kill('SIGTERM'), 50)
+    setTimeout(() => child.kill('SIGINT'), 100)
+    const r = await done
+    expect(r.signal).toBeNull()
+    expect(r.code).toBe(1)
+    expect(deletes(s)).toHaveLength(1)
+    expect(r.stdout).toMatch(/again; still finalizing/)
+    expect(comment(s)).toMatch(/🛑 Workflow cancelled/)
+  })
+
+  it('exits inside the grace period even when GitHub hangs, and the post step finishes the job', async () => {
+    const s = await scenario({ 'stop-on-cancel': 'true' })
+    const { child, done } = await startWaiting(s)
+    s.gh.fault({ method: 'PATCH', path: /\/issues\/comments\//, times: 5 }, { delayMs: 30_000 })
+    s.gh.fault({ method: 'GET', path: /\/issues\/\d+\/comments/, times: 5 }, { delayMs: 30_000 })
+    const sentAt = Date.now()
+    child.kill('SIGINT')
+    const r = await done
+    expect(Date.now() - sentAt).toBeLessThan(RUNNER_GRACE_MS)
+    expect(r.code).toBe(1)
+    expect(deletes(s)).toHaveLength(1)
+    expect(savedState(r)).toMatchObject({ final: false, terminated: true })
+
+    s.gh.clearFaults()
+    const post = await runPost(r, s.opts)
+    expect(post.code).toBe(0)
+    // Already terminated by the main step: not again.
+    expect(deletes(s)).toHaveLength(1)
+    const body = comment(s)
+    expect(body).toMatch(/🛑 Workflow cancelled/)
+    expect(body).toMatch(/was stopped \(stop-on-cancel\)/)
+  })
+
+  it('SIGKILL mid-wait: the post step finalizes the comment and stops the session', async () => {
+    const s = await scenario({ 'stop-on-cancel': 'true' })
+    const { child, done } = await startWaiting(s)
+    child.kill('SIGKILL')
+    const r = await done
+    expect(r.signal).toBe('SIGKILL')
+    expect(comment(s)).toMatch(/Devin is working/)
+    expect(savedState(r).final).toBe(false)
+    expect(deletes(s)).toHaveLength(0)
+
+    const post = await runPost(r, s.opts)
+    expect(post.code).toBe(0)
+    expect(deletes(s)).toHaveLength(1)
+    const body = comment(s)
+    expect(body).toMatch(/🛑 Workflow cancelled/)
+    expect(body).toMatch(/The job ended before the action could finish/)
+    expect(body).toMatch(/was stopped \(stop-on-cancel\)/)
+    expect(post.summary).toMatch(/Workflow cancelled/)
+    // The key is registered as a secret and appears nowhere else.
+    expect(post.stdout).toContain(`::add-mask::${s.devin.apiKey}`)
+    const rest = post.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::'))
+    expect(rest.join('\n')).not.toContain(s.devin.apiKey)
+  })
+
+  it('the post step does nothing for a run that finished normally', async () => {
+    const s = await scenario({})
+    const { child, done } = startAction(s.opts)
+    await until('the session', () => s.devin.sessions.size === 1)
+    const [id] = [...s.devin.sessions.keys()]
+    // Devin stops at once.
+    s.devin.setSession(id ?? '', { status: 'exit' })
+    const r = await done
+    expect(child.exitCode).toBe(0)
+    expect(r.outputs.result).toBe('finished')
+    const before = s.gh.requests.length + s.devin.requests.length
+    const post = await runPost(r, s.opts)
+    expect(post.code).toBe(0)
+    expect(post.stdout).toBe('')
+    expect(s.gh.requests.length + s.devin.requests.length).toBe(before)
+  })
+})

@@ -1,0 +1,378 @@
+/**
+ * End to end: the built action (dist/index.js under Node 24) waits for a scripted session on the
+ * Devin emulator and keeps the sticky comment on the GitHub emulator up to date.
+ */
+import { existsSync } from 'node:fs'
+import { readdir, readFile } from 'node:fs/promises'
+import * as path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startDevinEmulator, type DevinEmulator, type SessionStep } from '../emulators/devin.ts'
+import { startGitHubEmulator, type GitHubEmulator } from '../emulators/github.ts'
+import { makePullRequestCheckout, type PullRequestCheckout } from '../helpers/checkout.ts'
+import { runAction, type ActionResult, type RunActionOptions } from '../helpers/run-action.ts'
+
+const PR = 12
+const REPO = 'octo/app'
+
+interface Scenario {
+  devin: DevinEmulator
+  gh: GitHubEmulator
+  co: PullRequestCheckout
+  opts: RunActionOptions
+}
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.()
+})
+
+async function scenario(
+  steps: SessionStep[],
+  inputs: Record<string, string> = {}
+): Promise<Scenario> {
+  const devin = await startDevinEmulator()
+  cleanups.push(() => devin.close())
+  const co = makePullRequestCheckout({
+    base: { 'README.md': 'hello\n' },
+    head: { 'src/app.ts': 'export const x = 1\n' },
+    prNumber: PR
+  })
+  cleanups.push(() => co.cleanup())
+  const gh = await startGitHubEmulator({
+    owner: 'octo',
+    repo: 'app',
+    pulls: [
+      {
+        number: PR,
+        title: 'Add x',
+        user: { login: 'octocat' },
+        head: { ref: 'feature', sha: co.headSha },
+        base: { ref: 'main', sha: co.baseSha },
+        files: [
+          {
+            filename: 'src/app.ts',
+            status: 'added',
+            additions: 1,
+            deletions: 0,
+            changes: 1,
+            patch: '@@ -0,0 +1 @@\n+export const x = 1'
+          }
+        ]
+      }
+    ],
+    permissions: { octocat: 'write' }
+  })
+  cleanups.push(() => gh.close())
+  devin.script(steps)
+  const payload = {
+    action: 'opened',
+    number: PR,
+    pull_request: {
+      number: PR,
+      title: 'Add x',
+      body: '',
+      html_url: `https://github.com/${REPO}/pull/${PR}`,
+      user: { login: 'octocat', type: 'User' },
+      head: { ref: 'feature', sha: co.headSha, repo: { full_name: REPO, fork: false } },
+      base: { ref: 'main', sha: co.baseSha, repo: { full_name: REPO } },
+      merge_commit_sha: co.mergeSha
+    },
+    repository: { full_name: REPO, default_branch: 'main' },
+    sender: { login: 'octocat', type: 'User' }
+  }
+  const opts: RunActionOptions = {
+    inputs: {
+      'api-key': devin.apiKey,
+      'api-url': devin.url,
+      prompt: 'Review this change',
+      wait: 'true',
+      'poll-interval': '1',
+      ...inputs
+    },
+    eventName: 'pull_request',
+    payload,
+    workspace: co.workspace,
+    githubUrl: gh.url,
+    repository: REPO,
+    timeoutMs: 90_000
+  }
+  return { devin, gh, co, opts }
+}
+
+function sessionPath(s: Scenario): string {
+  const [id] = [...s.devin.sessions.keys()]
+  return `/v3/organizations/${s.devin.orgId}/sessions/${id}`
+}
+
+function commentBody(s: Scenario): string {
+  const live = s.gh.liveComments(PR)
+  expect(live).toHaveLength(1)
+  return live[0]?.body ?? ''
+}
+
+/** Warnings as the runner sees them: nothing between ::stop-commands::T and ::T:: counts. */
+function warnings(r: ActionResult): string[] {
+  const out: string[] = []
+  let stopped: string | undefined
+  for (const line of r.stdout.split('\n')) {
+    if (stopped !== undefined) {
+      if (line === `::${stopped}::`) stopped = undefined
+      continue
+    }
+    const m = /^::stop-commands::(.+)$/.exec(line)
+    if (m) stopped = m[1]
+    else if (line.startsWith('::warning')) out.push(line.replace(/^::warning[^:]*::/, ''))
+  }
+  return out
+}
+
+/** Messages the action printed: the `::group::` titles and the body lines inside stop-commands. */
+function printedMessages(r: ActionResult): string[] {
+  const out: string[] = []
+  const lines = r.stdout.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^::stop-commands::(.+)$/.exec(lines[i] ?? '')
+    if (!m) continue
+    const body: string[] = []
+    for (i++; i < lines.length && lines[i] !== `::${m[1]}::`; i++) body.push(lines[i] ?? '')
+    out.push(body.join('\n'))
+  }
+  return out
+}
+
+describe('wait: end states', () => {
+  it('follows new → claimed → running/working → running/finished and reports it all', async () => {
+    const s = await scenario([
+      { status: 'claimed', messages: [{ message: 'Looking at the PR now.' }] },
+      { status: 'running', status_detail: 'working', acus_consumed: 0.5 },
+      {
+        status: 'running',
+        status_detail: 'working',
+        acus_consumed: 1.25,
+        messages: [{ message: 'Found the bug.\nFixing it in src/app.ts' }]
+      },
+      {
+        status: 'running',
+        status_detail: 'finished',
+        acus_consumed: 2.5,
+        pull_requests: [{ pr_url: 'https://github.com/octo/app/pull/13', pr_state: 'open' }],
+        structured_output: { verdict: 'fixed', files: 1 },
+        messages: [{ message: 'Done: opened #13.\n::warning::not a real warning' }]
+      }
+    ])
+    const started = Date.now()
+    const r = await runAction(s.opts)
+    expect(r.code, r.stderr + r.stdout).toBe(0)
+    expect(r.outputs.result).toBe('finished')
+    expect(r.outputs.status).toBe('running')
+    expect(r.outputs['status-detail']).toBe('finished')
+    expect(JSON.parse(r.outputs['pull-requests'] ?? '')).toEqual([
+      'https://github.com/octo/app/pull/13'
+    ])
+    expect(r.outputs['acus-consumed']).toBe('2.5')
+    expect(JSON.parse(r.outputs['structured-output'] ?? '')).toEqual({ verdict: 'fixed', files: 1 })
+    expect(s.devin.requestsTo('GET', sessionPath(s))).toHaveLength(4)
+
+    // Each Devin message exactly once, and Devin text cannot issue workflow commands.
+    expect(printedMessages(r)).toEqual([
+      'Looking at the PR now.',
+      'Found the bug.\nFixing it in src/app.ts',
+      'Done: opened #13.\n::warning::not a real warning'
+    ])
+    expect(r.stdout).toMatch(/^::warning::not a real warning$/m)
+    expect(
+      r.commands.some(
+        (c) => c.command === 'group' && c.message.startsWith('💬 devin: Found the bug.')
+      )
+    ).toBe(true)
+    expect(warnings(r)).toEqual([])
+
+    const body = commentBody(s)
+    expect(body).toMatch(/✅ Devin finished/)
+    expect(body).toMatch(/`running` \/ `finished`/)
+    expect(body).toMatch(/<https:\/\/github\.com\/octo\/app\/pull\/13>/)
+    expect(body).toMatch(/"verdict": "fixed"/)
+    expect(body).toMatch(/\| ACUs \| 2\.5 \|/)
+    expect(body).toMatch(/running\/working: Devin is working/)
+
+    // Edits: only on a change, at most one per 10 s while waiting, plus the final one.
+    const patches = s.gh.requestsTo('PATCH', /\/issues\/comments\//)
+    const waitedS = (Date.now() - started) / 1000
+    expect(patches.length).toBeLessThanOrEqual(Math.floor(waitedS / 10) + 2)
+    expect(r.summary).toMatch(/\| Result \| `finished` \|/)
+    expect(r.summary).toMatch(/\| Waited \| \d+s \(4 polls\) \|/)
+    expect(r.summary).toMatch(/\| Pull requests \| <https:\/\/github\.com\/octo\/app\/pull\/13> \|/)
+  })
+
+  it('needs input: waiting_for_user, failing only when fail-on says so', async () => {
+    const s = await scenario(
+      [
+        { status: 'running', status_detail: 'working' },
+        {
+          status: 'running',
+          status_detail: 'waiting_for_user',
+          messages: [{ message: 'Which database?' }]
+        }
+      ],
+      { 'fail-on': 'error,needs-input' }
+    )
+    const r = await runAction(s.opts)
+    expect(r.code).toBe(1)
+    expect(r.outputs.result).toBe('needs-input')
+    expect(r.outputs['status-detail']).toBe('waiting_for_user')
+    expect(printedMessages(r)).toEqual(['Which database?'])
+    const body = commentBody(s)
+    expect(body).toMatch(/💬 Devin needs input/)
+    expect(body).toMatch(/waiting for a reply/)
+    expect(r.commands.find((c) => c.command === 'error')?.message).toMatch(/needs-input/)
+  })
+
+  it('exit counts as finished', async () => {
+    const s = await scenario([{ status: 'running', status_detail: 'working' }, { status: 'exit' }])
+    const r = await runAction(s.opts)
+    expect(r.code).toBe(0)
+    expect(r.outputs.result).toBe('finished')
+    expect(r.outputs.status).toBe('exit')
+    expect(r.outputs['status-detail']).toBe('')
+    expect(commentBody(s)).toMatch(/✅ Devin finished/)
+  })
+
+  it('error fails the step by default', async () => {
+    const s = await scenario([{ status: 'running', status_detail: 'working' }, { status: 'error' }])
+    const r = await runAction(s.opts)
+    expect(r.code).toBe(1)
+    expect(r.outputs.result).toBe('error')
+    expect(r.outputs.status).toBe('error')
+    expect(commentBody(s)).toMatch(/❌/)
+    expect(r.commands.find((c) => c.command === 'error')?.message).toMatch(/result 'error'/)
+  })
+
+  it('suspended with a billing reason says why, and does not fail by default', async () => {
+    const s = await scenario([
+      { status: 'running', status_detail: 'working' },
+      { status: 'suspended', status_detail: 'out_of_credits' }
+    ])
+    const r = await runAction(s.opts)
+    expect(r.code).toBe(0)
+    expect(r.outputs.result).toBe('suspended')
+    expect(r.outputs['status-detail']).toBe('out_of_credits')
+    const body = commentBody(s)
+    expect(body).toMatch(/⏸️ Devin session suspended/)
+    expect(body).toMatch(/out of credits/)
+  })
+
+  it('keeps polling through an unknown status, warning once', async () => {
+    const s = await scenario([
+      { status: 'hibernating' },
+      { status: 'hibernating' },
+      { status: 'hibernating' },
+      { status: 'running', status_detail: 'finished' }
+    ])
+    const r = await runAction(s.opts)
+    expect(r.code).toBe(0)
+    expect(r.outputs.result).toBe('finished')
+    const unknown = warnings(r).filter((w) => /hibernating/.test(w))
+    expect(unknown).toHaveLength(1)
+    expect(s.devin.requestsTo('GET', sessionPath(s))).toHaveLength(4)
+  })
+
+  it('times out within the budget and leaves the session running', async () => {
+    const s = await scenario([{ status: 'running', status_detail: 'working' }], {
+      'timeout-minutes': '0.05'
+    })
+    const started = Date.now()
+    const r = await runAction(s.opts)
+    const took = Date.now() - started
+    expect(r.code).toBe(0)
+    expect(r.outputs.result).toBe('timeout')
+    expect(r.outputs.status).toBe('running')
+    expect(s.devin.requestsTo('DELETE', /sessions/)).toHaveLength(0)
+    const body = commentBody(s)
+    expect(body).toMatch(/⏱️ Stopped waiting for Devin/)
+    expect(body).toMatch(/keeps running/)
+    // A 3 s budget: polls at ~1 s, 2 s and 3 s, then out (start-up included, well under 10 s).
+    const gets = s.devin.requestsTo('GET', sessionPath(s))
+    expect(gets.length).toBeGreaterThanOrEqual(3)
+    expect(gets.length).toBeLessThanOrEqual(4)
+    expect(took).toBeLessThan(10_000)
+  })
+
+  it('fails with timeout when fail-on includes it', async () => {
+    const s = await scenario([{ status: 'running', status_detail: 'working' }], {
+      'timeout-minutes': '0.03',
+      'fail-on': 'timeout'
+    })
+    const r = await runAction(s.opts)
+    expect(r.code).toBe(1)
+    expect(r.outputs.result).toBe('timeout')
+  })
+})
+
+describe('wait: transient trouble', () => {
+  it('honours Retry-After on 429 and rides out 503s mid-poll', async () => {
+    const s = await scenario([
+      { status: 'running', status_detail: 'working' },
+      { status: 'running', status_detail: 'working' },
+      { status: 'running', status_detail: 'working' },
+      { status: 'exit' }
+    ])
+    s.devin.fault(
+      { method: 'GET', path: /\/sessions\/devin-[0-9a-f]+$/, after: 1 },
+      { status: 429, headers: { 'retry-after': '2' }, body: { detail: 'Rate limit exceeded' } }
+    )
+    s.devin.fault(
+      { method: 'GET', path: /\/sessions\/devin-[0-9a-f]+$/, after: 3, times: 2 },
+      { status: 503, body: { detail: 'busy' } }
+    )
+    const r = await runAction(s.opts)
+    expect(r.code, r.stdout).toBe(0)
+    expect(r.outputs.result).toBe('finished')
+    const gets = s.devin.requestsTo('GET', sessionPath(s))
+    const limited = gets.findIndex((g) => g.fault === 'status')
+    expect(gets[limited + 1]).toBeDefined()
+    expect((gets[limited + 1]?.at ?? 0) - (gets[limited]?.at ?? 0)).toBeGreaterThanOrEqual(1900)
+    expect(gets.filter((g) => g.fault === 'status')).toHaveLength(3)
+    expect(gets.filter((g) => g.fault === undefined)).toHaveLength(4)
+  })
+})
+
+describe('wait: attachments', () => {
+  it('downloads every attachment into attachments-path, hostile names kept inside', async () => {
+    const s = await scenario(
+      [
+        { status: 'running', status_detail: 'working' },
+        {
+          status: 'exit',
+          attachments: [
+            { name: 'summary.md', content: '# Summary' },
+            { name: '../../../../outside.txt', content: 'escaped?' },
+            { name: '..\\..\\win.txt', content: 'win' },
+            { name: 'summary.md', content: 'again' }
+          ]
+        }
+      ],
+      { 'attachments-path': 'devin-out' }
+    )
+    const r = await runAction(s.opts)
+    expect(r.code, r.stdout).toBe(0)
+    const files = JSON.parse(r.outputs.attachments ?? '[]') as string[]
+    expect(files).toEqual([
+      'devin-out/summary.md',
+      'devin-out/outside.txt',
+      'devin-out/win.txt',
+      'devin-out/summary (2).md'
+    ])
+    const dir = path.join(s.co.workspace, 'devin-out')
+    expect((await readdir(dir)).sort()).toEqual([
+      'outside.txt',
+      'summary (2).md',
+      'summary.md',
+      'win.txt'
+    ])
+    expect(await readFile(path.join(dir, 'summary.md'), 'utf8')).toBe('# Summary')
+    expect(await readFile(path.join(dir, 'outside.txt'), 'utf8')).toBe('escaped?')
+    expect(existsSync(path.join(s.co.root, 'outside.txt'))).toBe(false)
+    expect(existsSync(path.resolve(s.co.workspace, '../../../../outside.txt'))).toBe(false)
+    expect(commentBody(s)).toMatch(/`devin-out\/summary\.md`/)
+  })
+})
