@@ -40,7 +40,8 @@ export async function lintAll(root: string): Promise<string[]> {
   for (const file of workflowFiles(root)) check(file, readFileSync(path.join(root, file), 'utf8'))
   const readme = path.join(root, 'README.md')
   if (existsSync(readme)) {
-    for (const b of markdownWorkflows(readFileSync(readme, 'utf8'))) check('README.md', b.text, b.line - 1)
+    for (const b of markdownWorkflows(readFileSync(readme, 'utf8')))
+      check('README.md', b.text, b.line - 1)
   }
   return problems
 }
@@ -49,6 +50,8 @@ export async function lintWorkflows(root: string): Promise<boolean> {
   const problems = await lintAll(root)
   for (const p of problems) console.log(p)
   const files = workflowFiles(root).length
-  console.log(`actionlint: ${files} workflow file(s) and the README's examples, ${problems.length} problem(s)`)
+  console.log(
+    `actionlint: ${files} workflow file(s) and the README's examples, ${problems.length} problem(s)`
+  )
   return problems.length === 0
 }

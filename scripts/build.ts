@@ -4,8 +4,18 @@
  * what it uses. Builds into a scratch folder first so a failed build leaves `dist/` untouched.
  */
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs'
+import {
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  existsSync,
+  writeFileSync
+} from 'node:fs'
 import * as path from 'node:path'
+import { minify } from 'terser'
 
 const root = path.resolve(import.meta.dirname, '..')
 const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js')
@@ -13,10 +23,14 @@ const scratch = path.join(root, 'build', 'ncc')
 rmSync(scratch, { recursive: true, force: true })
 
 for (const entry of ['index', 'post']) {
-  execFileSync(process.execPath, [ncc, 'build', `src/${entry}.ts`, '-o', path.join(scratch, entry), '-m', '-q'], {
-    cwd: root,
-    stdio: 'inherit'
-  })
+  execFileSync(
+    process.execPath,
+    [ncc, 'build', `src/${entry}.ts`, '-o', path.join(scratch, entry), '-m', '-q'],
+    {
+      cwd: root,
+      stdio: 'inherit'
+    }
+  )
 }
 
 const dist = path.join(root, 'dist')
@@ -36,5 +50,18 @@ for (const entry of ['index', 'post']) {
   }
 }
 cpSync(path.join(scratch, 'index', 'package.json'), path.join(next, 'package.json'))
+
+// ncc minifies the entry files only; lazily loaded chunks come out as plain webpack output.
+for (const file of readdirSync(next)) {
+  if (!/^\d+\.index\.js$/.test(file)) continue
+  const abs = path.join(next, file)
+  const out = await minify(readFileSync(abs, 'utf8'), {
+    module: true,
+    compress: true,
+    mangle: true
+  })
+  if (out.code === undefined) throw new Error(`terser produced nothing for ${file}`)
+  writeFileSync(abs, out.code)
+}
 if (existsSync(dist)) rmSync(dist, { recursive: true, force: true })
 renameSync(next, dist)

@@ -25,7 +25,10 @@ function sh(cmd: string, args: string[]): boolean {
 
 function distMatchesBuild(): boolean {
   if (!sh(process.execPath, ['scripts/build.ts'])) return false
-  const git = spawnSync('git', ['status', '--porcelain', '--', 'dist'], { cwd: root, encoding: 'utf8' })
+  const git = spawnSync('git', ['status', '--porcelain', '--', 'dist'], {
+    cwd: root,
+    encoding: 'utf8'
+  })
   if (git.status !== 0) {
     console.log('dist check: not a git checkout; built only')
     return true
@@ -44,9 +47,17 @@ let vitestFailed = 0
 function vitest(): boolean {
   const report = path.join(root, 'build', 'vitest.json')
   rmSync(report, { force: true })
-  const ok = sh(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`])
+  const ok = sh(bin('vitest'), [
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`
+  ])
   if (existsSync(report)) {
-    const json = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number }
+    const json = JSON.parse(readFileSync(report, 'utf8')) as {
+      numPassedTests: number
+      numFailedTests: number
+    }
     vitestPassed = json.numPassedTests
     vitestFailed = json.numFailedTests
   }
@@ -70,7 +81,9 @@ for (const stage of stages) {
   console.log(`\n=== ${stage.name} ===`)
   const started = Date.now()
   const ok = await stage.run()
-  console.log(`=== ${stage.name}: ${ok ? 'ok' : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s) ===`)
+  console.log(
+    `=== ${stage.name}: ${ok ? 'ok' : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s) ===`
+  )
   if (stage.name === 'vitest') continue
   if (ok) passed++
   else failed++

@@ -17,8 +17,17 @@ export interface EventPayload {
   sender?: { login?: string; type?: string }
   repository?: { full_name?: string; default_branch?: string; private?: boolean }
   pull_request?: PullRequestPayload
-  issue?: { number?: number; pull_request?: { url?: string; html_url?: string }; user?: { login?: string } }
-  comment?: { id?: number; body?: string; user?: { login?: string; type?: string }; html_url?: string }
+  issue?: {
+    number?: number
+    pull_request?: { url?: string; html_url?: string }
+    user?: { login?: string }
+  }
+  comment?: {
+    id?: number
+    body?: string
+    user?: { login?: string; type?: string }
+    html_url?: string
+  }
   inputs?: Record<string, unknown>
   [key: string]: unknown
 }
@@ -65,13 +74,17 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     try {
       payload = JSON.parse(readFileSync(eventPath, 'utf8')) as EventPayload
     } catch (err) {
-      throw new ContextError(`Cannot parse the event payload at GITHUB_EVENT_PATH: ${(err as Error).message}`)
+      throw new ContextError(
+        `Cannot parse the event payload at GITHUB_EVENT_PATH: ${(err as Error).message}`
+      )
     }
   }
   const repository = env.GITHUB_REPOSITORY || payload.repository?.full_name || ''
   const [owner = '', repo = ''] = repository.split('/')
   if (!owner || !repo) {
-    throw new ContextError('GITHUB_REPOSITORY is not set; run the action inside a GitHub Actions job')
+    throw new ContextError(
+      'GITHUB_REPOSITORY is not set; run the action inside a GitHub Actions job'
+    )
   }
   const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
   const runId = env.GITHUB_RUN_ID ?? ''

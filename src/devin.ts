@@ -1,10 +1,10 @@
 /**
- * Client for the Devin v3 REST API (see shared/reference/devin-api.md). Thin I/O over undici:
- * retries follow src/retry.ts, JSON shapes are parsed by src/devin-types.ts, and the API key is
- * scrubbed from everything this module emits.
+ * Client for the Devin v3 REST API (see shared/reference/devin-api.md). Thin I/O over one HTTP
+ * attempt (src/devin-http.ts): retries follow src/retry.ts, JSON shapes are parsed by
+ * src/devin-types.ts, and the API key is scrubbed from everything this module emits.
  */
-import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
-import { Agent, type Dispatcher, request } from 'undici'
+import { STATUS_CODES } from 'node:http'
+import { BodyTooLargeError, sendOnce } from './devin-http.js'
 import {
   type DevinAttachment,
   type DevinMessage,
@@ -69,7 +69,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
 
 interface RawResponse {
   status: number
-  headers: IncomingHttpHeaders
+  headers: Record<string, string>
   body: Buffer
   /** Where the answer came from, safe to show (no query string). */
   display: string
@@ -95,7 +95,7 @@ export class DevinClient {
   readonly #apiKey: string
   readonly #base: string
   readonly #origin: string
-  readonly #agent: Agent
+  readonly #inFlight = new Set<Promise<unknown>>()
   readonly #timeoutMs: number
   readonly #downloadTimeoutMs: number
   readonly #maxAttempts: number
@@ -115,7 +115,6 @@ export class DevinClient {
     this.#sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
     this.#backoff = { baseMs: 1000, capMs: MAX_WAIT_MS, random: opts.random ?? Math.random }
     this.#userAgent = opts.userAgent ?? 'devin-handoff-action'
-    this.#agent = new Agent({ connect: { timeout: Math.min(this.#timeoutMs, 15_000) } })
   }
 
   async getSelf(): Promise<DevinSelf> {
@@ -275,8 +274,9 @@ export class DevinClient {
     return res.body
   }
 
+  /** Waits for requests still in flight (fetch keeps no pool the client must close). */
   async close(): Promise<void> {
-    await this.#agent.close()
+    await Promise.allSettled([...this.#inFlight])
   }
 
   // ---- internals ----
@@ -409,50 +409,28 @@ export class DevinClient {
   }
 
   async #once(method: string, t: Target, o: AttemptOptions): Promise<RawResponse> {
-    const { headers, body, timeoutMs, maxBytes } = o
     const started = Date.now()
-    const ac = new AbortController()
-    const timer = setTimeout(() => ac.abort(), timeoutMs)
+    const pending = sendOnce(method, t.url, o)
+    this.#inFlight.add(pending)
     try {
-      const res = await request(t.url, {
-        dispatcher: this.#agent,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body,
-        signal: ac.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        maxRedirections: 0
-      })
-      const chunks: Buffer[] = []
-      let size = 0
-      const declared = Number(res.headers['content-length'] ?? NaN)
-      if (declared > maxBytes) size = declared
-      else {
-        for await (const chunk of res.body) {
-          size += (chunk as Buffer).length
-          if (size > maxBytes) break
-          chunks.push(chunk as Buffer)
-        }
-      }
-      if (size > maxBytes) {
-        res.body.destroy()
+      const res = await pending
+      this.#log.debug(
+        `Devin API ${method} ${t.display} → ${res.status} (${Date.now() - started} ms)`
+      )
+      return { ...res, ...t }
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
         throw this.#malformed(
           method,
           t.display,
-          res.statusCode,
-          `response body exceeds ${maxBytes} bytes`
+          err.status,
+          `response body exceeds ${o.maxBytes} bytes`
         )
       }
-      this.#log.debug(
-        `Devin API ${method} ${t.display} → ${res.statusCode} (${Date.now() - started} ms)`
-      )
-      return { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), ...t }
-    } catch (err) {
-      if (err instanceof DevinApiError) throw err
-      throw this.#networkError(method, t.display, err, ac.signal.aborted, timeoutMs)
+      const e = err as { code?: string; timedOut?: boolean }
+      throw this.#networkError(method, t.display, err, e.timedOut === true, o.timeoutMs)
     } finally {
-      clearTimeout(timer)
+      this.#inFlight.delete(pending)
     }
   }
 

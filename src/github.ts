@@ -56,7 +56,14 @@ export function isNotAccessible(err: unknown): boolean {
   return e.status === 403 && /not accessible by integration/i.test(e.message ?? '')
 }
 
-const RANK: Record<Permission, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 }
+const RANK: Record<Permission, number> = {
+  none: 0,
+  read: 1,
+  triage: 2,
+  write: 3,
+  maintain: 4,
+  admin: 5
+}
 
 export function permissionAtLeast(have: Permission, need: Permission): boolean {
   return RANK[have] >= RANK[need]
@@ -78,8 +85,11 @@ export function retryDelayMs(err: unknown, method: string, attempt: number): num
   const headers = e.response?.headers ?? {}
   const retryAfter = Number(headers['retry-after'])
   const limited =
-    e.status === 429 || (e.status === 403 && (/rate limit/i.test(e.message ?? '') || headers['retry-after'] !== undefined))
-  if (limited) return Number.isFinite(retryAfter) ? Math.min(retryAfter, 60) * 1000 : 2 ** attempt * 1000
+    e.status === 429 ||
+    (e.status === 403 &&
+      (/rate limit/i.test(e.message ?? '') || headers['retry-after'] !== undefined))
+  if (limited)
+    return Number.isFinite(retryAfter) ? Math.min(retryAfter, 60) * 1000 : 2 ** attempt * 1000
   if (method === 'GET' && e.status !== undefined && e.status >= 500) return 2 ** attempt * 500
   return undefined
 }
@@ -91,6 +101,12 @@ export async function createGitHubApi(opts: {
   apiUrl: string
   sleep?: Sleep
 }): Promise<GitHubApi> {
+  const [{ provideHttpClient }, real] = await Promise.all([
+    import('./shims/http-client.js'),
+    import('./shims/http-client-real.js')
+  ])
+  // Before @actions/github loads: it builds its proxy-aware defaults at import time.
+  provideHttpClient(real)
   const { getOctokit } = await import('@actions/github')
   const sleep: Sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
   const octokit = getOctokit(opts.token, { baseUrl: opts.apiUrl, request: { timeout: 30_000 } })
@@ -123,7 +139,11 @@ export async function createGitHubApi(opts: {
     },
     async permissionOf(user) {
       try {
-        const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user })
+        const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+          owner,
+          repo,
+          username: user
+        })
         return toPermission(data.permission, (data as { role_name?: string }).role_name)
       } catch (err) {
         if ((err as RequestErrorLike).status === 404) return 'none'
@@ -151,11 +171,21 @@ export async function createGitHubApi(opts: {
       for await (const page of pages) yield* page.data as IssueComment[]
     },
     async createComment(issue, body) {
-      const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body })
+      const { data } = await octokit.rest.issues.createComment({
+        owner,
+        repo,
+        issue_number: issue,
+        body
+      })
       return data as IssueComment
     },
     async updateComment(id, body) {
-      const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body })
+      const { data } = await octokit.rest.issues.updateComment({
+        owner,
+        repo,
+        comment_id: id,
+        body
+      })
       return data as IssueComment
     },
     async deleteComment(id) {
@@ -164,9 +194,19 @@ export async function createGitHubApi(opts: {
     async react(kind, commentId, content) {
       const c = content as '+1'
       if (kind === 'issue') {
-        await octokit.rest.reactions.createForIssueComment({ owner, repo, comment_id: commentId, content: c })
+        await octokit.rest.reactions.createForIssueComment({
+          owner,
+          repo,
+          comment_id: commentId,
+          content: c
+        })
       } else {
-        await octokit.rest.reactions.createForPullRequestReviewComment({ owner, repo, comment_id: commentId, content: c })
+        await octokit.rest.reactions.createForPullRequestReviewComment({
+          owner,
+          repo,
+          comment_id: commentId,
+          content: c
+        })
       }
     }
   }

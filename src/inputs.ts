@@ -100,11 +100,19 @@ export function parsePositiveNumber(
   return value
 }
 
-export function parseEnum<T extends string>(name: string, raw: string, allowed: readonly T[], fallback: T): T {
+export function parseEnum<T extends string>(
+  name: string,
+  raw: string,
+  allowed: readonly T[],
+  fallback: T
+): T {
   if (raw === '') return fallback
   const value = raw.toLowerCase() as T
   if (!allowed.includes(value)) {
-    throw new InputError(name, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got '${raw}'`)
+    throw new InputError(
+      name,
+      `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got '${raw}'`
+    )
   }
   return value
 }
@@ -165,10 +173,16 @@ export async function parseSchema(raw: string): Promise<Record<string, unknown> 
     }
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InputError('structured-output-schema', 'expected a JSON Schema object (JSON or YAML mapping)')
+    throw new InputError(
+      'structured-output-schema',
+      'expected a JSON Schema object (JSON or YAML mapping)'
+    )
   }
   if (Buffer.byteLength(JSON.stringify(value)) > 64 * 1024) {
-    throw new InputError('structured-output-schema', 'the schema is larger than the 64 KB Devin accepts')
+    throw new InputError(
+      'structured-output-schema',
+      'the schema is larger than the 64 KB Devin accepts'
+    )
   }
   return value as Record<string, unknown>
 }
@@ -212,11 +226,17 @@ function optionalList(raw: string): string[] | undefined {
 export async function readInputs(get: InputReader, workspace: string): Promise<Inputs> {
   const apiKey = get('api-key')
   if (!apiKey) {
-    throw new InputError('api-key', 'is required; pass the Devin key from a secret, e.g. ${{ secrets.DEVIN_API_KEY }}')
+    throw new InputError(
+      'api-key',
+      'is required; pass the Devin key from a secret, e.g. ${{ secrets.DEVIN_API_KEY }}'
+    )
   }
   const orgId = get('org-id')
   if (orgId && !/^[A-Za-z0-9_.-]+$/.test(orgId)) {
-    throw new InputError('org-id', `expected an organization id such as 'org-abc123', got '${orgId}'`)
+    throw new InputError(
+      'org-id',
+      `expected an organization id such as 'org-abc123', got '${orgId}'`
+    )
   }
   const prNumberRaw = get('pr-number')
   const maxAcuRaw = get('max-acu-limit')
@@ -247,7 +267,9 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
     knowledgeIds: optionalList(get('knowledge-ids')),
     secretIds: optionalList(get('secret-ids')),
     maxAcuLimit:
-      maxAcuRaw === '' ? undefined : parsePositiveNumber('max-acu-limit', maxAcuRaw, 0, { integer: true }),
+      maxAcuRaw === ''
+        ? undefined
+        : parsePositiveNumber('max-acu-limit', maxAcuRaw, 0, { integer: true }),
     structuredOutputSchema: await parseSchema(get('structured-output-schema')),
     devinMode: get('devin-mode'),
     repos: parseList(get('repos')),
@@ -260,18 +282,29 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
     failOn: parseFailOn(get('fail-on')),
     dryRun: parseBoolean('dry-run', get('dry-run'), false),
     prNumber:
-      prNumberRaw === '' ? undefined : parsePositiveNumber('pr-number', prNumberRaw, 0, { integer: true }),
+      prNumberRaw === ''
+        ? undefined
+        : parsePositiveNumber('pr-number', prNumberRaw, 0, { integer: true }),
     triggerPhrase: get('trigger-phrase'),
     stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel'), false),
     attachmentsPath: get('attachments-path'),
     githubToken: get('github-token'),
     allowForks: parseBoolean('allow-forks', get('allow-forks'), false),
     allowedBots,
-    requirePermission: parseEnum('require-permission', get('require-permission'), PERMISSIONS, 'write')
+    requirePermission: parseEnum(
+      'require-permission',
+      get('require-permission'),
+      PERMISSIONS,
+      'write'
+    )
   }
-  if (inputs.attachmentsPath) resolveInWorkspace('attachments-path', workspace, inputs.attachmentsPath)
+  if (inputs.attachmentsPath)
+    resolveInWorkspace('attachments-path', workspace, inputs.attachmentsPath)
   if (inputs.tags.length > 40) {
-    throw new InputError('tags', `at most 40 extra tags fit in Devin's limit of 50, got ${inputs.tags.length}`)
+    throw new InputError(
+      'tags',
+      `at most 40 extra tags fit in Devin's limit of 50, got ${inputs.tags.length}`
+    )
   }
   return inputs
 }

@@ -49,6 +49,8 @@ export interface Report {
   error?: string
   commentUrl?: string
   attachments: string[]
+  /** Set by the waiting loop: when it started and ended, and how many times it polled. */
+  wait?: { startedAt: number; endedAt?: number; polls: number }
 }
 
 export function formatElapsed(ms: number): string {
@@ -91,10 +93,14 @@ export function headline(r: Report): string {
 }
 
 export function handoffLine(h: HandoffSummary): string {
-  const parts = [`${h.files} changed file${h.files === 1 ? '' : 's'}`, `${formatBytes(h.promptBytes)} prompt`]
+  const parts = [
+    `${h.files} changed file${h.files === 1 ? '' : 's'}`,
+    `${formatBytes(h.promptBytes)} prompt`
+  ]
   parts.push(`change from ${h.source}`)
   if (h.omitted > 0) parts.push(`${h.omitted} left out${h.truncated ? ' (budget)' : ''}`)
-  if (h.redactions > 0) parts.push(`${h.redactions} secret${h.redactions === 1 ? '' : 's'} redacted`)
+  if (h.redactions > 0)
+    parts.push(`${h.redactions} secret${h.redactions === 1 ? '' : 's'} redacted`)
   return parts.join(' · ')
 }
 
@@ -103,14 +109,20 @@ function rows(r: Report): Array<[string, string]> {
   const s = r.session
   if (s) {
     out.push(['Session', `[${cell(s.title || s.id)}](${s.url})`])
-    out.push(['Status', `\`${s.status}\`${s.detail ? ` / \`${s.detail}\`` : ''}: ${describeStatus(s.status, s.detail)}`])
+    out.push([
+      'Status',
+      `\`${s.status}\`${s.detail ? ` / \`${s.detail}\`` : ''}: ${describeStatus(s.status, s.detail)}`
+    ])
   }
-  if (r.result) out.push(['Result', `\`${r.result}\`${r.skipReason ? `: ${cell(r.skipReason)}` : ''}`])
+  if (r.result)
+    out.push(['Result', `\`${r.result}\`${r.skipReason ? `: ${cell(r.skipReason)}` : ''}`])
   out.push(['Elapsed', formatElapsed(r.updatedAt - r.startedAt)])
   if (s?.acus !== undefined) out.push(['ACUs', String(Math.round(s.acus * 100) / 100)])
-  if (s && s.pullRequests.length > 0) out.push(['Pull requests', s.pullRequests.map((u) => `<${u}>`).join(' ')])
+  if (s && s.pullRequests.length > 0)
+    out.push(['Pull requests', s.pullRequests.map((u) => `<${u}>`).join(' ')])
   if (r.handoff) out.push(['Handoff', handoffLine(r.handoff)])
-  if (r.attachments.length > 0) out.push(['Attachments', r.attachments.map((a) => `\`${cell(a)}\``).join(', ')])
+  if (r.attachments.length > 0)
+    out.push(['Attachments', r.attachments.map((a) => `\`${cell(a)}\``).join(', ')])
   if (r.runUrl) out.push(['Run', `[workflow run](${r.runUrl})`])
   return out
 }
@@ -143,7 +155,8 @@ export function renderComment(r: Report): string {
   const so = r.session?.structuredOutput
   if (so !== undefined && so !== null) {
     let block = fencedJson(so)
-    if (block.length > MAX_STRUCTURED_CHARS) block = `_Structured output is ${formatBytes(block.length)}; see the \`structured-output\` step output._`
+    if (block.length > MAX_STRUCTURED_CHARS)
+      block = `_Structured output is ${formatBytes(block.length)}; see the \`structured-output\` step output._`
     lines.push('<details><summary>Structured output</summary>', '', block, '', '</details>', '')
   }
   const key = r.commentKey === 'default' ? '' : ` · key \`${cell(r.commentKey)}\``
@@ -156,14 +169,32 @@ export function renderSummary(r: Report, prompt?: string): string {
   if (r.note) lines.push(`> ${r.note}`, '')
   if (r.error) lines.push(`> **Error:** ${cell(r.error)}`, '')
   const pairs = rows(r)
-  pairs.unshift(['Repository', `${r.slug}${r.prNumber ? ` #${r.prNumber}` : ''}${r.headRef ? ` (\`${cell(r.headRef)}\`)` : ''}`])
+  pairs.unshift([
+    'Repository',
+    `${r.slug}${r.prNumber ? ` #${r.prNumber}` : ''}${r.headRef ? ` (\`${cell(r.headRef)}\`)` : ''}`
+  ])
+  if (r.wait) {
+    const waited = formatElapsed((r.wait.endedAt ?? r.updatedAt) - r.wait.startedAt)
+    pairs.push(['Waited', `${waited} (${r.wait.polls} poll${r.wait.polls === 1 ? '' : 's'})`])
+  }
   if (r.commentUrl) pairs.push(['Comment', `[sticky comment](${r.commentUrl})`])
   lines.push(table(pairs), '')
   if (prompt !== undefined) {
-    const fence = '`'.repeat(Math.max(3, ...[...prompt.matchAll(/`+/g)].map((m) => m[0].length + 1)))
+    const fence = '`'.repeat(
+      Math.max(3, ...[...prompt.matchAll(/`+/g)].map((m) => m[0].length + 1))
+    )
     // The step summary is capped at 1 MiB; keep the prompt well inside it.
     const shown = prompt.length > 400_000 ? `${prompt.slice(0, 400_000)}\n…(cut)` : prompt
-    lines.push('<details><summary>Prompt</summary>', '', `${fence}markdown`, shown, fence, '', '</details>', '')
+    lines.push(
+      '<details><summary>Prompt</summary>',
+      '',
+      `${fence}markdown`,
+      shown,
+      fence,
+      '',
+      '</details>',
+      ''
+    )
   }
   return lines.join('\n')
 }
@@ -180,7 +211,9 @@ export function outputsOf(r: Report): Record<string, string> {
     'pull-requests': JSON.stringify(s?.pullRequests ?? []),
     'acus-consumed': s?.acus !== undefined ? String(s.acus) : '',
     'structured-output':
-      s?.structuredOutput !== undefined && s.structuredOutput !== null ? JSON.stringify(s.structuredOutput) : '',
+      s?.structuredOutput !== undefined && s.structuredOutput !== null
+        ? JSON.stringify(s.structuredOutput)
+        : '',
     'comment-url': r.commentUrl ?? '',
     attachments: JSON.stringify(r.attachments),
     'diff-truncated': r.handoff?.truncated ? 'true' : 'false',

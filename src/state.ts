@@ -14,6 +14,8 @@ export interface SavedState {
   issue?: number
   orgId?: string
   stopOnCancel?: boolean
+  /** The main step already terminated the session on cancel. */
+  terminated?: boolean
   report: Report
 }
 
@@ -21,7 +23,9 @@ export function parseState(raw: string): SavedState | undefined {
   if (!raw) return undefined
   try {
     const value = JSON.parse(raw) as SavedState
-    return typeof value === 'object' && value !== null && typeof value.report === 'object' ? value : undefined
+    return typeof value === 'object' && value !== null && typeof value.report === 'object'
+      ? value
+      : undefined
   } catch {
     return undefined
   }

@@ -36,7 +36,6 @@ export interface Target {
   pr?: PullRequestInfo
 }
 
-
 export const ZERO_SHA = /^0+$/
 
 /** A run that has nothing to hand off ends as a skip, not a failure. */
@@ -77,7 +76,8 @@ export function pullInfo(pr: PullRequestPayload, slug: string): PullRequestInfo 
     body: pr.body ?? '',
     author: pr.user?.login ?? '',
     // A deleted head repository (null) is treated as a fork: its code is not ours to trust.
-    isFork: pr.head?.repo === null || (headRepo !== '' && headRepo.toLowerCase() !== slug.toLowerCase()),
+    isFork:
+      pr.head?.repo === null || (headRepo !== '' && headRepo.toLowerCase() !== slug.toLowerCase()),
     headRepo,
     draft: pr.draft ?? false
   }
@@ -127,7 +127,9 @@ export async function resolveTarget(
     return fromPull(ctx, await fetchPull(number), opts)
   }
   if (ctx.eventName === 'issue_comment') {
-    return { skip: "issue_comment on an issue that is not a pull request (set 'pr-number' to act on a PR)" }
+    return {
+      skip: "issue_comment on an issue that is not a pull request (set 'pr-number' to act on a PR)"
+    }
   }
   const slug = `${ctx.owner}/${ctx.repo}`
   const base = { owner: ctx.owner, repo: ctx.repo, slug, eventName: ctx.eventName }

@@ -40,7 +40,8 @@ export function triggerOf(ctx: RunContext, phrase: string): Trigger {
   const body = comment.body ?? ''
   if (!phrase) return { extraTask: body.trim() || undefined, forceNew: false, comment: ref }
   const rest = afterPhrase(body, phrase)
-  if (rest === undefined) return { skip: `the comment does not start with '${phrase}'`, forceNew: false }
+  if (rest === undefined)
+    return { skip: `the comment does not start with '${phrase}'`, forceNew: false }
   const forceNew = /^new(\s|$)/i.test(rest)
   const extra = forceNew ? rest.slice(3).trim() : rest
   return { extraTask: extra || undefined, forceNew, comment: ref }

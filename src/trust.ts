@@ -29,7 +29,11 @@ export function actorsOf(ctx: RunContext): Actor[] {
   }
   const author = ctx.payload.comment?.user
   if (author?.login && author.login !== login) {
-    actors.push({ login: author.login, isBot: isBotLogin(author.login, author.type), role: 'comment author' })
+    actors.push({
+      login: author.login,
+      isBot: isBotLogin(author.login, author.type),
+      role: 'comment author'
+    })
   }
   return actors
 }
@@ -41,7 +45,11 @@ export function botAllowed(login: string, allowed: string[]): boolean {
 }
 
 /** The checks that need no API call. Returns a skip reason, or undefined to go on. */
-export function staticSkipReason(ctx: RunContext, target: Target, inputs: Inputs): string | undefined {
+export function staticSkipReason(
+  ctx: RunContext,
+  target: Target,
+  inputs: Inputs
+): string | undefined {
   if (target.pr?.isFork && !inputs.allowForks) {
     return `fork: pull request #${target.pr.number} comes from ${target.pr.headRepo || 'a deleted fork'} (set 'allow-forks: true' to hand off fork PRs)`
   }

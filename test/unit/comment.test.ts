@@ -16,7 +16,13 @@ function fakeApi(login = 'github-actions[bot]') {
     },
     async createComment(_issue, body) {
       calls.push('create')
-      const c = { id: next++, body, html_url: `u/${next}`, created_at: String(clock++).padStart(4, '0'), user: { login } }
+      const c = {
+        id: next++,
+        body,
+        html_url: `u/${next}`,
+        created_at: String(clock++).padStart(4, '0'),
+        user: { login }
+      }
       comments.push(c)
       return { ...c }
     },
@@ -35,7 +41,13 @@ function fakeApi(login = 'github-actions[bot]') {
     }
   }
   const seed = (body: string, who = login) => {
-    comments.push({ id: next++, body, html_url: 'x', created_at: String(clock++).padStart(4, '0'), user: { login: who } })
+    comments.push({
+      id: next++,
+      body,
+      html_url: 'x',
+      created_at: String(clock++).padStart(4, '0'),
+      user: { login: who }
+    })
   }
   return { api: api as GitHubApi, comments, calls, seed }
 }

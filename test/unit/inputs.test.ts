@@ -62,7 +62,10 @@ describe('readInputs', () => {
     expect(inputs.secretIds).toEqual(['s1', 's2'])
     expect(inputs.maxAcuLimit).toBe(5)
     expect(inputs.timeoutMinutes).toBe(0.5)
-    expect(inputs.structuredOutputSchema).toEqual({ type: 'object', properties: { ok: { type: 'boolean' } } })
+    expect(inputs.structuredOutputSchema).toEqual({
+      type: 'object',
+      properties: { ok: { type: 'boolean' } }
+    })
     expect(inputs.failOn).toEqual(['error', 'timeout'])
     expect(inputs.apiUrl).toBe('https://devin.example.test')
   })
@@ -71,20 +74,36 @@ describe('readInputs', () => {
     ['api-key', { 'api-key': '' }, /Input 'api-key': is required/],
     ['prompt', { prompt: '' }, /Input 'prompt': .*both are empty/],
     ['prompt', { 'prompt-file': 'task.md' }, /not both/],
-    ['prompt-file', { prompt: '', 'prompt-file': 'missing.md' }, /Input 'prompt-file': cannot read 'missing.md' \(ENOENT\)/],
+    [
+      'prompt-file',
+      { prompt: '', 'prompt-file': 'missing.md' },
+      /Input 'prompt-file': cannot read 'missing.md' \(ENOENT\)/
+    ],
     ['prompt-file', { prompt: '', 'prompt-file': '../outside.md' }, /inside the workspace/],
     ['wait', { wait: 'yes' }, /Input 'wait': expected 'true' or 'false', got 'yes'/],
-    ['max-diff-bytes', { 'max-diff-bytes': '10k' }, /Input 'max-diff-bytes': expected a whole number, got '10k'/],
+    [
+      'max-diff-bytes',
+      { 'max-diff-bytes': '10k' },
+      /Input 'max-diff-bytes': expected a whole number, got '10k'/
+    ],
     ['max-diff-bytes', { 'max-diff-bytes': '1.5' }, /whole number/],
     ['timeout-minutes', { 'timeout-minutes': '0' }, /Input 'timeout-minutes'/],
-    ['poll-interval', { 'poll-interval': '0.5' }, /Input 'poll-interval': expected a number of at least 1/],
+    [
+      'poll-interval',
+      { 'poll-interval': '0.5' },
+      /Input 'poll-interval': expected a number of at least 1/
+    ],
     ['secret-scan', { 'secret-scan': 'maybe' }, /one of 'redact', 'fail', 'off'/],
     ['comment', { comment: 'always' }, /Input 'comment'/],
     ['fail-on', { 'fail-on': 'error,never' }, /Input 'fail-on'/],
     ['fail-on', { 'fail-on': 'oops' }, /got 'oops'/],
     ['require-permission', { 'require-permission': 'owner' }, /Input 'require-permission'/],
     ['api-url', { 'api-url': 'ftp://x' }, /Input 'api-url'/],
-    ['structured-output-schema', { 'structured-output-schema': '{"a": [' }, /Input 'structured-output-schema'/],
+    [
+      'structured-output-schema',
+      { 'structured-output-schema': '{"a": [' },
+      /Input 'structured-output-schema'/
+    ],
     ['structured-output-schema', { 'structured-output-schema': '[1,2]' }, /JSON Schema object/],
     ['pr-number', { 'pr-number': '#12' }, /Input 'pr-number'/],
     ['comment-key', { 'comment-key': 'has space' }, /Input 'comment-key'/],

@@ -57,7 +57,14 @@ describe('report', () => {
       pullRequests: ['https://github.com/acme/app/pull/13'],
       structuredOutput: { ok: true }
     },
-    handoff: { promptBytes: 2048, files: 3, source: 'git', truncated: true, omitted: 1, redactions: 2 }
+    handoff: {
+      promptBytes: 2048,
+      files: 3,
+      source: 'git',
+      truncated: true,
+      omitted: 1,
+      redactions: 2
+    }
   }
 
   it('renders every part the contract names in the comment', () => {
@@ -104,8 +111,8 @@ describe('report', () => {
   })
 
   it('scrubs every credential', () => {
-    expect(scrub('key cog_abcdef and cog_abcdef again, token ghs_1234', ['cog_abcdef', 'ghs_1234'])).toBe(
-      'key *** and *** again, token ***'
-    )
+    expect(
+      scrub('key cog_abcdef and cog_abcdef again, token ghs_1234', ['cog_abcdef', 'ghs_1234'])
+    ).toBe('key *** and *** again, token ***')
   })
 })

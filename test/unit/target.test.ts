@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { resolveTarget, isSkip, pullInfo, type Target } from '../../src/target.ts'
 import type { EventPayload, PullRequestPayload, RunContext } from '../../src/context.ts'
 
-function ctx(eventName: string, payload: EventPayload, extra: Partial<RunContext> = {}): RunContext {
+function ctx(
+  eventName: string,
+  payload: EventPayload,
+  extra: Partial<RunContext> = {}
+): RunContext {
   return {
     eventName,
     payload,
@@ -35,7 +39,7 @@ const pr: PullRequestPayload = {
   base: { ref: 'main', sha: 'bbb', repo: { full_name: 'acme/app' } }
 }
 
-const noFetch = async (): Promise<PullRequestPayload> => {
+const noFetch = async (_n: number): Promise<PullRequestPayload> => {
   throw new Error('should not fetch')
 }
 
@@ -48,19 +52,32 @@ async function target(c: RunContext, opts = { baseRef: '' }, fetch = noFetch): P
 describe('resolveTarget', () => {
   it('reads pull_request events from the payload', async () => {
     const t = await target(ctx('pull_request', { pull_request: pr }))
-    expect(t).toMatchObject({ slug: 'acme/app', headRef: 'feature', headSha: 'aaa', baseRef: 'main', baseSha: 'bbb' })
+    expect(t).toMatchObject({
+      slug: 'acme/app',
+      headRef: 'feature',
+      headSha: 'aaa',
+      baseRef: 'main',
+      baseSha: 'bbb'
+    })
     expect(t.pr).toMatchObject({ number: 12, title: 'Add parser', isFork: false, author: 'bob' })
   })
 
   it('marks forks and deleted head repositories', () => {
-    expect(pullInfo({ ...pr, head: { ...pr.head, repo: { full_name: 'mallory/app' } } }, 'acme/app').isFork).toBe(true)
+    expect(
+      pullInfo({ ...pr, head: { ...pr.head, repo: { full_name: 'mallory/app' } } }, 'acme/app')
+        .isFork
+    ).toBe(true)
     expect(pullInfo({ ...pr, head: { ...pr.head, repo: null } }, 'acme/app').isFork).toBe(true)
   })
 
   it('reads the PR through the API for comments on a PR', async () => {
     const asked: number[] = []
     const t = await target(
-      ctx('issue_comment', { action: 'created', issue: { number: 12, pull_request: { url: 'x' } }, comment: { body: 'hi' } }),
+      ctx('issue_comment', {
+        action: 'created',
+        issue: { number: 12, pull_request: { url: 'x' } },
+        comment: { body: 'hi' }
+      }),
       { baseRef: '' },
       async (n) => {
         asked.push(n)
@@ -72,7 +89,11 @@ describe('resolveTarget', () => {
   })
 
   it('skips comments on plain issues and unsupported events', async () => {
-    const a = await resolveTarget(ctx('issue_comment', { issue: { number: 3 } }), { baseRef: '' }, noFetch)
+    const a = await resolveTarget(
+      ctx('issue_comment', { issue: { number: 3 } }),
+      { baseRef: '' },
+      noFetch
+    )
     expect(isSkip(a) && a.skip).toMatch(/not a pull request/)
     const b = await resolveTarget(ctx('release', {}), { baseRef: '' }, noFetch)
     expect(isSkip(b) && b.skip).toBe("unsupported event 'release'")
@@ -85,18 +106,31 @@ describe('resolveTarget', () => {
 
   it('measures a new branch against the default branch', async () => {
     const t = await target(
-      ctx('push', { ref: 'refs/heads/dev', before: '0'.repeat(40), after: '222', repository: { default_branch: 'main' } })
+      ctx('push', {
+        ref: 'refs/heads/dev',
+        before: '0'.repeat(40),
+        after: '222',
+        repository: { default_branch: 'main' }
+      })
     )
     expect(t).toMatchObject({ baseSha: '', baseRef: 'main' })
   })
 
   it('skips a branch deletion', async () => {
-    const t = await resolveTarget(ctx('push', { deleted: true, ref: 'refs/heads/x' }), { baseRef: '' }, noFetch)
+    const t = await resolveTarget(
+      ctx('push', { deleted: true, ref: 'refs/heads/x' }),
+      { baseRef: '' },
+      noFetch
+    )
     expect(isSkip(t)).toBe(true)
   })
 
   it('uses pr-number for dispatch and schedule, base-ref otherwise', async () => {
-    const t = await target(ctx('workflow_dispatch', {}), { baseRef: '', prNumber: 12 } as never, async () => pr)
+    const t = await target(
+      ctx('workflow_dispatch', {}),
+      { baseRef: '', prNumber: 12 } as never,
+      async () => pr
+    )
     expect(t.pr?.number).toBe(12)
     const s = await target(ctx('schedule', {}, { ref: 'refs/heads/nightly' }), { baseRef: 'main' })
     expect(s).toMatchObject({ headRef: 'nightly', headSha: 'c0ffee', baseRef: 'main', baseSha: '' })

@@ -5,12 +5,20 @@ import type { RunContext } from '../../src/context.ts'
 import type { Inputs, Permission } from '../../src/inputs.ts'
 import type { Target } from '../../src/target.ts'
 
-function ctx(payload: RunContext['payload'], triggeringActor = 'alice', eventName = 'pull_request'): RunContext {
+function ctx(
+  payload: RunContext['payload'],
+  triggeringActor = 'alice',
+  eventName = 'pull_request'
+): RunContext {
   return { eventName, payload, owner: 'acme', repo: 'app', triggeringActor } as RunContext
 }
 const target = (isFork: boolean): Target =>
-  ({ slug: 'acme/app', pr: { number: 1, isFork, headRepo: isFork ? 'eve/app' : 'acme/app' } }) as Target
-const inputs = (over: Partial<Inputs> = {}): Inputs => ({ allowForks: false, allowedBots: [], ...over }) as Inputs
+  ({
+    slug: 'acme/app',
+    pr: { number: 1, isFork, headRepo: isFork ? 'eve/app' : 'acme/app' }
+  }) as Target
+const inputs = (over: Partial<Inputs> = {}): Inputs =>
+  ({ allowForks: false, allowedBots: [], ...over }) as Inputs
 
 describe('trust', () => {
   it('skips forks unless allowed', () => {
@@ -21,12 +29,18 @@ describe('trust', () => {
   it('skips bots unless listed, with or without the [bot] suffix', () => {
     const dependabot = ctx({ sender: { login: 'dependabot[bot]', type: 'Bot' } }, 'dependabot[bot]')
     expect(staticSkipReason(dependabot, target(false), inputs())).toMatch(/^bot: dependabot\[bot\]/)
-    expect(staticSkipReason(dependabot, target(false), inputs({ allowedBots: ['dependabot'] }))).toBeUndefined()
+    expect(
+      staticSkipReason(dependabot, target(false), inputs({ allowedBots: ['dependabot'] }))
+    ).toBeUndefined()
     expect(botAllowed('renovate[bot]', ['*'])).toBe(true)
   })
 
   it('checks the comment author as well as the actor', async () => {
-    const c = ctx({ comment: { user: { login: 'mallory', type: 'User' } } }, 'alice', 'issue_comment')
+    const c = ctx(
+      { comment: { user: { login: 'mallory', type: 'User' } } },
+      'alice',
+      'issue_comment'
+    )
     expect(actorsOf(c).map((a) => a.login)).toEqual(['alice', 'mallory'])
     const perms: Record<string, Permission> = { alice: 'admin', mallory: 'read' }
     const reason = await permissionSkipReason(c, 'write', async (l) => perms[l] ?? 'none')
@@ -47,8 +61,14 @@ describe('trigger phrase', () => {
   it('turns the rest of the comment into the task, and `new` into a fresh session', () => {
     const c = (body: string, action = 'created'): RunContext =>
       ({ eventName: 'issue_comment', payload: { action, comment: { id: 7, body } } }) as RunContext
-    expect(triggerOf(c('/devin add tests'), '/devin')).toMatchObject({ extraTask: 'add tests', forceNew: false })
-    expect(triggerOf(c('/devin new start over'), '/devin')).toMatchObject({ extraTask: 'start over', forceNew: true })
+    expect(triggerOf(c('/devin add tests'), '/devin')).toMatchObject({
+      extraTask: 'add tests',
+      forceNew: false
+    })
+    expect(triggerOf(c('/devin new start over'), '/devin')).toMatchObject({
+      extraTask: 'start over',
+      forceNew: true
+    })
     expect(triggerOf(c('lgtm'), '/devin').skip).toMatch(/does not start with/)
     expect(triggerOf(c('/devin go', 'edited'), '/devin').skip).toMatch(/edited/)
     expect(triggerOf(c('/devin go'), '/devin').comment).toEqual({ id: 7, kind: 'issue' })

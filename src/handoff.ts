@@ -1,0 +1,122 @@
+/**
+ * Target → handoff: packs the change, scans the task and PR text for credentials, and assembles
+ * the prompt. Nothing here talks to Devin; a `secret-scan: fail` stops the run before it does.
+ */
+import type { Inputs } from './inputs.js'
+import type { RunContext } from './context.js'
+import type { Target } from './target.js'
+import type { PullFileEntry } from './github.js'
+import { packChange, SecretsFoundError, type PackedChange, type Redaction } from './pack.js'
+import { buildPrompt } from './prompt.js'
+import type { HandoffSummary } from './report.js'
+
+export interface Handoff {
+  prompt: string
+  bytes: number
+  change?: PackedChange
+  redactions: Redaction[]
+  summary: HandoffSummary
+}
+
+export interface Log {
+  info(m: string): void
+  warning(m: string): void
+  debug(m: string): void
+}
+
+interface TextPart {
+  where: string
+  text: string
+}
+
+/** Scans the non-diff text (the packer scans the diff itself) and redacts or refuses it. */
+export async function screenText(
+  parts: TextPart[],
+  mode: Inputs['secretScan'],
+  log: Log
+): Promise<{ texts: string[]; redactions: Redaction[] }> {
+  if (mode === 'off' || parts.every((p) => p.text === '')) {
+    return { texts: parts.map((p) => p.text), redactions: [] }
+  }
+  const { findSecretsInMany, redactSecrets } = await import('./secrets.js')
+  const found = await findSecretsInMany(parts.map((p) => p.text))
+  const redactions: Redaction[] = []
+  const texts = parts.map((p, i) => {
+    const findings = found[i] ?? []
+    for (const f of findings) {
+      redactions.push({ where: `${p.where}:${f.line}`, label: f.label, ruleId: f.ruleId })
+    }
+    return findings.length > 0 ? redactSecrets(p.text, findings) : p.text
+  })
+  if (redactions.length > 0 && mode === 'fail') throw new SecretsFoundError(redactions)
+  for (const r of redactions)
+    log.warning(
+      `Possible ${r.label} in the ${r.where.replace(/:\d+$/, '')} (line ${r.where.split(':').pop()}): redacted before sending`
+    )
+  return { texts, redactions }
+}
+
+export async function prepareHandoff(opts: {
+  inputs: Inputs
+  ctx: RunContext
+  target: Target
+  extraTask?: string
+  pullFiles?: (n: number) => AsyncIterable<PullFileEntry>
+  log: Log
+}): Promise<Handoff> {
+  const { inputs, ctx, log } = opts
+  // Load the scanner while git works: its compile time then overlaps the git processes.
+  if (inputs.secretScan !== 'off') void import('./secrets.js').catch(() => undefined)
+  const pr = opts.target.pr
+  const screened = await screenText(
+    [
+      { where: 'task', text: inputs.task },
+      { where: 'comment', text: opts.extraTask ?? '' },
+      { where: 'PR title', text: pr?.title ?? '' },
+      { where: 'PR body', text: pr?.body ?? '' }
+    ],
+    inputs.secretScan,
+    log
+  )
+  const [task = '', extraTask = '', title = '', body = ''] = screened.texts
+  const target: Target = pr ? { ...opts.target, pr: { ...pr, title, body } } : opts.target
+
+  let change: PackedChange | undefined
+  if (inputs.includeDiff || inputs.includeUncommitted) {
+    const fetchFiles = opts.pullFiles
+    change = await packChange({
+      workspace: ctx.workspace,
+      target,
+      includeDiff: inputs.includeDiff,
+      includeUncommitted: inputs.includeUncommitted,
+      maxDiffBytes: inputs.maxDiffBytes,
+      excludePaths: inputs.excludePaths,
+      secretScan: inputs.secretScan,
+      pullFiles: pr && fetchFiles ? () => fetchFiles(pr.number) : undefined,
+      log
+    })
+  }
+  const prompt = buildPrompt({
+    task,
+    target,
+    runUrl: ctx.runUrl,
+    change,
+    extraTask: extraTask || undefined
+  })
+  const redactions = [...screened.redactions, ...(change?.redactions ?? [])]
+  const bytes = Buffer.byteLength(prompt)
+  return {
+    prompt,
+    bytes,
+    change,
+    redactions,
+    summary: {
+      promptBytes: bytes,
+      files: change?.files.length ?? 0,
+      source: change?.source ?? 'none',
+      truncated: change?.truncated ?? false,
+      omitted: change?.omissions.length ?? 0,
+      redactions: redactions.length
+    }
+  }
+}
