@@ -7,11 +7,20 @@ import * as core from '@actions/core'
 import { readRunContext } from './context.js'
 import { envInputReader, readInputs } from './inputs.js'
 import { isSkip, resolveTarget } from './target.js'
-import { createGitHubApi } from './github.js'
+import { createGitHubApi, type GitHubApi } from './github.js'
+import type { Trigger } from './trigger.js'
 import { staticSkipReason, permissionSkipReason } from './trust.js'
 import { prepareHandoff } from './handoff.js'
-import { DevinClient } from './devin.js'
-import { createRequest, sessionTags, runTag, toView } from './session.js'
+import { DevinClient, type DevinSession } from './devin.js'
+import {
+  createRequest,
+  followUpMessage,
+  pickLive,
+  runTag,
+  sessionTags,
+  threadTag,
+  toView
+} from './session.js'
 import { StickyComment } from './comment.js'
 import { triggerOf } from './trigger.js'
 import { Run } from './run.js'
@@ -38,9 +47,56 @@ function lazy<T>(make: () => Promise<T>): () => Promise<T> {
   return () => (value ??= make())
 }
 
+/**
+ * `reuse-session`: the live session of this PR and key (by thread tag) gets the handoff as a
+ * message, which also wakes a suspended one. A session that is gone by the time the message
+ * arrives (404/400/409) means a new one is created instead.
+ */
+async function reuse(
+  devin: DevinClient,
+  orgId: string,
+  tag: string,
+  prompt: string
+): Promise<DevinSession | undefined> {
+  const live = pickLive(await devin.findSessionsByTags(orgId, [tag]))
+  if (!live) {
+    log.info(`No live Devin session tagged ${tag}; creating a new one`)
+    return undefined
+  }
+  try {
+    const answer = await devin.sendMessage(orgId, live.sessionId, followUpMessage(prompt))
+    log.info(`Sent the handoff to the running session ${live.sessionId}`)
+    return answer ?? (await devin.getSession(orgId, live.sessionId))
+  } catch (err) {
+    const status = (err as { status?: number }).status
+    if (status === 404 || status === 400 || status === 409) {
+      log.info(
+        `Session ${live.sessionId} can no longer take messages (${status}); creating a new one`
+      )
+      return undefined
+    }
+    throw err
+  }
+}
+
+/** Lets the commenter see the trigger was picked up; a reaction that fails is not worth a warning. */
+async function react(
+  github: () => Promise<GitHubApi>,
+  trigger: Trigger | undefined,
+  content: string
+) {
+  if (!trigger?.comment) return
+  try {
+    await (await github()).react(trigger.comment.kind, trigger.comment.id, content)
+  } catch (err) {
+    core.debug(`Could not add the ${content} reaction: ${(err as Error).message}`)
+  }
+}
+
 export async function run(): Promise<void> {
   const secrets = maskCredentials()
   let current: Run | undefined
+  let reactTo: { github: () => Promise<GitHubApi>; trigger: Trigger } | undefined
   try {
     const ctx = readRunContext()
     const inputs = await readInputs(envInputReader(), ctx.workspace)
@@ -92,6 +148,10 @@ export async function run(): Promise<void> {
     const permissionSkip = await permission
     if (permissionSkip) return await r.skip(permissionSkip)
     const handoff = await packing
+    if (!inputs.dryRun && trigger.comment) {
+      reactTo = { github, trigger }
+      await react(github, trigger, 'eyes')
+    }
     r.report.handoff = handoff.summary
     if (inputs.dryRun) {
       core.startGroup(`Prompt (${handoff.bytes} bytes, dry run: nothing sent)`)
@@ -107,22 +167,37 @@ export async function run(): Promise<void> {
     const devin = new DevinClient({ apiUrl: inputs.apiUrl, apiKey: inputs.apiKey, log })
     try {
       const orgId = await devin.resolveOrgId(inputs.orgId)
-      const tags = sessionTags(inputs, target, ctx)
-      const { session, recovered } = await devin.createSession(
-        orgId,
-        createRequest(inputs, target, handoff.prompt, tags),
-        { dedupeTag: runTag(ctx, inputs.commentKey) }
-      )
-      if (recovered)
-        log.info(
-          'The create request had an unknown outcome; found the session it made instead of resending'
+      const reused =
+        inputs.reuseSession && !trigger.forceNew
+          ? await reuse(devin, orgId, threadTag(target, inputs.commentKey), handoff.prompt)
+          : undefined
+      if (reused) {
+        r.report.session = toView(reused)
+        r.report.result = 'reused'
+        r.report.timeline.push({
+          at: Date.now(),
+          text: `handoff sent to the running session (${reused.status})`
+        })
+      } else {
+        const tags = sessionTags(inputs, target, ctx)
+        const { session, recovered } = await devin.createSession(
+          orgId,
+          createRequest(inputs, target, handoff.prompt, tags),
+          { dedupeTag: runTag(ctx, inputs.commentKey) }
         )
-      r.report.session = toView(session)
-      r.report.result = 'created'
-      r.report.timeline.push({ at: Date.now(), text: `session created (${session.status})` })
-      core.setOutput('session-id', session.sessionId)
+        if (recovered) {
+          log.info(
+            'The create request had an unknown outcome; found the session it made instead of resending'
+          )
+        }
+        r.report.session = toView(session)
+        r.report.result = 'created'
+        r.report.timeline.push({ at: Date.now(), text: `session created (${session.status})` })
+      }
+      core.setOutput('session-id', r.report.session.id)
       core.setOutput('session-url', r.report.session.url)
       core.info(`Devin session: ${r.report.session.url}`)
+      if (reactTo) await react(reactTo.github, reactTo.trigger, 'rocket')
       if (inputs.wait) {
         r.report.result = undefined
         await r.writeComment()
@@ -141,6 +216,7 @@ export async function run(): Promise<void> {
       current.report.error = message
       await current.finish().catch(() => undefined)
     }
+    if (reactTo) await react(reactTo.github, reactTo.trigger, 'confused')
     core.setFailed(message)
   }
 }

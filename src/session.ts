@@ -7,6 +7,7 @@ import type { DevinSession, SessionCreateRequest } from './devin-types.js'
 import type { Inputs } from './inputs.js'
 import type { SessionView } from './report.js'
 import type { Target } from './target.js'
+import { isLive } from './status.js'
 
 export const ACTION_TAG = 'github-action'
 
@@ -74,4 +75,17 @@ export function toView(s: DevinSession): SessionView {
     pullRequests: s.pull_requests.map((p) => p.pr_url).filter((u) => u !== ''),
     structuredOutput: s.structured_output ?? undefined
   }
+}
+
+/** The follow-up message for a session that already has the earlier handoff. */
+export function followUpMessage(prompt: string): string {
+  return `A new handoff for the same pull request and key follows. It replaces the earlier task where they differ.\n\n${prompt}`
+}
+
+/** Newest first: the session a follow-up should go to when several are live. */
+export function pickLive(sessions: DevinSession[]): DevinSession | undefined {
+  const live = sessions.filter((s) => !s.is_archived && isLive(s.status, s.status_detail))
+  return live.sort(
+    (a, b) => (b.updated_at ?? b.created_at ?? 0) - (a.updated_at ?? a.created_at ?? 0)
+  )[0]
 }
