@@ -65,9 +65,25 @@ export async function prepareHandoff(opts: {
   log: Log
 }): Promise<Handoff> {
   const { inputs, ctx, log } = opts
-  // Load the scanner while git works: its compile time then overlaps the git processes.
-  if (inputs.secretScan !== 'off') void import('./secrets.js').catch(() => undefined)
   const pr = opts.target.pr
+  // Git (child processes) and the scan of the task and PR text (secretlint's load is CPU) run
+  // side by side; the packer reads no PR text, so it can start before that text is screened.
+  const fetchFiles = opts.pullFiles
+  const packing =
+    inputs.includeDiff || inputs.includeUncommitted
+      ? packChange({
+          workspace: ctx.workspace,
+          target: opts.target,
+          includeDiff: inputs.includeDiff,
+          includeUncommitted: inputs.includeUncommitted,
+          maxDiffBytes: inputs.maxDiffBytes,
+          excludePaths: inputs.excludePaths,
+          secretScan: inputs.secretScan,
+          pullFiles: pr && fetchFiles ? () => fetchFiles(pr.number) : undefined,
+          log
+        })
+      : Promise.resolve(undefined)
+  packing.catch(() => undefined) // awaited below; a failed screen must not leave it unhandled
   const screened = await screenText(
     [
       { where: 'task', text: inputs.task },
@@ -80,22 +96,7 @@ export async function prepareHandoff(opts: {
   )
   const [task = '', extraTask = '', title = '', body = ''] = screened.texts
   const target: Target = pr ? { ...opts.target, pr: { ...pr, title, body } } : opts.target
-
-  let change: PackedChange | undefined
-  if (inputs.includeDiff || inputs.includeUncommitted) {
-    const fetchFiles = opts.pullFiles
-    change = await packChange({
-      workspace: ctx.workspace,
-      target,
-      includeDiff: inputs.includeDiff,
-      includeUncommitted: inputs.includeUncommitted,
-      maxDiffBytes: inputs.maxDiffBytes,
-      excludePaths: inputs.excludePaths,
-      secretScan: inputs.secretScan,
-      pullFiles: pr && fetchFiles ? () => fetchFiles(pr.number) : undefined,
-      log
-    })
-  }
+  const change: PackedChange | undefined = await packing
   const prompt = buildPrompt({
     task,
     target,

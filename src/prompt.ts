@@ -54,7 +54,7 @@ const fileName = (path: string): string => sanitizeUntrusted(showPath(keyOf(path
 const shortSha = (sha: string): string =>
   sha ? inlineUntrusted(sha.slice(0, 12), 'code') : '(none)'
 
-function contextBlock(target: Target, runUrl: string | undefined): string {
+function contextBlock(target: Target, runUrl: string | undefined, resolvedBase = ''): string {
   const lines = [
     `- Repository: ${inlineUntrusted(target.slug, 'code')}`,
     `- Event: ${inlineUntrusted(target.eventName || 'unknown', 'code')}`
@@ -77,9 +77,9 @@ function contextBlock(target: Target, runUrl: string | undefined): string {
     )
   }
   if (target.baseRef || target.baseSha) {
-    lines.push(
-      `- Base: ${inlineUntrusted(target.baseRef || '(commit)', 'code')} at ${shortSha(target.baseSha)}`
-    )
+    // A base known only by name (push to a new branch, `base-ref`) shows the commit it resolved to.
+    const sha = target.baseSha || resolvedBase
+    lines.push(`- Base: ${inlineUntrusted(target.baseRef || '(commit)', 'code')} at ${shortSha(sha)}`)
   }
   if (runUrl) lines.push(`- Workflow run: ${runUrl}`)
   const out = ['## Context', '', ...lines]
@@ -257,7 +257,7 @@ export function buildPrompt(input: PromptInput): string {
       fenceUntrusted('comment', sanitizeUntrusted(input.extraTask).trim(), 'markdown')
     )
   }
-  parts.push('', contextBlock(input.target, input.runUrl), '', RULES)
+  parts.push('', contextBlock(input.target, input.runUrl, input.change?.baseSha), '', RULES)
   if (input.change) parts.push('', ...changeBlocks(input.change))
   parts.push('', leftOutBlock(input.change, input.redactionsInTask ?? []))
   return `${parts.join('\n')}\n`
