@@ -5,6 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http'
 import { BodyTooLargeError, sendOnce } from './devin-http.js'
+import type { Log as DevinLogger } from './log.js'
 import {
   type DevinAttachment,
   type DevinMessage,
@@ -40,11 +41,7 @@ export {
 }
 export type * from './devin-types.js'
 
-export interface DevinLogger {
-  debug(msg: string): void
-  info(msg: string): void
-  warning(msg: string): void
-}
+export type { Log as DevinLogger } from './log.js'
 
 export interface DevinClientOptions {
   /** Base URL, e.g. https://api.devin.ai (a path prefix for proxies is kept). */

@@ -4,6 +4,7 @@
  */
 import type { PullRequestPayload } from './context.js'
 import type { Permission } from './inputs.js'
+import type { PullFile as PullFileEntry } from './pack.js'
 
 export interface IssueComment {
   id: number
@@ -13,15 +14,8 @@ export interface IssueComment {
   user: { login: string; type?: string } | null
 }
 
-export interface PullFileEntry {
-  filename: string
-  status: string
-  additions: number
-  deletions: number
-  changes: number
-  patch?: string
-  previous_filename?: string
-}
+/** One row of `pulls/{n}/files`, as the packer's API fallback reads it. */
+export type { PullFile as PullFileEntry } from './pack.js'
 
 export interface GitHubApi {
   getPull(number: number): Promise<PullRequestPayload>

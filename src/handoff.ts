@@ -9,6 +9,7 @@ import type { PullFileEntry } from './github.js'
 import { packChange, SecretsFoundError, type PackedChange, type Redaction } from './pack.js'
 import { buildPrompt } from './prompt.js'
 import type { HandoffSummary } from './report.js'
+import type { Log } from './log.js'
 
 export interface Handoff {
   prompt: string
@@ -18,11 +19,7 @@ export interface Handoff {
   summary: HandoffSummary
 }
 
-export interface Log {
-  info(m: string): void
-  warning(m: string): void
-  debug(m: string): void
-}
+export type { Log } from './log.js'
 
 interface TextPart {
   where: string

@@ -41,18 +41,9 @@ export const SUSPEND_REASONS = new Set([
   'error'
 ])
 /** Suspensions a message cannot wake: a human has to fix billing or limits first. */
-export const BLOCKING_SUSPEND_REASONS = new Set([
-  'usage_limit_exceeded',
-  'out_of_credits',
-  'out_of_quota',
-  'no_quota_allocation',
-  'payment_declined',
-  'org_usage_limit_exceeded',
-  'total_session_limit_exceeded',
-  'user_usage_limit_exceeded',
-  'contract_expired',
-  'error'
-])
+export const BLOCKING_SUSPEND_REASONS = new Set(
+  [...SUSPEND_REASONS].filter((r) => r !== 'inactivity' && r !== 'user_request')
+)
 
 export function classify(status: string, detail: string | null | undefined): Classified {
   const d = detail ?? ''
