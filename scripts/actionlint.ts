@@ -30,18 +30,20 @@ export function markdownWorkflows(markdown: string): Array<{ line: number; text:
 }
 
 export async function lintAll(root: string): Promise<string[]> {
-  const lint = await createLinter()
   const problems: string[] = []
-  const check = (name: string, text: string, offset = 0): void => {
+  const check = async (name: string, text: string, offset = 0): Promise<void> => {
+    // A fresh linter per file: one wasm instance crashes ('unreachable') after a dozen or so.
+    const lint = await createLinter()
     for (const r of lint(text, name)) {
       problems.push(`${name}:${r.line + offset}:${r.column}: ${r.message} [${r.kind}]`)
     }
   }
-  for (const file of workflowFiles(root)) check(file, readFileSync(path.join(root, file), 'utf8'))
+  for (const file of workflowFiles(root))
+    await check(file, readFileSync(path.join(root, file), 'utf8'))
   const readme = path.join(root, 'README.md')
   if (existsSync(readme)) {
     for (const b of markdownWorkflows(readFileSync(readme, 'utf8')))
-      check('README.md', b.text, b.line - 1)
+      await check('README.md', b.text, b.line - 1)
   }
   return problems
 }
