@@ -221,8 +221,16 @@ async function mergeBase(cwd: string, a: string, b: string): Promise<string | un
   return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined
 }
 
-const lastLine = (r: GitResult): string =>
-  scrubUrls(r.stderr.trim().split('\n').pop() || `exit ${r.code}`)
+// Git's first `fatal:`/`error:` line says what went wrong; the lines after it are often advice
+// ("Please make sure you have the correct access rights / and the repository exists.").
+const gitReason = (r: GitResult): string => {
+  const lines = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+  const line = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.pop() ?? `exit ${r.code}`
+  return scrubUrls(line)
+}
 
 export type Range = { from: string; to: string; note: string } | { error: string }
 
@@ -278,7 +286,7 @@ export async function resolveRange(
     for (const sha of missing) {
       if (!(await hasCommit(cwd, sha))) {
         return {
-          error: `commit ${short(sha)} is not in the checkout and could not be fetched from origin (${lastLine(r)})`
+          error: `commit ${short(sha)} is not in the checkout and could not be fetched from origin (${gitReason(r)})`
         }
       }
     }
@@ -288,7 +296,8 @@ export async function resolveRange(
     if (mb || !shallow) break
     log(`Deepening the shallow checkout to ${n} commits to find the merge base`)
     const r = await fetchCommits(cwd, [base, to], n)
-    if (r.code !== 0) return { error: `could not deepen the checkout from origin (${lastLine(r)})` }
+    if (r.code !== 0)
+      return { error: `could not deepen the checkout from origin (${gitReason(r)})` }
     mb = await mergeBase(cwd, base, to)
   }
   if (!mb) {
@@ -296,6 +305,75 @@ export async function resolveRange(
     return { error: `no merge base of ${short(base)} and ${short(to)} within ${within}` }
   }
   return { from: mb, to, note: `git diff ${short(base)}...${short(to)} (merge base ${short(mb)})` }
+}
+
+// A branch or tag name as the `base-ref` input or the event gives it: nothing option-like and no
+// revision syntax (`~`, `^`, `:`, `..`), which also keeps it from being read as a git option.
+// eslint-disable-next-line no-control-regex
+const REF_NAME = /^(?!-)(?!.*\.\.)[^\s~^:?*[\\\x00-\x1f\x7f]+$/
+
+/** Where to look for a ref name: on origin (full ref names), then in the checkout. */
+export function refCandidates(ref: string): { remote: string[]; local: string[] } {
+  if (ref.startsWith('refs/')) {
+    const branch = /^refs\/heads\/(.+)$/.exec(ref)?.[1]
+    return { remote: [ref], local: branch ? [`refs/remotes/origin/${branch}`, ref] : [ref] }
+  }
+  const remote = [`refs/heads/${ref}`, `refs/tags/${ref}`]
+  // The remote-tracking branch first: in a CI checkout it is what was fetched, while a local
+  // branch of the same name may be anything an earlier step left.
+  return { remote, local: [`refs/remotes/origin/${ref}`, ...remote, ref] }
+}
+
+/**
+ * The commit a base ref names (push to a new branch, `base-ref` on schedule, dispatch or a PR:
+ * only the name is known). Origin's current value first, with `git ls-remote` (a depth-1 checkout
+ * usually has no copy of the branch, or a stale one), else a ref already in the checkout (no
+ * origin, or origin cannot be reached). Only the id is found here; `resolveRange` fetches the
+ * commit with the rest of the range.
+ */
+export async function resolveBaseRef(
+  cwd: string,
+  ref: string,
+  log: (m: string) => void
+): Promise<{ sha: string; note: string } | { error: string }> {
+  if (isSha(ref)) return { sha: ref.toLowerCase(), note: '' }
+  if (!REF_NAME.test(ref)) return { error: `'${ref}' is not a branch or tag name` }
+  const { remote, local } = refCandidates(ref)
+  log(`Looking up the base '${ref}' on origin`)
+  const listed = await git(cwd, ['ls-remote', '--quiet', 'origin', ...remote], {
+    timeoutMs: FETCH_TIMEOUT_MS
+  })
+  let remoteWhy = gitReason(listed)
+  if (listed.code === 0) {
+    const refs = new Map<string, string>()
+    for (const line of listed.stdout.toString('utf8').split('\n')) {
+      const [sha = '', name = ''] = line.split('\t')
+      if (isSha(sha)) refs.set(name, sha)
+    }
+    // An annotated tag is listed twice; its `^{}` entry is the commit.
+    for (const name of remote) {
+      const sha = refs.get(`${name}^{}`) ?? refs.get(name)
+      if (sha) return { sha, note: `the base '${ref}' is ${short(sha)} on origin` }
+    }
+    remoteWhy = 'no such branch or tag'
+  }
+  for (const name of local) {
+    const r = await git(cwd, [
+      'rev-parse',
+      '--verify',
+      '-q',
+      '--end-of-options',
+      `${name}^{commit}`
+    ])
+    const sha = r.stdout.toString('utf8').trim()
+    if (r.code === 0 && isSha(sha)) {
+      return {
+        sha,
+        note: `the base '${ref}' is ${short(sha)} (${name} in the checkout; not found on origin: ${remoteWhy})`
+      }
+    }
+  }
+  return { error: `'${ref}' is neither on origin (${remoteWhy}) nor in the checkout` }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -81,25 +81,36 @@ export async function prepareHandoff(opts: {
         })
       : Promise.resolve(undefined)
   packing.catch(() => undefined) // awaited below; a failed screen must not leave it unhandled
-  const screened = await screenText(
-    [
-      { where: 'task', text: inputs.task },
-      { where: 'comment', text: opts.extraTask ?? '' },
-      { where: 'PR title', text: pr?.title ?? '' },
-      { where: 'PR body', text: pr?.body ?? '' }
-    ],
-    inputs.secretScan,
-    log
-  )
+  const parts = [
+    { where: 'task', text: inputs.task },
+    { where: 'comment', text: opts.extraTask ?? '' },
+    { where: 'PR title', text: pr?.title ?? '' },
+    { where: 'PR body', text: pr?.body ?? '' }
+  ]
+  // With `secret-scan: fail`, findings in the text wait for the packer's own scan of the change:
+  // one failed run names every place, instead of one more per fix-and-rerun.
+  let refused: Redaction[] = []
+  const screened = await screenText(parts, inputs.secretScan, log).catch((err: unknown) => {
+    if (!(err instanceof SecretsFoundError)) throw err
+    refused = err.redactions
+    return { texts: parts.map((p) => p.text), redactions: [] }
+  })
   const [task = '', extraTask = '', title = '', body = ''] = screened.texts
   const target: Target = pr ? { ...opts.target, pr: { ...pr, title, body } } : opts.target
-  const change: PackedChange | undefined = await packing
+  const change: PackedChange | undefined = await packing.catch((err: unknown) => {
+    if (err instanceof SecretsFoundError && refused.length > 0)
+      throw new SecretsFoundError([...refused, ...err.redactions])
+    throw err
+  })
+  if (refused.length > 0) throw new SecretsFoundError(refused)
   const prompt = buildPrompt({
     task,
     target,
     runUrl: ctx.runUrl,
     change,
-    extraTask: extraTask || undefined
+    extraTask: extraTask || undefined,
+    // Listed beside the diff's own, so the prompt's count is the summary's.
+    redactionsInTask: screened.redactions
   })
   const redactions = [...screened.redactions, ...(change?.redactions ?? [])]
   const bytes = Buffer.byteLength(prompt)

@@ -33,7 +33,9 @@ import {
   listUntracked,
   readUntracked,
   refreshIndex,
+  resolveBaseRef,
   resolveRange,
+  short,
   topLevel,
   GitError,
   type UntrackedFile
@@ -56,7 +58,10 @@ export interface PackLog {
 }
 export interface PackOptions {
   workspace: string
-  /** baseSha/baseRef/headSha from the target resolver; baseSha '' = no commit diff. */
+  /**
+   * baseSha/baseRef/headSha from the target resolver. baseSha '' with a baseRef: the ref is looked
+   * up (origin first); neither: no diff of commits.
+   */
   target: Target
   includeDiff: boolean
   includeUncommitted: boolean
@@ -93,6 +98,8 @@ export interface Redaction {
 export interface PackedChange {
   source: 'git' | 'api' | 'none'
   sourceNote: string
+  /** The base commit looked up from `target.baseRef` when the target had no base SHA. */
+  baseSha?: string
   /** Complete list, always. */
   files: ChangedFile[]
   /** Hunks of the committed change, within budget, file by file. */
@@ -333,31 +340,67 @@ async function untrackedSection(
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err))
 
+interface Committed {
+  source: PackedChange['source']
+  note: string
+  states: FileState[]
+  /** The base commit, when only a base ref was known and it was looked up. */
+  baseSha?: string
+}
+
 async function committedChange(
   ctx: Ctx,
   repo: { top: string } | { error: string }
-): Promise<{ source: PackedChange['source']; note: string; states: FileState[] }> {
+): Promise<Committed> {
   const { target, pullFiles } = ctx.opts
-  if (!isSha(target.baseSha)) {
-    const why = target.baseSha
-      ? `the base '${target.baseSha}' is not a commit id`
-      : 'no base commit to compare with'
+  const none = (why: string): Committed => {
+    ctx.log.warning(`No diff of commits in the handoff: ${why}`)
     return { source: 'none', note: `no diff of commits: ${why}`, states: [] }
   }
   let why = 'error' in repo ? repo.error : ''
-  if ('top' in repo) {
+  let base = target.baseSha
+  let baseNote = ''
+  let resolvedBase: string | undefined
+  if (!isSha(base) && target.baseRef) {
+    // Only a name is known (push to a new branch, `base-ref` on schedule, dispatch or a PR):
+    // look up the commit it names, on origin first.
+    const found =
+      'top' in repo
+        ? await resolveBaseRef(repo.top, target.baseRef, (m) => ctx.log.info(m))
+        : { error: why }
+    if ('sha' in found) {
+      base = resolvedBase = found.sha
+      baseNote = found.note
+    } else {
+      why = `the base '${target.baseRef}' could not be resolved: ${found.error}`
+      if (!pullFiles) return none(why)
+    }
+  } else if (!isSha(base)) {
+    const reason = base ? `the base '${base}' is not a commit id` : 'no base commit to compare with'
+    return { source: 'none', note: `no diff of commits: ${reason}`, states: [] }
+  }
+  if ('top' in repo && isSha(base)) {
     const top = repo.top
     const head = isSha(target.headSha) ? target.headSha : ''
-    const range = await resolveRange(top, target.baseSha, head, (m) => ctx.log.info(m))
+    const range = await resolveRange(top, base, head, (m) => ctx.log.info(m))
     if ('error' in range) {
       why = range.error
     } else {
       const before = ctx.budget.remaining
       try {
+        const states = await gitSection(ctx, top, [range.from, range.to], 'commits')
+        const notes = [baseNote, range.note]
+        // A push whose `before` is not an ancestor of `after` rewrote history: before..after
+        // would show the dropped commits as reverted, so the diff starts at the merge base.
+        if (target.eventName === 'push' && base === target.baseSha && range.from !== base)
+          notes.push(
+            `\`before\` ${short(base)} is not an ancestor of ${short(range.to)} (history was rewritten, e.g. a force push), so this is what the new commits change since their merge base`
+          )
         return {
           source: 'git',
-          note: range.note,
-          states: await gitSection(ctx, top, [range.from, range.to], 'commits')
+          note: notes.filter(Boolean).join('; '),
+          states,
+          baseSha: resolvedBase
         }
       } catch (err) {
         ctx.budget.remaining = before
@@ -382,8 +425,7 @@ async function committedChange(
       why += `; the GitHub API failed too: ${errorText(err)}`
     }
   }
-  ctx.log.warning(`No diff of commits in the handoff: ${why}`)
-  return { source: 'none', note: `no diff of commits: ${why}`, states: [] }
+  return none(why)
 }
 
 async function uncommittedChange(
@@ -541,9 +583,11 @@ export async function packChange(opts: PackOptions): Promise<PackedChange> {
   const notes: string[] = []
   const states: FileState[] = []
   let source: PackedChange['source'] = 'none'
+  let baseSha: string | undefined
   if (opts.includeDiff) {
     const committed = await committedChange(ctx, repo)
     source = committed.source
+    baseSha = committed.baseSha
     notes.push(committed.note)
     states.push(...committed.states)
   }
@@ -568,6 +612,7 @@ export async function packChange(opts: PackOptions): Promise<PackedChange> {
   return {
     source,
     sourceNote: notes.join('; '),
+    ...(baseSha ? { baseSha } : {}),
     files: states.map(toChanged),
     diffText,
     uncommittedText,

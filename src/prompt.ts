@@ -79,7 +79,9 @@ function contextBlock(target: Target, runUrl: string | undefined, resolvedBase =
   if (target.baseRef || target.baseSha) {
     // A base known only by name (push to a new branch, `base-ref`) shows the commit it resolved to.
     const sha = target.baseSha || resolvedBase
-    lines.push(`- Base: ${inlineUntrusted(target.baseRef || '(commit)', 'code')} at ${shortSha(sha)}`)
+    lines.push(
+      `- Base: ${inlineUntrusted(target.baseRef || '(commit)', 'code')} at ${shortSha(sha)}`
+    )
   }
   if (runUrl) lines.push(`- Workflow run: ${runUrl}`)
   const out = ['## Context', '', ...lines]

@@ -10,7 +10,7 @@ import {
   type PullFile
 } from '../../src/pack.ts'
 import type { Target } from '../../src/target.ts'
-import { scrubUrls } from '../../src/git.ts'
+import { refCandidates, scrubUrls } from '../../src/git.ts'
 import {
   makeLocalRepo,
   makePullRequestCheckout,
@@ -283,7 +283,7 @@ describe('packChange on push checkouts', () => {
     expect(c.files.map((f) => `${f.status} ${f.path}`)).toEqual(['added new.txt'])
   })
 
-  it('has no diff of commits for a new branch (before is all zeros)', async () => {
+  it('measures a new branch (before is all zeros) against the base ref, looked up on origin', async () => {
     const fx = track(
       makePushCheckout({
         base: { 'a.txt': 'a\n' },
@@ -292,10 +292,82 @@ describe('packChange on push checkouts', () => {
         branch: 'topic'
       })
     )
+    // The target names the default branch but no commit of it; the depth-1 checkout has none.
     const c = await pack(fx.workspace, target(ZERO_SHA, fx.after, false))
+    expect(c.source).toBe('git')
+    expect(c.baseSha).toBe(fx.forkPointSha)
+    expect(c.sourceNote).toContain(`the base 'main' is ${fx.forkPointSha.slice(0, 7)} on origin`)
+    expect(c.files.map((f) => `${f.status} ${f.path}`)).toEqual(['added b.txt'])
+  })
+})
+
+describe('a base known only by its name', () => {
+  const named = (ref: string, head: string, pr = false): Target => ({
+    ...target('', head, pr),
+    baseRef: ref
+  })
+
+  it('uses a ref already in the checkout when there is no origin', async () => {
+    const fx = track(makeLocalRepo([{ 'a.txt': 'a\n' }, { 'b.txt': 'b\n' }]))
+    runGit(fx.workspace, ['branch', 'release', fx.shas[0] ?? ''])
+    const c = await pack(fx.workspace, named('release', fx.shas[1] ?? ''))
+    expect(c.source).toBe('git')
+    expect(c.baseSha).toBe(fx.shas[0])
+    expect(c.sourceNote).toMatch(
+      /the base 'release' is \w{7} \(refs\/heads\/release in the checkout; not found on origin: /
+    )
+    expect(c.files.map((f) => `${f.status} ${f.path}`)).toEqual(['added b.txt'])
+  })
+
+  it('says why when the ref is nowhere, and falls back to the API for a PR', async () => {
+    const fx = track(makeLocalRepo([{ 'a.txt': 'a\n' }]))
+    const p = pack(fx.workspace, named('nope', fx.shas[0] ?? ''))
+    const c = await p
     expect(c.source).toBe('none')
-    expect(c.sourceNote).toContain('no diff of commits')
-    expect(c.files).toEqual([])
+    expect(c.baseSha).toBeUndefined()
+    expect(c.sourceNote).toMatch(
+      /^no diff of commits: the base 'nope' could not be resolved: 'nope' is neither on origin \(.+\) nor in the checkout/
+    )
+    expect(p.logged.warning.join('\n')).toContain("the base 'nope' could not be resolved")
+    const pullFiles = async function* (): AsyncIterable<PullFile> {
+      yield {
+        filename: 'x.ts',
+        status: 'added',
+        additions: 1,
+        deletions: 0,
+        changes: 1,
+        patch: '@@ -0,0 +1 @@\n+x'
+      }
+    }
+    const viaApi = await pack(fx.workspace, named('nope', fx.shas[0] ?? '', true), { pullFiles })
+    expect(viaApi.source).toBe('api')
+    expect(viaApi.sourceNote).toContain(
+      "because git could not: the base 'nope' could not be resolved"
+    )
+  })
+
+  it('refuses names that git would read as an option or a revision expression', async () => {
+    const fx = track(makeLocalRepo([{ 'a.txt': 'a\n' }, { 'b.txt': 'b\n' }]))
+    for (const ref of ['--upload-pack=touch x', 'main~1', 'HEAD^', 'a..b', 'x:y']) {
+      const c = await pack(fx.workspace, named(ref, fx.shas[1] ?? ''))
+      expect(c.source, ref).toBe('none')
+      expect(c.sourceNote, ref).toContain('is not a branch or tag name')
+    }
+  })
+
+  it('looks for branch names on origin first, and for the remote-tracking branch locally', () => {
+    expect(refCandidates('main')).toEqual({
+      remote: ['refs/heads/main', 'refs/tags/main'],
+      local: ['refs/remotes/origin/main', 'refs/heads/main', 'refs/tags/main', 'main']
+    })
+    expect(refCandidates('refs/heads/release/1.x')).toEqual({
+      remote: ['refs/heads/release/1.x'],
+      local: ['refs/remotes/origin/release/1.x', 'refs/heads/release/1.x']
+    })
+    expect(refCandidates('refs/tags/v1')).toEqual({
+      remote: ['refs/tags/v1'],
+      local: ['refs/tags/v1']
+    })
   })
 })
 
@@ -361,7 +433,7 @@ describe('uncommitted work', () => {
       '.env': 'SECRET=1\n',
       outside: { symlink: '/etc/hostname' }
     })
-    const c = await pack(ws, { ...target('', fx.shas[0] ?? '', false), headSha: '' })
+    const c = await pack(ws, { ...target('', fx.shas[0] ?? '', false), headSha: '', baseRef: '' })
     expect(c.source).toBe('git')
     expect(c.sourceNote).toContain('no diff of commits')
     expect(c.sourceNote).toContain('uncommitted work')
