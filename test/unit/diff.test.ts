@@ -1,22 +1,23 @@
 import { describe, expect, it } from 'vitest'
 import {
   applyCounts,
+  hunkLineNumbers,
+  parseHeaderPaths,
+  parseRawNumstat,
+  RawSplitter,
+  type BlockStats
+} from '../../src/diff.ts'
+import {
   classifyPath,
   displayPath,
-  hunkLineNumbers,
   keyOf,
   matchUserGlob,
   parseGlobList,
-  parseHeaderPaths,
-  parseRawNumstat,
-  PatchSelector,
-  RawSplitter,
   quoteC,
-  renderFiles,
   showPath,
-  unquoteC,
-  type BlockStats
-} from '../../src/diff.ts'
+  unquoteC
+} from '../../src/paths.ts'
+import { PatchSelector, renderFiles } from '../../src/patch-select.ts'
 
 const z = (...fields: string[]): Buffer => Buffer.from(fields.join('\0') + '\0', 'latin1')
 
