@@ -34,6 +34,12 @@ export function oldestFirst(a: IssueComment, b: IssueComment): number {
   return a.created_at === b.created_at ? a.id - b.id : a.created_at < b.created_at ? -1 : 1
 }
 
+/** No answer, a 5xx, or a timeout (Octokit reports network failures and timeouts as 500). */
+function outcomeUnknown(err: unknown): boolean {
+  const status = (err as { status?: unknown } | undefined)?.status
+  return typeof status !== 'number' || status >= 500
+}
+
 export async function findSticky(
   api: GitHubApi,
   issue: number,
@@ -94,7 +100,7 @@ export class StickyComment {
       }
     }
     if (this.id === undefined) {
-      this.adopt(await this.api.createComment(this.issue, full))
+      this.adopt(await this.create(full))
       created = true
       deleted += await this.settleRace()
     }
@@ -103,6 +109,28 @@ export class StickyComment {
     }
     this.lastBody = full
     return { id: this.id as number, url: this.url ?? '', created, deletedDuplicates: deleted }
+  }
+
+  /**
+   * Creates the comment without ever blindly writing a second one: when the outcome is unknown
+   * (5xx, dropped connection, timeout, unreadable answer), our comment is looked for first and
+   * the create is sent once more only if it is not there.
+   */
+  private async create(body: string): Promise<IssueComment> {
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown
+      try {
+        const c = await this.api.createComment(this.issue, body)
+        if (typeof c?.id === 'number') return c
+        failure = new Error('GitHub answered the comment create without a comment')
+      } catch (err) {
+        if (!outcomeUnknown(err)) throw err
+        failure = err
+      }
+      const [found] = await findSticky(this.api, this.issue, this.key)
+      if (found) return found
+      if (attempt >= 2) throw failure
+    }
   }
 
   private adopt(c: IssueComment): void {

@@ -73,7 +73,10 @@ function toPermission(raw: string | undefined, role: string | undefined): Permis
 
 type Sleep = (ms: number) => Promise<void>
 
-/** Waits the server asked for on secondary rate limits and 429, retries 5xx on reads. */
+/** Methods whose repetition changes nothing more (a PATCH sends the same whole body again). */
+const IDEMPOTENT = new Set(['GET', 'PUT', 'PATCH', 'DELETE'])
+
+/** Waits the server asked for on secondary rate limits and 429, retries 5xx on idempotent calls. */
 export function retryDelayMs(err: unknown, method: string, attempt: number): number | undefined {
   const e = err as RequestErrorLike
   const headers = e.response?.headers ?? {}
@@ -84,8 +87,24 @@ export function retryDelayMs(err: unknown, method: string, attempt: number): num
       (/rate limit/i.test(e.message ?? '') || headers['retry-after'] !== undefined))
   if (limited)
     return Number.isFinite(retryAfter) ? Math.min(retryAfter, 60) * 1000 : 2 ** attempt * 1000
-  if (method === 'GET' && e.status !== undefined && e.status >= 500) return 2 ** attempt * 500
+  if (IDEMPOTENT.has(method) && e.status !== undefined && e.status >= 500) return 2 ** attempt * 500
   return undefined
+}
+
+/** Per attempt. Octokit ignores `request.timeout` since it moved to fetch; a signal is honoured. */
+function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  // Undocumented, for the fault tests (the same variable shortens the Devin client's timeout).
+  return Number(env.DEVIN_HANDOFF_REQUEST_TIMEOUT_MS) || 30_000
+}
+
+/**
+ * A JSON answer that did not parse (a proxy cut it short): Octokit hands it back as a string.
+ * Reported like a 502 so reads are retried and writes are treated as having an unknown outcome.
+ */
+function unreadable(res: { status: number; headers: Record<string, unknown>; data: unknown }) {
+  const type = String(res.headers['content-type'] ?? '')
+  if (res.status === 204 || !/json/i.test(type) || typeof res.data !== 'string') return undefined
+  return Object.assign(new Error(`unreadable JSON in a ${res.status} answer`), { status: 502 })
 }
 
 export function usesProxy(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -129,10 +148,16 @@ export async function createGitHubApi(opts: {
 }): Promise<GitHubApi> {
   const sleep: Sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
   const octokit = await buildOctokit(opts.token, opts.apiUrl)
+  const timeoutMs = requestTimeoutMs()
   octokit.hook.wrap('request', async (request, options) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await request(options)
+        // Set on `options` itself: the hooks inside this one (auth) were bound to this object.
+        options.request = { ...options.request, signal: AbortSignal.timeout(timeoutMs) }
+        const res = await request(options)
+        const bad = unreadable(res)
+        if (bad) throw bad
+        return res
       } catch (err) {
         const delay = attempt < 3 ? retryDelayMs(err, options.method, attempt) : undefined
         if (delay === undefined) throw err

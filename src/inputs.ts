@@ -223,14 +223,22 @@ function optionalList(raw: string): string[] | undefined {
   return raw === '' ? undefined : parseList(raw)
 }
 
+/**
+ * Fails when `api-key` is empty. Not part of `readInputs`: fork PRs and Dependabot runs get no
+ * secrets, and they must end as skips, so the trust checks (src/trust.ts) decide first and call
+ * this before any API call. `hint` says why the key may be missing.
+ */
+export function requireApiKey(inputs: Pick<Inputs, 'apiKey'>, hint = ''): void {
+  if (inputs.apiKey) return
+  throw new InputError(
+    'api-key',
+    `is required; pass the Devin key from a secret, e.g. \${{ secrets.DEVIN_API_KEY }}${hint}`
+  )
+}
+
+/** Everything but an empty `api-key` fails here (see `requireApiKey`). */
 export async function readInputs(get: InputReader, workspace: string): Promise<Inputs> {
   const apiKey = get('api-key')
-  if (!apiKey) {
-    throw new InputError(
-      'api-key',
-      'is required; pass the Devin key from a secret, e.g. ${{ secrets.DEVIN_API_KEY }}'
-    )
-  }
   const orgId = get('org-id')
   if (orgId && !/^[A-Za-z0-9_.-]+$/.test(orgId)) {
     throw new InputError(

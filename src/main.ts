@@ -164,7 +164,13 @@ export async function run(): Promise<void> {
     if (r.wantsComment(target) && target.pr) {
       r.sticky = new StickyComment(await github(), target.pr.number, inputs.commentKey)
     }
-    const devin = new DevinClient({ apiUrl: inputs.apiUrl, apiKey: inputs.apiKey, log })
+    const devin = new DevinClient({
+      apiUrl: inputs.apiUrl,
+      apiKey: inputs.apiKey,
+      log,
+      // Undocumented, for the fault tests: a per-request timeout short enough to run past.
+      requestTimeoutMs: Number(process.env.DEVIN_HANDOFF_REQUEST_TIMEOUT_MS) || undefined
+    })
     try {
       const orgId = await devin.resolveOrgId(inputs.orgId)
       const reused =

@@ -55,9 +55,13 @@ export class Run {
       this.saveState(false)
     } catch (err) {
       if (!this.commentWarned) {
+        const status = (err as { status?: unknown }).status
+        const hint =
+          status === 403 || status === 404
+            ? " The token needs 'pull-requests: write' (and 'issues: write'); fork PRs get a read-only token."
+            : ''
         core.warning(
-          `Could not write the PR comment: ${scrub(githubErrorMessage(err), this.secrets)}. ` +
-            "The token needs 'pull-requests: write' (and 'issues: write'); fork PRs get a read-only token."
+          `Could not write the PR comment: ${scrub(githubErrorMessage(err), this.secrets)}.${hint}`
         )
         this.commentWarned = true
       }

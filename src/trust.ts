@@ -3,7 +3,8 @@
  * check: Dependabot and fork PRs must not fail the build just because they may not hand off.
  */
 import type { RunContext } from './context.js'
-import type { Inputs, Permission } from './inputs.js'
+import * as core from '@actions/core'
+import { requireApiKey, type Inputs, type Permission } from './inputs.js'
 import type { Target } from './target.js'
 import { permissionAtLeast } from './github.js'
 
@@ -44,7 +45,21 @@ export function botAllowed(login: string, allowed: string[]): boolean {
   return allowed.some((a) => a.toLowerCase().replace(/\[bot\]$/, '') === bare)
 }
 
-/** The checks that need no API call. Returns a skip reason, or undefined to go on. */
+/** Why the key may be empty on a run that was let through: GitHub withholds secrets there. */
+function missingKeyHint(ctx: RunContext, target: Target, actors: Actor[]): string {
+  if (target.pr?.isFork && ctx.eventName === 'pull_request') {
+    return ". Fork PRs get no secrets under 'pull_request': hand off from 'pull_request_target' instead (see the README)"
+  }
+  if (actors.some((a) => /^dependabot(\[bot\])?$/i.test(a.login))) {
+    return '. Dependabot runs see only Dependabot secrets: add the key there too'
+  }
+  return ''
+}
+
+/**
+ * The checks that need no API call. Returns a skip reason, or undefined to go on; a run that goes
+ * on without an API key fails here (fork and Dependabot runs have none, so skips decide first).
+ */
 export function staticSkipReason(
   ctx: RunContext,
   target: Target,
@@ -53,11 +68,18 @@ export function staticSkipReason(
   if (target.pr?.isFork && !inputs.allowForks) {
     return `fork: pull request #${target.pr.number} comes from ${target.pr.headRepo || 'a deleted fork'} (set 'allow-forks: true' to hand off fork PRs)`
   }
-  for (const actor of actorsOf(ctx)) {
+  const actors = actorsOf(ctx)
+  for (const actor of actors) {
     if (actor.isBot && !botAllowed(actor.login, inputs.allowedBots)) {
       return `bot: ${actor.login} (${actor.role}) is a bot not listed in 'allowed-bots'`
     }
   }
+  if (inputs.allowedBots.includes('*')) {
+    core.warning(
+      "'allowed-bots' is '*': any bot (every GitHub App installed on the repository) can start a paid Devin session; list the bots by login instead"
+    )
+  }
+  requireApiKey(inputs, missingKeyHint(ctx, target, actors))
   return undefined
 }
 

@@ -19,6 +19,10 @@ export interface RecordedRequest {
   at: number
   /** Which injected fault, if any, answered this request. */
   fault?: FaultKind
+  /** The status sent back, or 'dropped' when the socket was destroyed; unset if never answered. */
+  answer?: number | 'dropped'
+  /** Headers of the answer sent back (lower-case names). */
+  answerHeaders?: Record<string, string | string[]>
 }
 
 export interface EmuRequest extends RecordedRequest {
@@ -39,7 +43,10 @@ export type Handler = (req: EmuRequest) => Reply | Promise<Reply>
 export interface StatusFault {
   status: number
   headers?: Record<string, string>
-  body?: string | object
+  /** A function builds the body from the request (servers that echo what they were sent). */
+  body?: string | object | ((req: RecordedRequest) => string | object)
+  /** Act first, then answer with this status (a proxy that gives up after the backend acted). */
+  afterAction?: boolean
 }
 export interface DropFault {
   /** before: destroy the socket without acting; after: act, then destroy without answering. */
@@ -131,6 +138,13 @@ export function malformedBody(reply: Reply): string {
   const full = reply.json !== undefined ? JSON.stringify(reply.json) : String(reply.body ?? '')
   const cut = full.slice(0, Math.max(2, Math.floor(full.length / 2)))
   return cut.startsWith('{') || cut.startsWith('[') ? cut : `{"${cut}`
+}
+
+function statusReply(fault: StatusFault, req: RecordedRequest): Reply {
+  const body = typeof fault.body === 'function' ? fault.body(req) : fault.body
+  return typeof body === 'string'
+    ? { status: fault.status, headers: fault.headers, body }
+    : { status: fault.status, headers: fault.headers, json: body ?? {} }
 }
 
 export function largeBody(reply: Reply, bytes: number): string {
@@ -233,35 +247,36 @@ export class HttpEmulator {
     if (fault !== undefined) record.fault = faultKind(fault)
 
     if (fault !== undefined && 'drop' in fault && fault.drop === 'before') {
+      record.answer = 'dropped'
       req.socket.destroy()
       return
     }
-    if (fault !== undefined && 'status' in fault) {
-      const isText = typeof fault.body === 'string'
-      this.send(res, {
-        status: fault.status,
-        headers: fault.headers,
-        ...(isText ? { body: fault.body as string } : { json: fault.body ?? {} })
-      })
-      return
+    if (fault !== undefined && 'status' in fault && !fault.afterAction) {
+      return this.send(res, statusReply(fault, record), record)
     }
 
     const reply = await this.dispatch({ ...record, params: {}, search: url.searchParams })
-    if (fault === undefined) return this.send(res, reply)
+    if (fault === undefined) return this.send(res, reply, record)
+    if ('status' in fault) return this.send(res, statusReply(fault, record), record)
     if ('drop' in fault) {
+      record.answer = 'dropped'
       req.socket.destroy()
       return
     }
     if ('delayMs' in fault) {
       await this.sleep(fault.delayMs)
-      return this.send(res, reply)
+      return this.send(res, reply, record)
     }
     const text = 'malformed' in fault ? malformedBody(reply) : largeBody(reply, fault.largeBody)
-    this.send(res, {
-      status: 'malformed' in fault ? 200 : reply.status,
-      headers: { 'content-type': 'application/json' },
-      body: text
-    })
+    this.send(
+      res,
+      {
+        status: 'malformed' in fault ? 200 : reply.status,
+        headers: { 'content-type': 'application/json' },
+        body: text
+      },
+      record
+    )
   }
 
   private async dispatch(req: EmuRequest): Promise<Reply> {
@@ -285,8 +300,9 @@ export class HttpEmulator {
       : this.hooks.errorReply(404, 'Not Found', req)
   }
 
-  private send(res: ServerResponse, reply: Reply): void {
+  private send(res: ServerResponse, reply: Reply, record?: RecordedRequest): void {
     if (this.closed || res.destroyed) return
+    if (record) record.answer = reply.status
     const headers: Record<string, string | string[]> = { ...reply.headers }
     const hasType = Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')
     let payload: string | Buffer = ''
@@ -298,6 +314,11 @@ export class HttpEmulator {
       if (!hasType) headers['content-type'] = 'text/plain; charset=utf-8'
     }
     headers['content-length'] = String(Buffer.byteLength(payload))
+    if (record) {
+      record.answerHeaders = Object.fromEntries(
+        Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])
+      )
+    }
     res.writeHead(reply.status, headers)
     res.end(payload)
   }

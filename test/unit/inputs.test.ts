@@ -8,6 +8,7 @@ import {
   parseList,
   parsePositiveNumber,
   readInputs,
+  requireApiKey,
   type InputReader
 } from '../../src/inputs.ts'
 
@@ -71,7 +72,6 @@ describe('readInputs', () => {
   })
 
   const bad: Array<[string, Record<string, string>, RegExp]> = [
-    ['api-key', { 'api-key': '' }, /Input 'api-key': is required/],
     ['prompt', { prompt: '' }, /Input 'prompt': .*both are empty/],
     ['prompt', { 'prompt-file': 'task.md' }, /not both/],
     [
@@ -114,6 +114,16 @@ describe('readInputs', () => {
     expect(err).toBeInstanceOf(InputError)
     expect((err as InputError).input).toBe(input)
     expect((err as Error).message).toMatch(message)
+  })
+})
+
+describe('api-key', () => {
+  // Checked after the trust checks: fork and Dependabot runs get no secrets and must skip.
+  it('is read without failing when empty, and required by requireApiKey', async () => {
+    const inputs = await readInputs(reader({ 'api-key': '' }), workspace)
+    expect(inputs.apiKey).toBe('')
+    expect(() => requireApiKey(inputs, '. Why')).toThrow(/^Input 'api-key': is required.*\. Why$/)
+    expect(() => requireApiKey({ apiKey: 'cog_x' })).not.toThrow()
   })
 })
 

@@ -18,7 +18,7 @@ const target = (isFork: boolean): Target =>
     pr: { number: 1, isFork, headRepo: isFork ? 'eve/app' : 'acme/app' }
   }) as Target
 const inputs = (over: Partial<Inputs> = {}): Inputs =>
-  ({ allowForks: false, allowedBots: [], ...over }) as Inputs
+  ({ apiKey: 'cog_x', allowForks: false, allowedBots: [], ...over }) as Inputs
 
 describe('trust', () => {
   it('skips forks unless allowed', () => {

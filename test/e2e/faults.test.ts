@@ -1,0 +1,503 @@
+/**
+ * The built action under injected faults on the two calls that matter: Devin's create-session
+ * (money) and GitHub's sticky comment (what people read). Every row must end with exactly one
+ * session and a green step. The table in docs/faults.md is generated from what the rows observed
+ * here; the last test fails when the committed table drifts (UPDATE_FAULT_TABLE=1 rewrites it).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { Fault, RecordedRequest } from '../emulators/http.ts'
+import { REPO_ROOT, type ActionResult } from '../helpers/run-action.ts'
+import { GITHUB_TOKEN, OWNER, REPO, prScenario, type PrScenario } from '../helpers/scenario.ts'
+const PR = 7
+const SLUG = `${OWNER}/${REPO}`
+const SESSIONS = /^\/v3\/organizations\/[^/]+\/sessions$/
+const GH_LIST = `/repos/${SLUG}/issues/${PR}/comments`
+const GH_ONE = new RegExp(`^/repos/${SLUG}/issues/comments/\\d+$`)
+/** Short enough to exceed with a delayed answer, long enough for loopback under load. */
+const SHORT_TIMEOUT = { DEVIN_HANDOFF_REQUEST_TIMEOUT_MS: '1500' }
+const SLOW_MS = 4000
+
+const problem = (status: number, title: string): object => ({
+  type: 'about:blank',
+  title,
+  status,
+  detail: `${title} (injected)`
+})
+const HTML_502 =
+  '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n'
+const HTML = { 'content-type': 'text/html; charset=utf-8' }
+const SECONDARY = {
+  status: 403,
+  headers: { 'retry-after': '1' },
+  body: {
+    message:
+      'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+    documentation_url:
+      'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits'
+  }
+}
+const ghError = (status: number, message: string): object => ({
+  message,
+  documentation_url: 'https://docs.github.com/rest',
+  status: String(status)
+})
+
+interface Expected {
+  /** Create requests Devin received. */
+  creates: number
+  /** Lookups by the run tag before a resend. */
+  lookups?: number
+  recovered?: boolean
+  /** Live sticky comments on the PR afterwards. */
+  comments: number
+  /** The comment could not be written (one warning, the step stays green). */
+  commentWarning?: boolean
+}
+
+interface Row {
+  fault: string
+  side: Side
+  on: string
+  setup(t: PrScenario): void
+  env?: Record<string, string>
+  expect: Expected
+  /** Extra row-specific assertions. */
+  check?(t: PrScenario, r: ActionResult, o: Observed): void
+}
+
+const seedSticky = (t: PrScenario): void => {
+  t.github.addComment({
+    issue: PR,
+    body: '<!-- devin-handoff:default -->\nDevin session from an earlier run',
+    login: 'github-actions[bot]',
+    type: 'Bot'
+  })
+}
+
+/** Outcome unknown, nothing made: looked up by run tag, found none, sent once more. */
+const RESENT: Expected = { creates: 2, lookups: 1, recovered: false, comments: 1 }
+/** Outcome unknown, the session exists: looked up by run tag, found it, nothing resent. */
+const ADOPTED: Expected = { creates: 1, lookups: 1, recovered: true, comments: 1 }
+/** Devin untouched (GitHub rows) or a plain retry-free success. */
+const CLEAN: Expected = { creates: 1, lookups: 0, comments: 1 }
+
+const CREATE = 'Devin `POST …/sessions`'
+function devin(fault: string, f: Fault, expect: Expected, more: Partial<Row> = {}): Row {
+  const setup = (t: PrScenario): void => t.devin.fault({ method: 'POST', path: SESSIONS }, f)
+  return { fault, side: 'devin', on: CREATE, setup, expect, ...more }
+}
+
+const GH_CALLS = {
+  create: { method: 'POST', path: GH_LIST as RegExp | string, label: 'POST …/issues/7/comments' },
+  list: { method: 'GET', path: GH_LIST as RegExp | string, label: 'GET …/issues/7/comments' },
+  update: {
+    method: 'PATCH',
+    path: GH_ONE as RegExp | string,
+    label: 'PATCH …/issues/comments/{id}'
+  }
+}
+/** A fault on one comment call; updates need an earlier sticky to update. */
+function github(
+  fault: string,
+  call: keyof typeof GH_CALLS,
+  f: Fault,
+  more: Partial<Row> & { seed?: boolean } = {}
+): Row {
+  const { method, path, label } = GH_CALLS[call]
+  const setup = (t: PrScenario): void => {
+    if (call === 'update' || more.seed) seedSticky(t)
+    t.github.fault({ method, path }, f)
+  }
+  return { fault, side: 'github', on: `GitHub \`${label}\``, setup, expect: CLEAN, ...more }
+}
+
+const SLOW = `answer slower than the request timeout (${SLOW_MS / 1000} s > 1.5 s; server acted)`
+const TOO_MANY = problem(429, 'Too Many Requests')
+
+const ROWS: Row[] = [
+  devin(
+    '429 with `Retry-After: 1`',
+    { status: 429, headers: { 'retry-after': '1' }, body: TOO_MANY },
+    { creates: 2, lookups: 0, comments: 1 }
+  ),
+  devin('429 without `Retry-After`', { status: 429, body: TOO_MANY }, { ...CLEAN, creates: 2 }),
+  devin('500 (server did not act)', { status: 500, body: problem(500, 'Server Error') }, RESENT),
+  devin('502 (server did not act)', { status: 502, body: problem(502, 'Bad Gateway') }, RESENT),
+  devin(
+    '503 with `Retry-After: 1` (server did not act)',
+    { status: 503, headers: { 'retry-after': '1' }, body: problem(503, 'Unavailable') },
+    RESENT
+  ),
+  devin(
+    '502 after the server acted (proxy gave up)',
+    { status: 502, body: problem(502, 'Bad Gateway'), afterAction: true },
+    ADOPTED
+  ),
+  devin('connection dropped before the server acted', { drop: 'before' }, RESENT),
+  devin('connection dropped after the server acted', { drop: 'after' }, ADOPTED),
+  devin(SLOW, { delayMs: SLOW_MS }, ADOPTED, {
+    env: SHORT_TIMEOUT,
+    check: (_t, _r, o) => expect(o.creates.map(answer)).toEqual(['timed out'])
+  }),
+  devin('malformed JSON (truncated 200; server acted)', { malformed: true }, ADOPTED),
+  devin(
+    'HTML error page (502 from a proxy; server did not act)',
+    { status: 502, headers: HTML, body: HTML_502 },
+    RESENT,
+    { check: (_t, r) => expect(r.stdout).not.toContain('<center>') }
+  ),
+  devin(
+    'HTML page with status 200 (server acted)',
+    { status: 200, headers: HTML, body: HTML_502, afterAction: true },
+    ADOPTED
+  ),
+  devin(
+    'very large body (17 MB, over the 16 MiB cap; server acted)',
+    { largeBody: 17 * 1024 * 1024 },
+    ADOPTED
+  ),
+  devin('large body (2 MB, within the cap)', { largeBody: 2 * 1024 * 1024 }, CLEAN),
+  devin(
+    'connection dropped after the server acted, then the lookup answers 503',
+    { drop: 'after' },
+    { ...ADOPTED, lookups: 2 },
+    {
+      on: `${CREATE} + lookup`,
+      setup: (t) => {
+        t.devin.fault({ method: 'POST', path: SESSIONS }, { drop: 'after' })
+        t.devin.fault({ method: 'GET', path: SESSIONS }, { status: 503, body: problem(503, 'x') })
+      }
+    }
+  ),
+  github('secondary rate limit (403, `Retry-After: 1`)', 'create', SECONDARY),
+  github('429 without `Retry-After`', 'create', { status: 429, body: ghError(429, 'Slow down') }),
+  github('500 (server did not act)', 'create', { status: 500, body: ghError(500, 'Error') }),
+  github('502 after the server acted', 'create', {
+    status: 502,
+    body: ghError(502, 'Server Error'),
+    afterAction: true
+  }),
+  github('HTML error page (503 Unicorn)', 'create', { status: 503, headers: HTML, body: HTML_502 }),
+  github('connection dropped before the server acted', 'create', { drop: 'before' }),
+  github('connection dropped after the server acted', 'create', { drop: 'after' }),
+  github(
+    SLOW,
+    'create',
+    { delayMs: SLOW_MS },
+    {
+      env: SHORT_TIMEOUT,
+      check: (t) => {
+        expect(t.github.requestsTo('POST', GH_LIST).map(answer)).toEqual(['timed out'])
+        expect(t.github.comments).toHaveLength(1)
+      }
+    }
+  ),
+  github('malformed JSON (truncated 200; server acted)', 'create', { malformed: true }),
+  github('very large body (5 MB 201, within the limits)', 'create', {
+    largeBody: 5 * 1024 * 1024
+  }),
+  {
+    fault: 'read-only token: 403 "Resource not accessible by integration"',
+    side: 'github',
+    on: `GitHub \`${GH_CALLS.create.label}\``,
+    setup: (t) => {
+      const who = t.github.tokens[GITHUB_TOKEN]
+      if (who) who.readOnly = true
+    },
+    expect: { ...CLEAN, comments: 0, commentWarning: true },
+    check: (_t, r) => {
+      const warning = r.commands.find((c) => c.command === 'warning')?.message ?? ''
+      expect(warning).toMatch(/^Could not write the PR comment: 403 Resource not accessible/)
+      expect(warning).toMatch(/pull-requests: write/)
+      expect(r.outputs['session-url']).toMatch(/^https:\/\/app\.devin\.ai\/sessions\/devin-/)
+      expect(r.outputs['comment-url']).toBe('')
+      expect(r.summary).toContain(r.outputs['session-url'])
+    }
+  },
+  github('503 on the comment list', 'list', { status: 503, body: ghError(503, 'Unavailable') }),
+  github('secondary rate limit (403, `Retry-After: 1`) on the comment list', 'list', SECONDARY),
+  github('connection dropped on the comment list', 'list', { drop: 'before' }),
+  github(
+    'malformed JSON on the comment list (an earlier sticky exists)',
+    'list',
+    { malformed: true },
+    { seed: true }
+  ),
+  github('502 on the update (an earlier sticky exists)', 'update', {
+    status: 502,
+    body: ghError(502, 'Server Error')
+  }),
+  github('secondary rate limit (403, `Retry-After: 1`) on the update', 'update', SECONDARY)
+]
+
+// ---------------------------------------------------------------------------------------------
+// What a row observed, and the table rendered from it
+
+type Side = 'devin' | 'github'
+
+interface Observed {
+  sessions: number
+  creates: RecordedRequest[]
+  lookups: RecordedRequest[]
+  devinCalls: RecordedRequest[]
+  commentCalls: RecordedRequest[]
+  recovered: boolean
+  liveComments: number
+  commentWarning: boolean
+  warnings: string[]
+  code: number | null
+  result: string
+}
+
+interface TableRow {
+  fault: string
+  on: string
+  side: Side
+  o: Observed
+}
+
+const FAULT_TABLE_PATH = 'docs/faults.md'
+
+/** The emulator's answer; unset means the client had given up before it came. */
+function answer(q: RecordedRequest): string {
+  if (q.answer === 'dropped') return 'dropped'
+  if (q.answer === undefined) return 'timed out'
+  if (q.fault === 'malformed') return `${q.answer} truncated`
+  return q.fault === 'large-body' ? `${q.answer} large` : String(q.answer)
+}
+
+function retryAfter(q: RecordedRequest | undefined): number | undefined {
+  const v = q?.answerHeaders?.['retry-after']
+  return typeof v === 'string' ? Number(v) : undefined
+}
+
+/** Whenever an answer asked for a wait, the same call did not come again any sooner. */
+function expectRetryAfterHonoured(calls: RecordedRequest[]): void {
+  calls.forEach((q, i) => {
+    const after = retryAfter(q)
+    const next = calls.slice(i + 1).find((n) => n.method === q.method && n.path === q.path)
+    if (after === undefined || !next) return
+    expect(next.at - q.at, `${q.method} ${q.path} came again too soon`).toBeGreaterThanOrEqual(
+      after * 1000 - 20
+    )
+  })
+}
+
+/** The action could not use this answer. */
+const failed = (q: RecordedRequest): boolean =>
+  typeof q.answer !== 'number' || q.answer >= 300 || q.fault === 'malformed'
+
+function trace(row: TableRow): string {
+  const label = (q: RecordedRequest): string => {
+    if (row.side === 'devin') return q.method === 'POST' ? 'create' : 'lookup'
+    const byMethod: Record<string, string> = { GET: 'list', POST: 'create', PATCH: 'update' }
+    return byMethod[q.method] ?? q.method.toLowerCase()
+  }
+  const calls = row.side === 'devin' ? row.o.devinCalls : row.o.commentCalls
+  return calls.map((q) => `${label(q)} ${answer(q)}`).join(' → ')
+}
+
+function narrate(row: TableRow): string {
+  const { o } = row
+  const out: string[] = []
+  if (o.lookups.length > 0) {
+    const retried = o.lookups.filter((q) => q.answer !== 200).map(answer)
+    out.push(
+      'outcome unknown: listed sessions by its run tag' +
+        (retried.length ? ` (the lookup retried after ${retried.join(', ')})` : '') +
+        (o.recovered
+          ? ', found the session the server had made and used it; nothing resent'
+          : ', found none, sent the create once more')
+    )
+  } else if (o.creates.length > 1) {
+    const after = retryAfter(o.creates[0])
+    const wait = after !== undefined ? `the Retry-After (${after} s)` : 'a jittered backoff'
+    out.push(`waited ${wait}, sent the create again (a 429 was never processed)`)
+  }
+  if (row.side === 'github') out.push(...commentNarrative(o))
+  return out.join('; ') || 'read the answer and went on'
+}
+
+function commentNarrative(o: Observed): string[] {
+  const calls = o.commentCalls
+  const out: string[] = []
+  calls.forEach((q, i) => {
+    if (!failed(q) || (q.answer === 403 && o.commentWarning)) return
+    const later = calls.slice(i + 1)
+    const why = answer(q)
+    if (later[0]?.method === q.method && later[0].path === q.path) {
+      const after = retryAfter(q)
+      out.push(
+        `retried the ${q.method} (${why})` +
+          (after !== undefined ? ` after the Retry-After (${after} s)` : '')
+      )
+    } else if (q.method === 'POST') {
+      const again = later.some((n) => n.method === 'POST')
+      out.push(
+        `create outcome unknown (${why}): listed the comments first` +
+          (again ? ', found none, created it once more' : ', found its comment and kept it')
+      )
+    }
+  })
+  const deletes = calls.filter((q) => q.method === 'DELETE').length
+  if (deletes > 0) out.push(`deleted ${deletes} duplicate sticky comment(s)`)
+  if (o.commentWarning) out.push('one warning: comment not written; outputs and summary still set')
+  return out
+}
+
+function renderFaultTable(rows: TableRow[]): string {
+  const esc = (t: string): string => t.replace(/\|/g, '\\|')
+  const lines = rows.map((row, i) => {
+    const { o } = row
+    const outcome = `${o.code === 0 ? 'success' : 'failure'} (exit ${o.code}), \`result=${o.result}\``
+    const comments = `${o.liveComments}${o.commentWarning ? ' (warning)' : ''}`
+    return `| ${i + 1} | ${esc(row.fault)} | ${row.on} | ${esc(trace(row))} | ${esc(narrate(row))} | ${o.sessions} | ${comments} | ${outcome} |`
+  })
+  return [
+    '# Fault table',
+    '',
+    '<!-- Generated by test/e2e/faults.test.ts from what each row observed. Do not edit by hand:',
+    '     run `UPDATE_FAULT_TABLE=1 npx vitest run test/e2e/faults.test.ts` after `npm run build`. -->',
+    '',
+    'Each row runs the built action (`dist/index.js`, Node 24) once against the loopback Devin and',
+    'GitHub emulators with one fault injected, and records what the emulators saw. "Requests" lists',
+    "the calls to the faulted API in order with the emulator's answer (`dropped`: the connection was",
+    'closed without an answer; `timed out`: the action gave up before the answer came). Rows on',
+    'Devin show the create and any lookup by the run tag; rows on GitHub show the comment calls.',
+    '',
+    '| # | Fault | Injected on | Requests | What the action did | Sessions created | Sticky comments | Step outcome |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...lines,
+    '',
+    '## Two runs racing on one PR',
+    '',
+    'The same test file starts two runs of the action at once on one PR, with the comment list',
+    'answered late so that both runs see no sticky comment and both create one. Each run creates its',
+    'own session (each run has its own run id, so its own run tag); afterwards one sticky comment is',
+    'left, the oldest, and both runs report its URL as `comment-url`: the later duplicate is deleted',
+    'by whichever run notices it. A `concurrency:` group per PR keeps two runs from racing (and from',
+    'paying for two sessions) in the first place:',
+    '',
+    '```yaml',
+    'concurrency:',
+    '  group: devin-handoff-${{ github.event.pull_request.number || github.ref }}',
+    '  cancel-in-progress: false # a cancelled run may already have created its session',
+    '```',
+    ''
+  ].join('\n')
+}
+
+const isLookup = (q: RecordedRequest): boolean =>
+  q.method === 'GET' &&
+  SESSIONS.test(q.path) &&
+  [q.query.tags].flat().some((t) => typeof t === 'string' && t.startsWith('gh-run:'))
+
+function observe(t: PrScenario, r: ActionResult): Observed {
+  const creates = t.devin.requestsTo('POST', SESSIONS)
+  const lookups = t.devin.requests.filter(isLookup)
+  const commentCalls = t.github.requests.filter((q) => q.path === GH_LIST || GH_ONE.test(q.path))
+  const warnings = r.commands.filter((c) => c.command === 'warning').map((c) => c.message)
+  return {
+    sessions: t.devin.createCount,
+    creates,
+    lookups,
+    devinCalls: [...creates, ...lookups].sort((a, b) => a.at - b.at),
+    commentCalls,
+    recovered: /Recovered Devin session/.test(r.stdout),
+    liveComments: t.github.liveComments(PR).length,
+    commentWarning: warnings.some((w) => w.startsWith('Could not write the PR comment')),
+    warnings,
+    code: r.code,
+    result: r.outputs.result ?? ''
+  }
+}
+
+const observed = new Map<number, TableRow>()
+
+describe.concurrent('faults: each row ends with exactly one session and a green step', () => {
+  ROWS.forEach((row, i) => {
+    it(`${row.on}: ${row.fault}`, async () => {
+      const t = await prScenario()
+      try {
+        row.setup(t)
+        const r = await t.run({}, { env: { ...t.options().env, ...row.env }, timeoutMs: 45_000 })
+        const o = observe(t, r)
+        const log = `${r.stdout}\n${r.stderr}`
+        expect(o.sessions, log).toBe(1)
+        expect(r.code, log).toBe(0)
+        expect(o.result).toBe('created')
+        expect(r.outputs['session-id']).toBe([...t.devin.sessions.keys()][0])
+        expect(o.creates.length, log).toBe(row.expect.creates)
+        if (row.expect.lookups !== undefined) expect(o.lookups.length, log).toBe(row.expect.lookups)
+        if (row.expect.recovered !== undefined) expect(o.recovered, log).toBe(row.expect.recovered)
+        expect(o.liveComments, log).toBe(row.expect.comments)
+        expect(o.commentWarning, log).toBe(row.expect.commentWarning ?? false)
+        if (row.expect.comments === 1) {
+          const [c] = t.github.liveComments(PR)
+          expect(c?.body, log).toContain(r.outputs['session-id'])
+          expect(r.outputs['comment-url'], log).toContain(String(c?.id))
+        }
+        // No injected fault may turn into a red check or an error annotation.
+        expect(r.commands.filter((c) => c.command === 'error')).toEqual([])
+        expectRetryAfterHonoured(t.devin.requests)
+        expectRetryAfterHonoured(t.github.requests)
+        row.check?.(t, r, o)
+        observed.set(i, { fault: row.fault, on: row.on, side: row.side, o })
+      } finally {
+        await t.close()
+      }
+    })
+  })
+})
+
+describe('two workflow runs racing on the same PR', () => {
+  it('end with one sticky comment: the oldest is kept, the later duplicate deleted', async () => {
+    const t = await prScenario()
+    try {
+      // Both runs read the (empty) comment list before either has written: a real race.
+      t.github.fault({ method: 'GET', path: GH_LIST, times: 2 }, { delayMs: 700 })
+      const env = t.options().env ?? {}
+      const a = t.start({}, { env: { ...env, GITHUB_RUN_ID: '5000000001' } })
+      const b = t.start({}, { env: { ...env, GITHUB_RUN_ID: '5000000002' } })
+      const [ra, rb] = await Promise.all([a.done, b.done])
+      expect(ra.code, ra.stdout).toBe(0)
+      expect(rb.code, rb.stdout).toBe(0)
+      // One session per run (two runs), each under its own run tag.
+      expect(t.devin.createCount).toBe(2)
+      const runTags = t.devin
+        .requestsTo('POST', SESSIONS)
+        .map((q) => (q.json as { tags: string[] }).tags.find((x) => x.startsWith('gh-run:')))
+      expect(new Set(runTags).size).toBe(2)
+      const posts = t.github.requestsTo('POST', GH_LIST)
+      expect(posts, 'both runs must have created a comment for the race to be real').toHaveLength(2)
+      const all = t.github.comments.filter((c) => c.issue === PR)
+      expect(all).toHaveLength(2)
+      const live = t.github.liveComments(PR)
+      expect(live).toHaveLength(1)
+      const oldest = [...all].sort((x, y) => x.id - y.id)[0]
+      expect(live[0]?.id).toBe(oldest?.id)
+      expect(t.github.requestsTo('DELETE', GH_ONE).length).toBeGreaterThanOrEqual(1)
+      expect(ra.outputs['comment-url']).toBe(rb.outputs['comment-url'])
+      expect(ra.outputs['comment-url']).toContain(String(oldest?.id))
+    } finally {
+      await t.close()
+    }
+  })
+})
+
+describe('docs/faults.md', () => {
+  it('matches what the rows above observed (UPDATE_FAULT_TABLE=1 regenerates it)', () => {
+    const missing = ROWS.map((r, i) => (observed.has(i) ? '' : r.fault)).filter(Boolean)
+    expect(missing, 'rows that failed produce no table line').toEqual([])
+    const table = renderFaultTable(ROWS.map((_r, i) => observed.get(i) as TableRow))
+    const file = join(REPO_ROOT, FAULT_TABLE_PATH)
+    if (process.env.UPDATE_FAULT_TABLE === '1') writeFileSync(file, table)
+    const committed = existsSync(file) ? readFileSync(file, 'utf8') : ''
+    expect(
+      committed,
+      `${FAULT_TABLE_PATH} is out of date: run UPDATE_FAULT_TABLE=1 npx vitest run test/e2e/faults.test.ts`
+    ).toBe(table)
+  })
+})

@@ -1,0 +1,143 @@
+/**
+ * Bad input, end to end: every input that can hold a bad value, given one, fails the built action
+ * at once with a message that names the input and what was expected, and neither emulator sees a
+ * single request. The table must cover every input in action.yml that has a notion of "bad".
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse as parseYaml } from 'yaml'
+import { REPO_ROOT, type RunActionOptions } from '../helpers/run-action.ts'
+import { prScenario, type PrScenario } from '../helpers/scenario.ts'
+
+interface Row {
+  input: string
+  values: Record<string, string>
+  /** After "Input '<input>': ". */
+  message: RegExp
+  extra?: Partial<RunActionOptions>
+}
+
+const row = (input: string, value: string, message: RegExp): Row => ({
+  input,
+  values: { [input]: value },
+  message
+})
+const BOOL = /^expected 'true' or 'false', got '/
+
+const ROWS: Row[] = [
+  row('api-key', '', /^is required; pass the Devin key from a secret/),
+  row('org-id', 'org 12', /^expected an organization id such as 'org-abc123', got 'org 12'$/),
+  row('api-url', 'api.devin.ai', /^expected an http\(s\) URL, got 'api.devin.ai'$/),
+  row('api-url', 'ftp://devin.example.test', /^expected an http\(s\) URL/),
+  { input: 'prompt', values: { prompt: '' }, message: /both are empty$/ },
+  { input: 'prompt', values: { 'prompt-file': 'task.md' }, message: /not both$/ },
+  {
+    input: 'prompt-file',
+    values: { prompt: '', 'prompt-file': 'missing.md' },
+    message: /^cannot read 'missing.md' \(ENOENT\)$/
+  },
+  {
+    input: 'prompt-file',
+    values: { prompt: '', 'prompt-file': '../outside.md' },
+    message: /^expected a path inside the workspace, got '..\/outside.md'$/
+  },
+  { input: 'prompt-file', values: { prompt: '', 'prompt-file': 'empty.md' }, message: /is empty/ },
+  row('include-diff', 'yes', BOOL),
+  row('include-uncommitted', 'no', BOOL),
+  row('max-diff-bytes', 'lots', /^expected a whole number, got 'lots'$/),
+  row('max-diff-bytes', '1.5', /^expected a whole number, got '1.5'$/),
+  row('max-diff-bytes', '0', /^expected a whole number of at least more than 0, got '0'$/),
+  row('max-diff-bytes', '-5', /^expected a whole number, got '-5'$/),
+  row('secret-scan', 'warn', /^expected one of 'redact', 'fail', 'off', got 'warn'$/),
+  row('max-acu-limit', 'ten', /^expected a whole number, got 'ten'$/),
+  row('max-acu-limit', '2.5', /^expected a whole number/),
+  row('structured-output-schema', '{"type": ', /^expected a JSON Schema as JSON or YAML/),
+  row('structured-output-schema', '[1, 2]', /^expected a JSON Schema object/),
+  row('structured-output-schema', 'just words', /^expected a JSON Schema object/),
+  row('wait', 'sometimes', BOOL),
+  row('timeout-minutes', 'forever', /^expected a number, got 'forever'$/),
+  row('timeout-minutes', '0', /^expected a number of at least more than 0, got '0'$/),
+  row('timeout-minutes', '-1', /^expected a number, got '-1'$/),
+  row('poll-interval', '0.5', /^expected a number of at least 1, got '0.5'$/),
+  row('poll-interval', 'fast', /^expected a number, got 'fast'$/),
+  row('comment', 'always', /^expected one of 'auto', 'true', 'false', got 'always'$/),
+  {
+    input: 'comment',
+    values: { comment: 'true' },
+    message: /^is 'true' but no pull request is in context/,
+    extra: { eventName: 'workflow_dispatch', payload: {} }
+  },
+  row('comment-key', 'two words', /^expected 1-64 letters, digits or '_.:\/-', got 'two words'$/),
+  row('comment-key', 'k'.repeat(65), /^expected 1-64 letters/),
+  row('reuse-session', 'maybe', BOOL),
+  row('fail-on', 'everything', /^expected a comma list of 'error', .*got 'everything'$/),
+  row('fail-on', 'error,never', /^'never' cannot be combined with other values/),
+  row('dry-run', 'yes', BOOL),
+  row('pr-number', '#12', /^expected a whole number, got '#12'$/),
+  row('pr-number', '0', /^expected a whole number of at least/),
+  row('stop-on-cancel', 'y', BOOL),
+  row('attachments-path', '../../etc', /^expected a path inside the workspace/),
+  row('allow-forks', 'sure', BOOL),
+  row('require-permission', 'owner', /^expected one of 'none', 'read', .*got 'owner'$/),
+  row(
+    'tags',
+    Array.from({ length: 41 }, (_, i) => `t${i}`).join(','),
+    /^at most 40 extra tags fit in Devin's limit of 50, got 41$/
+  )
+]
+
+/** Free text (any value is a valid value), so they have no row. */
+const FREE_TEXT = [
+  'base-ref',
+  'exclude-paths',
+  'title',
+  'playbook-id',
+  'knowledge-ids',
+  'secret-ids',
+  'devin-mode',
+  'repos',
+  'trigger-phrase',
+  'github-token',
+  'allowed-bots'
+]
+
+let s: PrScenario
+beforeAll(async () => {
+  s = await prScenario()
+  writeFileSync(join(s.checkout.workspace, 'task.md'), 'Fix the flaky test\n')
+  writeFileSync(join(s.checkout.workspace, 'empty.md'), '  \n')
+})
+afterAll(async () => {
+  await s?.close()
+})
+
+describe('bad input', () => {
+  it('the table covers every input of action.yml that can be bad', () => {
+    const doc = parseYaml(readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, unknown>
+    }
+    const covered = new Set([...ROWS.map((r) => r.input), ...FREE_TEXT])
+    expect(Object.keys(doc.inputs).filter((name) => !covered.has(name))).toEqual([])
+    expect([...covered].filter((name) => !(name in doc.inputs))).toEqual([])
+  })
+
+  describe.concurrent('fails at once, naming the input, before any request', () => {
+    it.each(ROWS.map((r) => [r.input, JSON.stringify(r.values).slice(0, 60), r] as const))(
+      '%s = %s',
+      async (_name, _shown, r) => {
+        const res = await s.run(r.values, r.extra)
+        const errors = res.commands.filter((c) => c.command === 'error')
+        expect(res.code, res.stdout + res.stderr).toBe(1)
+        expect(errors).toHaveLength(1)
+        const prefix = `Input '${r.input}': `
+        expect(errors[0]?.message.startsWith(prefix), errors[0]?.message).toBe(true)
+        expect(errors[0]?.message.slice(prefix.length)).toMatch(r.message)
+        // Shared emulators: any request from any row fails every row still running.
+        expect(s.devin.requests).toEqual([])
+        expect(s.github.requests).toEqual([])
+        expect(res.outputs['session-id'] ?? '').toBe('')
+      }
+    )
+  })
+})
