@@ -114,13 +114,13 @@ export function usesProxy(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /**
- * Octokit with pagination, as `@actions/github`'s `getOctokit` builds it (which adds the REST
- * method plugin this module does not use). Without a proxy it is assembled from the same @octokit packages on Node's own fetch,
- * which skips loading @actions/http-client and a second copy of undici (~40 ms per run); behind
- * a proxy, `getOctokit` and its proxy agent are used as they are.
+ * Octokit with pagination, as `@actions/github`'s `getOctokit` builds it (which also adds the
+ * REST method plugin this module does not use). Without a proxy it is assembled from the same
+ * @octokit packages on Node's own fetch, which skips loading @actions/http-client and a second
+ * copy of undici (~40 ms per run); behind a proxy, `getOctokit` and its proxy agent are used.
+ * Timeouts are set per attempt by the request hook in `createGitHubApi`.
  */
 async function buildOctokit(token: string, baseUrl: string) {
-  const request = { timeout: 30_000 }
   if (usesProxy()) {
     const [{ provideHttpClient }, real] = await Promise.all([
       import('./shims/http-client.js'),
@@ -129,14 +129,14 @@ async function buildOctokit(token: string, baseUrl: string) {
     // Before @actions/github loads: it builds its proxy-aware defaults at import time.
     provideHttpClient(real)
     const { getOctokit } = await import('@actions/github')
-    return getOctokit(token, { baseUrl, request })
+    return getOctokit(token, { baseUrl })
   }
   const [{ Octokit }, { paginateRest }] = await Promise.all([
     import('@octokit/core'),
     import('@octokit/plugin-paginate-rest')
   ])
   const GitHub = Octokit.plugin(paginateRest)
-  return new GitHub({ auth: `token ${token}`, baseUrl, request, userAgent: 'devin-handoff-action' })
+  return new GitHub({ auth: `token ${token}`, baseUrl, userAgent: 'devin-handoff-action' })
 }
 
 export async function createGitHubApi(opts: {

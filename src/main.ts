@@ -7,11 +7,11 @@ import * as core from '@actions/core'
 import { readRunContext } from './context.js'
 import { envInputReader, readInputs } from './inputs.js'
 import { isSkip, resolveTarget } from './target.js'
-import { createGitHubApi, type GitHubApi } from './github.js'
+import { createGitHubApi, githubErrorMessage, type GitHubApi } from './github.js'
 import type { Trigger } from './trigger.js'
 import { staticSkipReason, permissionSkipReason } from './trust.js'
 import { prepareHandoff } from './handoff.js'
-import { DevinClient, type DevinSession } from './devin.js'
+import { DevinApiError, DevinClient, type DevinSession } from './devin.js'
 import {
   createRequest,
   followUpMessage,
@@ -91,6 +91,15 @@ async function react(
   } catch (err) {
     core.debug(`Could not add the ${content} reaction: ${(err as Error).message}`)
   }
+}
+
+/** GitHub's errors (Octokit) carry the status apart from the message; put it back in. */
+export function failureMessage(err: unknown): string {
+  const status = (err as { status?: unknown } | undefined)?.status
+  if (err instanceof Error && !(err instanceof DevinApiError) && typeof status === 'number') {
+    return `GitHub API request failed: ${githubErrorMessage(err)}`
+  }
+  return err instanceof Error ? err.message : String(err)
 }
 
 export async function run(): Promise<void> {
@@ -216,7 +225,7 @@ export async function run(): Promise<void> {
     const failure = failureFor(r.report, inputs.failOn)
     if (failure) core.setFailed(failure)
   } catch (err) {
-    const message = scrub(err instanceof Error ? err.message : String(err), secrets)
+    const message = scrub(failureMessage(err), secrets)
     if (current) {
       current.report.result = current.report.session ? current.report.result : 'error'
       current.report.error = message

@@ -176,7 +176,9 @@ describe('secret hygiene', () => {
     expect(errorOf(results.devin403)).toMatch(/failed: 403 Forbidden/)
     expect(errorOf(results.devin422)).toMatch(/failed: 422/)
     expect(errorOf(results.self401)).toMatch(/GET \/v3\/self failed: 401/)
-    expect(errorOf(results.permission500)).toMatch(/^Bad credentials: token \*\*\*/)
+    expect(errorOf(results.permission500)).toMatch(
+      /^GitHub API request failed: 500 Bad credentials: token \*\*\*/
+    )
     const warned = (r: ActionResult | undefined): string =>
       (r?.commands ?? [])
         .filter((c) => c.command === 'warning')
