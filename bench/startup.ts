@@ -35,6 +35,8 @@ export function distBytes(): number {
 
 export interface StartupFigures {
   floorMs: number
+  /** Dry run with no work to do (no diff, no scan, no permission lookup): the bundle's own cost. */
+  bareMs: number
   dryRunMs: number
   firstRequestMs: number
   distBytes: number
@@ -48,10 +50,19 @@ export async function benchStartup(): Promise<StartupFigures> {
     if (probe.code !== 0) throw new Error(`dry run failed:\n${probe.stdout}`)
     const env = probe.env
     const entry = path.join(REPO_ROOT, 'dist', 'index.js')
+    const bareEnv = {
+      ...env,
+      'INPUT_INCLUDE-DIFF': 'false',
+      'INPUT_INCLUDE-UNCOMMITTED': 'false',
+      'INPUT_SECRET-SCAN': 'off',
+      'INPUT_REQUIRE-PERMISSION': 'none'
+    }
     const floor: number[] = []
+    const bare: number[] = []
     const dry: number[] = []
     for (let i = 0; i < RUNS; i++) {
       floor.push(await timeRun(['-e', '0'], env))
+      bare.push(await timeRun([entry], bareEnv))
       dry.push(await timeRun([entry], env))
     }
     const realEnv = { ...env, 'INPUT_DRY-RUN': 'false', INPUT_COMMENT: 'false' }
@@ -67,6 +78,7 @@ export async function benchStartup(): Promise<StartupFigures> {
     }
     return {
       floorMs: median(floor),
+      bareMs: median(bare),
       dryRunMs: median(dry),
       firstRequestMs: median(first),
       distBytes: distBytes()
@@ -80,6 +92,9 @@ if (import.meta.main) {
   const f = await benchStartup()
   const over = f.dryRunMs - f.floorMs
   console.log(`node -e 0 (floor)             ${f.floorMs.toFixed(0)} ms`)
+  console.log(
+    `bare start-up (no work)       ${f.bareMs.toFixed(0)} ms  (+${(f.bareMs - f.floorMs).toFixed(0)} ms)`
+  )
   console.log(
     `dry run, start to exit        ${f.dryRunMs.toFixed(0)} ms  (+${over.toFixed(0)} ms; target +60)`
   )

@@ -267,11 +267,13 @@ export async function resolveRange(
   if (headRev && headRev !== to) {
     const parents = await commitParents(cwd, headRev)
     if (parents.length === 2 && parents[1] === to && parents[0] === base) {
-      if (!(await hasCommit(cwd, base))) {
+      let present = await hasCommit(cwd, base)
+      if (!present) {
         log(`Fetching the base commit ${short(base)} from origin`)
         await fetchCommits(cwd, [base], depth(1))
+        present = await hasCommit(cwd, base)
       }
-      if (await hasCommit(cwd, base)) {
+      if (present) {
         const note = `git diff ${short(base)}...${short(to)}, read as HEAD^1..HEAD on the merge commit ${short(headRev)} that actions/checkout checked out (same changes as base...head; line numbers are those of the merge result)`
         return { from: base, to: headRev, note }
       }
