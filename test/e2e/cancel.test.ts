@@ -3,9 +3,9 @@
  * SIGTERM 7.5 s later, then SIGKILL), and the post step as the backstop.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { startDevinEmulator, type DevinEmulator } from '../emulators/devin.ts'
-import { startGitHubEmulator, type GitHubEmulator } from '../emulators/github.ts'
-import { makePullRequestCheckout } from '../helpers/checkout.ts'
+import type { DevinEmulator } from '../emulators/devin.ts'
+import type { GitHubEmulator } from '../emulators/github.ts'
+import { prScenario } from '../helpers/scenario.ts'
 import {
   runPost,
   startAction,
@@ -14,7 +14,6 @@ import {
 } from '../helpers/run-action.ts'
 
 const PR = 5
-const REPO = 'octo/app'
 /** The runner's gap between SIGINT and SIGTERM. */
 const RUNNER_GRACE_MS = 7500
 
@@ -30,74 +29,21 @@ afterEach(async () => {
 })
 
 async function scenario(inputs: Record<string, string>): Promise<Scenario> {
-  const devin = await startDevinEmulator()
-  cleanups.push(() => devin.close())
-  const co = makePullRequestCheckout({
+  const s = await prScenario({
+    prNumber: PR,
     base: { 'README.md': 'hello\n' },
     head: { 'README.md': 'hello world\n' },
-    prNumber: PR
+    title: 'Greet the world',
+    body: ''
   })
-  cleanups.push(() => co.cleanup())
-  const gh = await startGitHubEmulator({
-    owner: 'octo',
-    repo: 'app',
-    pulls: [
-      {
-        number: PR,
-        title: 'Greet the world',
-        user: { login: 'octocat' },
-        head: { ref: 'feature', sha: co.headSha },
-        base: { ref: 'main', sha: co.baseSha },
-        files: [
-          {
-            filename: 'README.md',
-            status: 'modified',
-            additions: 1,
-            deletions: 1,
-            changes: 2,
-            patch: '@@ -1 +1 @@\n-hello\n+hello world'
-          }
-        ]
-      }
-    ],
-    permissions: { octocat: 'write' }
-  })
-  cleanups.push(() => gh.close())
+  cleanups.push(() => s.close())
   // Devin works for as long as the test needs.
-  devin.script([{ status: 'claimed' }, { status: 'running', status_detail: 'working' }])
-  const payload = {
-    action: 'synchronize',
-    number: PR,
-    pull_request: {
-      number: PR,
-      title: 'Greet the world',
-      body: '',
-      html_url: `https://github.com/${REPO}/pull/${PR}`,
-      user: { login: 'octocat', type: 'User' },
-      head: { ref: 'feature', sha: co.headSha, repo: { full_name: REPO, fork: false } },
-      base: { ref: 'main', sha: co.baseSha, repo: { full_name: REPO } },
-      merge_commit_sha: co.mergeSha
-    },
-    repository: { full_name: REPO, default_branch: 'main' },
-    sender: { login: 'octocat', type: 'User' }
-  }
-  const opts: RunActionOptions = {
-    inputs: {
-      'api-key': devin.apiKey,
-      'api-url': devin.url,
-      prompt: 'Polish the README',
-      wait: 'true',
-      'poll-interval': '1',
-      ...inputs
-    },
-    eventName: 'pull_request',
-    payload,
-    workspace: co.workspace,
-    githubUrl: gh.url,
-    repository: REPO,
-    timeoutMs: 60_000
-  }
-  return { devin, gh, opts }
+  s.devin.script([{ status: 'claimed' }, { status: 'running', status_detail: 'working' }])
+  const opts = s.options(
+    { prompt: 'Polish the README', wait: 'true', 'poll-interval': '1', ...inputs },
+    { timeoutMs: 60_000 }
+  )
+  return { devin: s.devin, gh: s.github, opts }
 }
 
 async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {

@@ -6,13 +6,13 @@ import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startDevinEmulator, type DevinEmulator, type SessionStep } from '../emulators/devin.ts'
-import { startGitHubEmulator, type GitHubEmulator } from '../emulators/github.ts'
-import { makePullRequestCheckout, type PullRequestCheckout } from '../helpers/checkout.ts'
+import type { DevinEmulator, SessionStep } from '../emulators/devin.ts'
+import type { GitHubEmulator } from '../emulators/github.ts'
+import type { PullRequestCheckout } from '../helpers/checkout.ts'
+import { prScenario } from '../helpers/scenario.ts'
 import { runAction, type ActionResult, type RunActionOptions } from '../helpers/run-action.ts'
 
 const PR = 12
-const REPO = 'octo/app'
 
 interface Scenario {
   devin: DevinEmulator
@@ -30,73 +30,20 @@ async function scenario(
   steps: SessionStep[],
   inputs: Record<string, string> = {}
 ): Promise<Scenario> {
-  const devin = await startDevinEmulator()
-  cleanups.push(() => devin.close())
-  const co = makePullRequestCheckout({
+  const s = await prScenario({
+    prNumber: PR,
     base: { 'README.md': 'hello\n' },
     head: { 'src/app.ts': 'export const x = 1\n' },
-    prNumber: PR
+    title: 'Add x',
+    body: ''
   })
-  cleanups.push(() => co.cleanup())
-  const gh = await startGitHubEmulator({
-    owner: 'octo',
-    repo: 'app',
-    pulls: [
-      {
-        number: PR,
-        title: 'Add x',
-        user: { login: 'octocat' },
-        head: { ref: 'feature', sha: co.headSha },
-        base: { ref: 'main', sha: co.baseSha },
-        files: [
-          {
-            filename: 'src/app.ts',
-            status: 'added',
-            additions: 1,
-            deletions: 0,
-            changes: 1,
-            patch: '@@ -0,0 +1 @@\n+export const x = 1'
-          }
-        ]
-      }
-    ],
-    permissions: { octocat: 'write' }
-  })
-  cleanups.push(() => gh.close())
-  devin.script(steps)
-  const payload = {
-    action: 'opened',
-    number: PR,
-    pull_request: {
-      number: PR,
-      title: 'Add x',
-      body: '',
-      html_url: `https://github.com/${REPO}/pull/${PR}`,
-      user: { login: 'octocat', type: 'User' },
-      head: { ref: 'feature', sha: co.headSha, repo: { full_name: REPO, fork: false } },
-      base: { ref: 'main', sha: co.baseSha, repo: { full_name: REPO } },
-      merge_commit_sha: co.mergeSha
-    },
-    repository: { full_name: REPO, default_branch: 'main' },
-    sender: { login: 'octocat', type: 'User' }
-  }
-  const opts: RunActionOptions = {
-    inputs: {
-      'api-key': devin.apiKey,
-      'api-url': devin.url,
-      prompt: 'Review this change',
-      wait: 'true',
-      'poll-interval': '1',
-      ...inputs
-    },
-    eventName: 'pull_request',
-    payload,
-    workspace: co.workspace,
-    githubUrl: gh.url,
-    repository: REPO,
-    timeoutMs: 90_000
-  }
-  return { devin, gh, co, opts }
+  cleanups.push(() => s.close())
+  s.devin.script(steps)
+  const opts = s.options(
+    { prompt: 'Review this change', wait: 'true', 'poll-interval': '1', ...inputs },
+    { timeoutMs: 90_000 }
+  )
+  return { devin: s.devin, gh: s.github, co: s.checkout, opts }
 }
 
 function sessionPath(s: Scenario): string {
