@@ -143,9 +143,10 @@ export class StickyComment {
   private async settleRace(): Promise<number> {
     const all = await findSticky(this.api, this.issue, this.key)
     const [oldest, ...rest] = all
-    if (!oldest || rest.length === 0) return 0
+    if (!oldest) return 0
+    // The other run may already have deleted ours: then the oldest is the one to keep writing.
     if (oldest.id !== this.id) this.adopt(oldest)
-    return this.deleteAll(rest)
+    return rest.length > 0 ? this.deleteAll(rest) : 0
   }
 
   private async deleteAll(comments: IssueComment[]): Promise<number> {

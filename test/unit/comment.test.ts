@@ -103,6 +103,24 @@ describe('StickyComment', () => {
     expect(f.comments[0]?.body).toBe(`${markerFor('default')}\nmine`)
   })
 
+  it('adopts the oldest when the racing run already deleted ours', async () => {
+    const f = fakeApi()
+    const create = f.api.createComment.bind(f.api)
+    f.api.createComment = async (issue, body) => {
+      f.seed(`${markerFor('default')}\nother run`) // the other run's comment is older
+      const mine = await create(issue, body)
+      f.comments.splice(
+        f.comments.findIndex((c) => c.id === mine.id),
+        1
+      ) // and it deletes ours
+      return mine
+    }
+    const res = await new StickyComment(f.api, 1, 'default').write('mine')
+    expect(f.comments).toHaveLength(1)
+    expect(res.id).toBe(f.comments[0]?.id)
+    expect(f.comments[0]?.body).toBe(`${markerFor('default')}\nmine`)
+  })
+
   it('keeps bodies under the GitHub limit', () => {
     const body = withMarker('default', 'x'.repeat(100_000))
     expect(body.length).toBeLessThanOrEqual(MAX_COMMENT_CHARS)
