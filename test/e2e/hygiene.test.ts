@@ -20,23 +20,14 @@ import {
   prScenario,
   type PrScenario
 } from '../helpers/scenario.ts'
+import { ALNUM, BASE64, UPPER_DIGITS, seededRandom } from '../helpers/fake-secrets.ts'
 
-// Seeded generator: the credentials exist only at run time, so this file holds none.
-let seed = 77_031_9
-function rand(n: number, alphabet: string): string {
-  let out = ''
-  for (let i = 0; i < n; i++) {
-    seed = (seed * 1103515245 + 12345) % 2147483648
-    out += alphabet[seed % alphabet.length]
-  }
-  return out
-}
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-const ALNUM = `${UPPER}abcdefghijklmnopqrstuvwxyz0123456789`
+// The credentials exist only at run time, so this file holds none.
+const rand = seededRandom(770319)
 
 const PLANTED = {
-  awsKeyId: `AKIA${rand(16, UPPER + '234567')}`,
-  awsSecret: rand(40, `${ALNUM}+/`).replace(/[+/]$/, 'Q'),
+  awsKeyId: `AKIA${rand(16, UPPER_DIGITS)}`,
+  awsSecret: rand(40, BASE64).replace(/[+/]$/, 'Q'),
   ghPatInDiff: `ghp_${rand(36, ALNUM)}`,
   ghPatUntracked: `ghp_${rand(36, ALNUM)}`,
   ghPatInEnvFile: `ghp_${rand(36, ALNUM)}`,

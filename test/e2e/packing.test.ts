@@ -12,6 +12,7 @@ import type { FileFixture } from '../emulators/github.ts'
 import { runGit, writeFiles, type Files } from '../helpers/checkout.ts'
 import { fileListOf, hunksOf, promptContext, sentPrompt, sentPrompts } from '../helpers/events.ts'
 import type { ActionResult } from '../helpers/run-action.ts'
+import { BASE64, UPPER_DIGITS, pemBlock, seededRandom } from '../helpers/fake-secrets.ts'
 import {
   everything,
   prScenario,
@@ -318,27 +319,16 @@ describe('the GitHub API fallback', () => {
 })
 
 // Credentials are assembled at run time from a seeded generator: this file holds none whole.
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-let seed = 4242
-function rand(n: number, alphabet = ALNUM): string {
-  let out = ''
-  for (let i = 0; i < n; i++) {
-    seed = (seed * 1103515245 + 12345) % 2147483648
-    out += alphabet[seed % alphabet.length]
-  }
-  return out
-}
-const UPPER_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-const DASHES = '-'.repeat(5)
+const rand = seededRandom(4242)
 
 function plantedSecrets() {
-  const keyBody = `MIIEowIBAAKCAQEA${rand(1560, `${ALNUM}+/`)}`
+  const keyBody = `MIIEowIBAAKCAQEA${rand(1560, BASE64)}`
   const keyLines = keyBody.match(/.{1,64}/g) ?? []
   const s = {
     githubToken: ['gh', 'p_', rand(36)].join(''),
     bodyToken: ['gh', 'p_', rand(36)].join(''),
     awsKeyId: ['AK', 'IA', rand(16, UPPER_DIGITS)].join(''),
-    awsSecret: rand(40, `${ALNUM}+/`),
+    awsSecret: rand(40, BASE64),
     slackWebhook: [
       'https://hooks.',
       'slack.com/services/T',
@@ -351,11 +341,7 @@ function plantedSecrets() {
     devinKey: ['co', 'g_', rand(48)].join(''),
     keyLines
   }
-  const pem = [
-    `${DASHES}BEGIN RSA PRIVATE KEY${DASHES}`,
-    ...keyLines,
-    `${DASHES}END RSA PRIVATE KEY${DASHES}`
-  ]
+  const pem = pemBlock('RSA', keyBody).split('\n')
   return {
     values: [
       s.githubToken,

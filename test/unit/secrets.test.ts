@@ -7,31 +7,12 @@ import {
   redactSecrets,
   type SecretFinding
 } from '../../src/secrets.ts'
+import { BASE64, DASHES, DIGITS, UPPER, pemBlock, seededRandom } from '../helpers/fake-secrets.ts'
 
 // Every credential below is assembled at run time from a seeded generator, so this file holds no
 // token-shaped literal for scanners to trip over.
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-const ALNUM = `${UPPER}abcdefghijklmnopqrstuvwxyz0123456789`
-const BASE64 = `${ALNUM}+/`
-const DIGITS = '0123456789'
-
-let seed = 20240607
-function rand(n: number, alphabet = ALNUM): string {
-  let out = ''
-  for (let i = 0; i < n; i++) {
-    seed = (seed * 1103515245 + 12345) % 2147483648
-    out += alphabet[seed % alphabet.length]
-  }
-  return out
-}
-
-const DASHES = '-'.repeat(5)
-function pem(kind: string, body: string, headers = ''): string {
-  const lines = body.match(/.{1,64}/g) ?? []
-  const begin = `${DASHES}BEGIN ${kind}${kind ? ' ' : ''}PRIVATE KEY${DASHES}`
-  const end = `${DASHES}END ${kind}${kind ? ' ' : ''}PRIVATE KEY${DASHES}`
-  return [begin, ...(headers ? [headers, ''] : []), ...lines, end].join('\n')
-}
+const rand = seededRandom(20240607)
+const pem = pemBlock
 const b64 = (s: string): string => Buffer.from(s).toString('base64')
 
 interface Case {
