@@ -56,7 +56,7 @@ async function reuse(
   devin: DevinClient,
   orgId: string,
   tag: string,
-  prompt: string
+  message: string
 ): Promise<DevinSession | undefined> {
   const live = pickLive(await devin.findSessionsByTags(orgId, [tag]))
   if (!live) {
@@ -64,7 +64,7 @@ async function reuse(
     return undefined
   }
   try {
-    const answer = await devin.sendMessage(orgId, live.sessionId, followUpMessage(prompt))
+    const answer = await devin.sendMessage(orgId, live.sessionId, message)
     log.info(`Sent the handoff to the running session ${live.sessionId}`)
     return answer ?? (await devin.getSession(orgId, live.sessionId))
   } catch (err) {
@@ -117,7 +117,7 @@ export async function run(): Promise<void> {
         apiUrl: ctx.apiUrl
       })
     )
-    const r = (current = new Run(ctx, inputs, github, secrets))
+    const r = (current = new Run(ctx, inputs, secrets))
 
     const target = await resolveTarget(
       ctx,
@@ -182,11 +182,14 @@ export async function run(): Promise<void> {
     })
     try {
       const orgId = await devin.resolveOrgId(inputs.orgId)
+      const message = followUpMessage(handoff.prompt)
       const reused =
         inputs.reuseSession && !trigger.forceNew
-          ? await reuse(devin, orgId, threadTag(target, inputs.commentKey), handoff.prompt)
+          ? await reuse(devin, orgId, threadTag(target, inputs.commentKey), message)
           : undefined
       if (reused) {
+        // `prompt-bytes` is what was sent: the follow-up message around the prompt.
+        r.report.handoff = { ...handoff.summary, promptBytes: Buffer.byteLength(message) }
         r.report.session = toView(reused)
         r.report.result = 'reused'
         r.report.timeline.push({
@@ -195,16 +198,12 @@ export async function run(): Promise<void> {
         })
       } else {
         const tags = sessionTags(inputs, target, ctx)
-        const { session, recovered } = await devin.createSession(
+        // An unknown create outcome is settled (and logged) by the client: look-up before resend.
+        const { session } = await devin.createSession(
           orgId,
           createRequest(inputs, target, handoff.prompt, tags),
           { dedupeTag: runTag(ctx, inputs.commentKey) }
         )
-        if (recovered) {
-          log.info(
-            'The create request had an unknown outcome; found the session it made instead of resending'
-          )
-        }
         r.report.session = toView(session)
         r.report.result = 'created'
         r.report.timeline.push({ at: Date.now(), text: `session created (${session.status})` })
@@ -227,7 +226,9 @@ export async function run(): Promise<void> {
   } catch (err) {
     const message = scrub(failureMessage(err), secrets)
     if (current) {
-      current.report.result = current.report.session ? current.report.result : 'error'
+      // A session that exists keeps its result (e.g. created); one that failed mid-wait, or no
+      // session at all, is an error.
+      current.report.result = current.report.session ? (current.report.result ?? 'error') : 'error'
       current.report.error = message
       await current.finish().catch(() => undefined)
     }

@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import type { RunContext } from './context.js'
 import type { Inputs } from './inputs.js'
 import type { Target } from './target.js'
-import { githubErrorMessage, type GitHubApi } from './github.js'
+import { githubErrorMessage } from './github.js'
 import type { StickyComment } from './comment.js'
 import { outputsOf, renderComment, renderSummary, type Report } from './report.js'
 import { STATE_KEY, type SavedState } from './state.js'
@@ -24,7 +24,6 @@ export class Run {
   constructor(
     readonly ctx: RunContext,
     readonly inputs: Inputs,
-    readonly github: () => Promise<GitHubApi>,
     readonly secrets: string[]
   ) {
     const now = Date.now()
@@ -84,7 +83,9 @@ export class Run {
 
   async finish(prompt?: string): Promise<void> {
     this.report.updatedAt = Date.now()
-    const outputs = outputsOf(this.report)
+    // Outputs go first, so a comment write cut short by cancellation cannot lose them; the
+    // comment's URL is known only once it is written.
+    const { 'comment-url': _later, ...outputs } = outputsOf(this.report)
     for (const [k, v] of Object.entries(outputs)) core.setOutput(k, v)
     await this.writeComment()
     core.setOutput('comment-url', this.report.commentUrl ?? '')

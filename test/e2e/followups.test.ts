@@ -45,6 +45,9 @@ describe('reuse-session', () => {
     const sent = s.devin.requestsTo('POST', /\/messages$/)
     expect(sent).toHaveLength(1)
     expect((sent[0]?.json as { message: string }).message).toContain('Also update the docs.')
+    // prompt-bytes is the size of what was sent: the follow-up message, not the bare prompt.
+    const message = (sent[0]?.json as { message: string }).message
+    expect(second.outputs['prompt-bytes']).toBe(String(Buffer.byteLength(message)))
     expect(s.github.liveComments(7)).toHaveLength(1)
     expect(s.github.liveComments(7)[0]?.body).toMatch(/Handoff sent to the running Devin session/)
   })

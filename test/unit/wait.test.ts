@@ -137,11 +137,7 @@ async function setup(
       }
     }
   }
-  const github = async (): Promise<GitHubApi> => {
-    if (!api) throw new Error('no GitHub in this test')
-    return api
-  }
-  const run = new Run(ctx, inputs, github, [devin.apiKey])
+  const run = new Run(ctx, inputs, [devin.apiKey])
   run.report.startedAt = run.report.updatedAt = clock.t
   if (api) run.sticky = new StickyComment(api, PR, inputs.commentKey)
   devin.script(o.steps ?? [{ status: 'running', status_detail: 'finished' }])
