@@ -92,8 +92,8 @@ export function retryDelayMs(err: unknown, method: string, attempt: number): num
 }
 
 /** Per attempt. Octokit ignores `request.timeout` since it moved to fetch; a signal is honoured. */
-function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  // Undocumented, for the fault tests (the same variable shortens the Devin client's timeout).
+export function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  // Undocumented, for the fault tests; main passes the same value to the Devin client.
   return Number(env.DEVIN_HANDOFF_REQUEST_TIMEOUT_MS) || 30_000
 }
 

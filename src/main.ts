@@ -7,7 +7,7 @@ import * as core from '@actions/core'
 import { readRunContext } from './context.js'
 import { envInputReader, readInputs } from './inputs.js'
 import { isSkip, resolveTarget } from './target.js'
-import { createGitHubApi, githubErrorMessage, type GitHubApi } from './github.js'
+import { createGitHubApi, githubErrorMessage, requestTimeoutMs, type GitHubApi } from './github.js'
 import type { Trigger } from './trigger.js'
 import { staticSkipReason, permissionSkipReason } from './trust.js'
 import { prepareHandoff } from './handoff.js'
@@ -177,8 +177,7 @@ export async function run(): Promise<void> {
       apiUrl: inputs.apiUrl,
       apiKey: inputs.apiKey,
       log,
-      // Undocumented, for the fault tests: a per-request timeout short enough to run past.
-      requestTimeoutMs: Number(process.env.DEVIN_HANDOFF_REQUEST_TIMEOUT_MS) || undefined
+      requestTimeoutMs: requestTimeoutMs()
     })
     try {
       const orgId = await devin.resolveOrgId(inputs.orgId)
