@@ -171,7 +171,8 @@ async function child(base: string, head: string): Promise<void> {
       return next(spec, ctx)
     }
   })
-  const { packChange } = (await import('../src/pack.ts')) as typeof import('../src/pack.ts')
+  const { packChange } =
+    (await import('../src/handoff/pack.ts')) as typeof import('../src/handoff/pack.ts')
   const t = performance.now()
   const r = await packChange({
     workspace: repo,

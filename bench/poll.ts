@@ -19,8 +19,8 @@
  */
 import { registerHooks, stripTypeScriptTypes } from 'node:module'
 import * as path from 'node:path'
-import type { Run } from '../src/run.ts'
-import type { Report } from '../src/report.ts'
+import type { Run } from '../src/report/reporter.ts'
+import type { Report } from '../src/report/render.ts'
 
 // src uses NodeNext `.js` specifiers for its `.ts` files, and (being bundled by ncc, not run by
 // Node) may use TypeScript syntax that plain type stripping refuses: transform those files.
@@ -43,9 +43,9 @@ registerHooks({
 })
 
 const { startDevinEmulator } = await import('../test/emulators/devin.ts')
-const { DevinClient } = await import('../src/devin.ts')
-const { waitForSession } = await import('../src/wait.ts')
-const { toView } = await import('../src/session.ts')
+const { DevinClient } = await import('../src/devin/client.ts')
+const { waitForSession } = await import('../src/lifecycle/wait.ts')
+const { toView } = await import('../src/session/start.ts')
 
 const MAX_REQUESTS_PER_HOUR = 130
 const SLACK_MS = 1000

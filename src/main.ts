@@ -4,14 +4,19 @@
  * the summary and the outputs are written whatever happens.
  */
 import * as core from '@actions/core'
-import { readRunContext } from './context.js'
-import { envInputReader, readInputs } from './inputs.js'
-import { isSkip, resolveTarget } from './target.js'
-import { createGitHubApi, githubErrorMessage, requestTimeoutMs, type GitHubApi } from './github.js'
-import type { Trigger } from './trigger.js'
-import { staticSkipReason, permissionSkipReason } from './trust.js'
-import { prepareHandoff } from './handoff.js'
-import { DevinApiError, DevinClient, type DevinSession } from './devin.js'
+import { readRunContext } from './run/context.js'
+import { envInputReader, readInputs } from './run/inputs.js'
+import { isSkip, resolveTarget } from './run/target.js'
+import {
+  createGitHubApi,
+  githubErrorMessage,
+  requestTimeoutMs,
+  type GitHubApi
+} from './github/client.js'
+import type { Trigger } from './run/trigger.js'
+import { staticSkipReason, permissionSkipReason } from './run/trust.js'
+import { prepareHandoff } from './handoff/prepare.js'
+import { DevinApiError, DevinClient, type DevinSession } from './devin/client.js'
 import {
   createRequest,
   followUpMessage,
@@ -20,12 +25,12 @@ import {
   sessionTags,
   threadTag,
   toView
-} from './session.js'
-import { StickyComment } from './comment.js'
-import { triggerOf } from './trigger.js'
-import { Run } from './run.js'
-import { failureFor, scrub } from './outcome.js'
-import { waitForSession } from './wait.js'
+} from './session/start.js'
+import { StickyComment } from './github/sticky-comment.js'
+import { triggerOf } from './run/trigger.js'
+import { Run } from './report/reporter.js'
+import { failureFor, scrub } from './hygiene/scrub.js'
+import { waitForSession } from './lifecycle/wait.js'
 
 const log = {
   info: (m: string) => core.info(m),

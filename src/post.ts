@@ -9,20 +9,20 @@
  */
 import { appendFile } from 'node:fs/promises'
 import { EOL } from 'node:os'
-import type { DevinClient } from './devin.js'
+import type { DevinClient } from './devin/client.js'
 import {
   DevinApiError,
   errorDetailFromBody,
   normalizeSessionId,
   parseSession,
   scrubSecret
-} from './devin-types.js'
-import { withMarker } from './comment.js'
-import { renderComment, renderSummary } from './report.js'
-import { toView } from './session.js'
-import { cancelNote, errorText, stopSession, type StopOutcome } from './signals.js'
-import { parseState, STATE_KEY, type SavedState } from './state.js'
-import { scrub } from './outcome.js'
+} from './devin/types.js'
+import { withMarker } from './github/sticky-comment.js'
+import { renderComment, renderSummary } from './report/render.js'
+import { toView } from './session/start.js'
+import { cancelNote, errorText, stopSession, type StopOutcome } from './lifecycle/signals.js'
+import { parseState, STATE_KEY, type SavedState } from './state/saved.js'
+import { scrub } from './hygiene/scrub.js'
 
 const USER_AGENT = 'devin-handoff-action'
 

@@ -1,0 +1,245 @@
+/**
+ * The handoff packer: the complete list of changed files, the hunks that fit the byte budget, and
+ * an exact account of everything left out and why. Committed change first (git, else the GitHub
+ * API), then uncommitted work in the workspace; both share one budget.
+ */
+import type { FileStatus, OmissionReason, Section } from './diff.js'
+import { classifyPath, displayPath, parseGlobList, type PathReason } from './paths.js'
+import { renderFiles, type SelectedFile } from './patch-select.js'
+import { git, isSha, refreshIndex, resolveBaseRef, resolveRange, short, topLevel } from './git.js'
+import { API_FILE_CAP, apiSection, gitSection, untrackedSection } from './sources.js'
+import { refit, screen } from './redact.js'
+import type {
+  ChangedFile,
+  Ctx,
+  FileState,
+  Omission,
+  PackLog,
+  PackOptions,
+  PackedChange
+} from './pack-types.js'
+
+export {
+  SecretsFoundError,
+  type ChangedFile,
+  type Omission,
+  type PackLog,
+  type PackOptions,
+  type PackedChange,
+  type PullFile,
+  type Redaction
+} from './pack-types.js'
+
+export type { FileStatus, OmissionReason, Section }
+
+const quietLog: PackLog = { info: () => {}, warning: () => {}, debug: () => {} }
+
+function makeClassifier(globs: string[]): Ctx['classify'] {
+  const cache = new Map<string, PathReason | undefined>()
+  const one = (key: string): PathReason | undefined => {
+    if (!cache.has(key)) cache.set(key, classifyPath(displayPath(key), globs))
+    return cache.get(key)
+  }
+  // A rename out of a secret file still carries its content: the stricter reason wins.
+  return (key, oldKey) => {
+    const a = one(key)
+    const b = oldKey === undefined ? undefined : one(oldKey)
+    return b === 'secret-file' ? b : (a ?? b)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two sections
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err))
+
+interface Committed {
+  source: PackedChange['source']
+  note: string
+  states: FileState[]
+  /** The base commit, when only a base ref was known and it was looked up. */
+  baseSha?: string
+}
+
+async function committedChange(
+  ctx: Ctx,
+  repo: { top: string } | { error: string }
+): Promise<Committed> {
+  const { target, pullFiles } = ctx.opts
+  const none = (why: string): Committed => {
+    ctx.log.warning(`No diff of commits in the handoff: ${why}`)
+    return { source: 'none', note: `no diff of commits: ${why}`, states: [] }
+  }
+  let why = 'error' in repo ? repo.error : ''
+  let base = target.baseSha
+  let baseNote = ''
+  let resolvedBase: string | undefined
+  if (!isSha(base) && target.baseRef) {
+    // Only a name is known (push to a new branch, `base-ref` on schedule, dispatch or a PR):
+    // look up the commit it names, on origin first.
+    const found =
+      'top' in repo
+        ? await resolveBaseRef(repo.top, target.baseRef, (m) => ctx.log.info(m))
+        : { error: why }
+    if ('sha' in found) {
+      base = resolvedBase = found.sha
+      baseNote = found.note
+    } else {
+      why = `the base '${target.baseRef}' could not be resolved: ${found.error}`
+      if (!pullFiles) return none(why)
+    }
+  } else if (!isSha(base)) {
+    const reason = base ? `the base '${base}' is not a commit id` : 'no base commit to compare with'
+    return { source: 'none', note: `no diff of commits: ${reason}`, states: [] }
+  }
+  if ('top' in repo && isSha(base)) {
+    const top = repo.top
+    const head = isSha(target.headSha) ? target.headSha : ''
+    const range = await resolveRange(top, base, head, (m) => ctx.log.info(m))
+    if ('error' in range) {
+      why = range.error
+    } else {
+      const before = ctx.budget.remaining
+      try {
+        const states = await gitSection(ctx, top, [range.from, range.to], 'commits')
+        const notes = [baseNote, range.note]
+        // A push whose `before` is not an ancestor of `after` rewrote history: before..after
+        // would show the dropped commits as reverted, so the diff starts at the merge base.
+        if (target.eventName === 'push' && base === target.baseSha && range.from !== base)
+          notes.push(
+            `\`before\` ${short(base)} is not an ancestor of ${short(range.to)} (history was rewritten, e.g. a force push), so this is what the new commits change since their merge base`
+          )
+        return {
+          source: 'git',
+          note: notes.filter(Boolean).join('; '),
+          states,
+          baseSha: resolvedBase
+        }
+      } catch (err) {
+        ctx.budget.remaining = before
+        why = errorText(err)
+      }
+    }
+  }
+  if (pullFiles) {
+    ctx.log.warning(`Reading the change from the GitHub API instead of git: ${why}`)
+    try {
+      const { states, capped } = await apiSection(ctx, pullFiles)
+      const cap = capped
+        ? `; the API lists at most ${API_FILE_CAP} files, so the list may be incomplete`
+        : ''
+      const pr = target.pr ? `pulls/${target.pr.number}/files` : 'pulls/{n}/files'
+      return {
+        source: 'api',
+        note: `GitHub API (${pr}), because git could not: ${why}${cap}`,
+        states
+      }
+    } catch (err) {
+      why += `; the GitHub API failed too: ${errorText(err)}`
+    }
+  }
+  return none(why)
+}
+
+async function uncommittedChange(
+  ctx: Ctx,
+  top: string
+): Promise<{ note: string; states: FileState[] }> {
+  const hasHead = (await git(top, ['rev-parse', '--verify', '-q', 'HEAD^{commit}'])).code === 0
+  const before = ctx.budget.remaining
+  try {
+    const tracked = hasHead ? await gitSection(ctx, top, ['HEAD'], 'uncommitted') : []
+    const { states: untracked, unread } = await untrackedSection(ctx, top)
+    const unreadNote = unread > 0 ? `, ${unread} of them listed without being read` : ''
+    const files = `${untracked.length} untracked file(s)${unreadNote}`
+    const what = hasHead
+      ? `git diff HEAD (staged and unstaged) and ${files}`
+      : `${files} (no commit yet)`
+    return { note: `uncommitted work: ${what}`, states: [...tracked, ...untracked] }
+  } catch (err) {
+    ctx.budget.remaining = before
+    ctx.log.warning(`Could not read uncommitted work: ${errorText(err)}`)
+    return { note: `uncommitted work: not read (${errorText(err)})`, states: [] }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function toChanged(s: FileState): ChangedFile {
+  const e = s.entry
+  const file: ChangedFile = {
+    path: displayPath(e.key),
+    status: e.status,
+    additions: e.additions,
+    deletions: e.deletions,
+    binary: e.binary,
+    section: s.section
+  }
+  if (e.oldKey !== undefined) file.oldPath = displayPath(e.oldKey)
+  return file
+}
+
+function omissionOf(s: FileState): Omission | undefined {
+  const path = displayPath(s.entry.key)
+  if (s.reason) return { path, section: s.section, reason: s.reason }
+  if (s.shown && s.shown.leftOut > 0)
+    return { path, section: s.section, reason: 'budget', hunks: s.shown.leftOut }
+  return undefined
+}
+
+/** Packs the change: see the module comment and `PackedChange`. */
+export async function packChange(opts: PackOptions): Promise<PackedChange> {
+  const ctx: Ctx = {
+    opts,
+    log: opts.log ?? quietLog,
+    budget: { remaining: Math.max(0, Math.floor(opts.maxDiffBytes)) },
+    classify: makeClassifier(parseGlobList(opts.excludePaths))
+  }
+  const repo = await topLevel(opts.workspace)
+  // Work that can overlap the committed diff: the index refresh that makes `git diff HEAD`
+  // cheap, and loading the secret scanner.
+  const refreshed = opts.includeUncommitted && 'top' in repo ? refreshIndex(repo.top) : undefined
+  if (opts.secretScan !== 'off')
+    void import('../hygiene/secrets.js').then((m) => m.findSecrets('')).catch(() => undefined)
+  const notes: string[] = []
+  const states: FileState[] = []
+  let source: PackedChange['source'] = 'none'
+  let baseSha: string | undefined
+  if (opts.includeDiff) {
+    const committed = await committedChange(ctx, repo)
+    source = committed.source
+    baseSha = committed.baseSha
+    notes.push(committed.note)
+    states.push(...committed.states)
+  }
+  if (opts.includeUncommitted) {
+    if ('top' in repo) {
+      await refreshed
+      const uncommitted = await uncommittedChange(ctx, repo.top)
+      notes.push(uncommitted.note)
+      states.push(...uncommitted.states)
+      if (source === 'none' && uncommitted.states.length > 0) source = 'git'
+    } else {
+      notes.push(`uncommitted work: not read, ${repo.error}`)
+    }
+  }
+  const redactions = await screen(ctx, states)
+  refit(states, Math.max(0, Math.floor(opts.maxDiffBytes)))
+  const shown = (section: Section): SelectedFile[] =>
+    states.flatMap((s) => (s.section === section && s.shown ? [s.shown] : []))
+  const diffText = renderFiles(shown('commits'))
+  const uncommittedText = renderFiles(shown('uncommitted'))
+  const omissions = states.flatMap((s) => omissionOf(s) ?? [])
+  return {
+    source,
+    sourceNote: notes.join('; '),
+    ...(baseSha ? { baseSha } : {}),
+    files: states.map(toChanged),
+    diffText,
+    uncommittedText,
+    omissions,
+    truncated: omissions.some((o) => o.reason === 'budget'),
+    redactions,
+    diffBytes: Buffer.byteLength(diffText) + Buffer.byteLength(uncommittedText)
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Target → handoff: packs the change, scans the task and PR text for credentials, and assembles
+ * the prompt. Nothing here talks to Devin; a `secret-scan: fail` stops the run before it does.
+ */
+import type { Inputs } from '../run/inputs.js'
+import type { RunContext } from '../run/context.js'
+import type { Target } from '../run/target.js'
+import type { PullFileEntry } from '../github/client.js'
+import { packChange, SecretsFoundError, type PackedChange, type Redaction } from './pack.js'
+import { buildPrompt } from './prompt.js'
+import type { HandoffSummary } from '../report/render.js'
+import type { Log } from '../hygiene/log.js'
+
+export interface Handoff {
+  prompt: string
+  bytes: number
+  change?: PackedChange
+  redactions: Redaction[]
+  summary: HandoffSummary
+}
+
+export type { Log } from '../hygiene/log.js'
+
+interface TextPart {
+  where: string
+  text: string
+}
+
+/** Scans the non-diff text (the packer scans the diff itself) and redacts or refuses it. */
+export async function screenText(
+  parts: TextPart[],
+  mode: Inputs['secretScan'],
+  log: Log
+): Promise<{ texts: string[]; redactions: Redaction[] }> {
+  if (mode === 'off' || parts.every((p) => p.text === '')) {
+    return { texts: parts.map((p) => p.text), redactions: [] }
+  }
+  const { findSecretsInMany, redactSecrets } = await import('../hygiene/secrets.js')
+  const found = await findSecretsInMany(parts.map((p) => p.text))
+  const redactions: Redaction[] = []
+  const texts = parts.map((p, i) => {
+    const findings = found[i] ?? []
+    for (const f of findings) {
+      redactions.push({ where: `${p.where}:${f.line}`, label: f.label, ruleId: f.ruleId })
+    }
+    return findings.length > 0 ? redactSecrets(p.text, findings) : p.text
+  })
+  if (redactions.length > 0 && mode === 'fail') throw new SecretsFoundError(redactions)
+  for (const r of redactions)
+    log.warning(
+      `Possible ${r.label} in the ${r.where.replace(/:\d+$/, '')} (line ${r.where.split(':').pop()}): redacted before sending`
+    )
+  return { texts, redactions }
+}
+
+export async function prepareHandoff(opts: {
+  inputs: Inputs
+  ctx: RunContext
+  target: Target
+  extraTask?: string
+  pullFiles?: (n: number) => AsyncIterable<PullFileEntry>
+  log: Log
+}): Promise<Handoff> {
+  const { inputs, ctx, log } = opts
+  const pr = opts.target.pr
+  // Git (child processes) and the scan of the task and PR text (secretlint's load is CPU) run
+  // side by side; the packer reads no PR text, so it can start before that text is screened.
+  const fetchFiles = opts.pullFiles
+  const packing =
+    inputs.includeDiff || inputs.includeUncommitted
+      ? packChange({
+          workspace: ctx.workspace,
+          target: opts.target,
+          includeDiff: inputs.includeDiff,
+          includeUncommitted: inputs.includeUncommitted,
+          maxDiffBytes: inputs.maxDiffBytes,
+          excludePaths: inputs.excludePaths,
+          secretScan: inputs.secretScan,
+          pullFiles: pr && fetchFiles ? () => fetchFiles(pr.number) : undefined,
+          log
+        })
+      : Promise.resolve(undefined)
+  packing.catch(() => undefined) // awaited below; a failed screen must not leave it unhandled
+  const parts = [
+    { where: 'task', text: inputs.task },
+    { where: 'comment', text: opts.extraTask ?? '' },
+    { where: 'PR title', text: pr?.title ?? '' },
+    { where: 'PR body', text: pr?.body ?? '' }
+  ]
+  // With `secret-scan: fail`, findings in the text wait for the packer's own scan of the change:
+  // one failed run names every place, instead of one more per fix-and-rerun.
+  let refused: Redaction[] = []
+  const screened = await screenText(parts, inputs.secretScan, log).catch((err: unknown) => {
+    if (!(err instanceof SecretsFoundError)) throw err
+    refused = err.redactions
+    return { texts: parts.map((p) => p.text), redactions: [] }
+  })
+  const [task = '', extraTask = '', title = '', body = ''] = screened.texts
+  const target: Target = pr ? { ...opts.target, pr: { ...pr, title, body } } : opts.target
+  const change: PackedChange | undefined = await packing.catch((err: unknown) => {
+    if (err instanceof SecretsFoundError && refused.length > 0)
+      throw new SecretsFoundError([...refused, ...err.redactions])
+    throw err
+  })
+  if (refused.length > 0) throw new SecretsFoundError(refused)
+  const prompt = buildPrompt({
+    task,
+    target,
+    runUrl: ctx.runUrl,
+    change,
+    extraTask: extraTask || undefined,
+    // Listed beside the diff's own, so the prompt's count is the summary's.
+    redactionsInTask: screened.redactions
+  })
+  const redactions = [...screened.redactions, ...(change?.redactions ?? [])]
+  const bytes = Buffer.byteLength(prompt)
+  return {
+    prompt,
+    bytes,
+    change,
+    redactions,
+    summary: {
+      promptBytes: bytes,
+      files: change?.files.length ?? 0,
+      source: change?.source ?? 'none',
+      truncated: change?.truncated ?? false,
+      omitted: change?.omissions.length ?? 0,
+      redactions: redactions.length
+    }
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Everything the run tells people: step outputs, the job summary and the sticky comment body,
+ * all rendered from one Report so that they never disagree.
+ */
+import { describeStatus, type Result } from '../devin/status.js'
+
+export interface SessionView {
+  id: string
+  url: string
+  status: string
+  detail: string
+  title?: string
+  acus?: number
+  pullRequests: string[]
+  structuredOutput?: unknown
+}
+
+export interface HandoffSummary {
+  promptBytes: number
+  files: number
+  source: string
+  truncated: boolean
+  omitted: number
+  redactions: number
+}
+
+export interface TimelineEntry {
+  at: number
+  text: string
+}
+
+export interface Report {
+  /** Absent while the run is still going. */
+  result?: Result
+  skipReason?: string
+  session?: SessionView
+  handoff?: HandoffSummary
+  slug: string
+  prNumber?: number
+  headRef?: string
+  startedAt: number
+  updatedAt: number
+  runUrl: string
+  commentKey: string
+  timeline: TimelineEntry[]
+  /** A line that explains the end state (timeout, cancel, error). */
+  note?: string
+  cancelled?: boolean
+  error?: string
+  commentUrl?: string
+  attachments: string[]
+  /** Set by the waiting loop: when it started and ended, and how many times it polled. */
+  wait?: { startedAt: number; endedAt?: number; polls: number }
+}
+
+export function formatElapsed(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const sec = s % 60
+  if (h > 0) return `${h}h ${m}m`
+  if (m > 0) return `${m}m ${sec}s`
+  return `${sec}s`
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
+  return `${(n / 1024 / 1024).toFixed(1)} MB`
+}
+
+/** Keeps user- and Devin-supplied text from breaking out of a table cell. */
+export function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+const HEADLINE: Record<Result, string> = {
+  created: '🚀 Devin session started',
+  reused: '🔁 Handoff sent to the running Devin session',
+  finished: '✅ Devin finished',
+  'needs-input': '💬 Devin needs input',
+  suspended: '⏸️ Devin session suspended',
+  error: '❌ Devin handoff failed',
+  timeout: '⏱️ Stopped waiting for Devin',
+  skipped: '⏭️ Devin handoff skipped',
+  'dry-run': '🧪 Devin handoff dry run'
+}
+
+export function headline(r: Report): string {
+  if (r.cancelled) return '🛑 Workflow cancelled'
+  if (!r.result) return '⏳ Devin is working'
+  return HEADLINE[r.result]
+}
+
+export function handoffLine(h: HandoffSummary): string {
+  const parts = [
+    `${h.files} changed file${h.files === 1 ? '' : 's'}`,
+    `${formatBytes(h.promptBytes)} prompt`
+  ]
+  parts.push(`change from ${h.source}`)
+  if (h.omitted > 0) parts.push(`${h.omitted} left out${h.truncated ? ' (budget)' : ''}`)
+  if (h.redactions > 0)
+    parts.push(`${h.redactions} secret${h.redactions === 1 ? '' : 's'} redacted`)
+  return parts.join(' · ')
+}
+
+function rows(r: Report): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  const s = r.session
+  if (s) {
+    out.push(['Session', `[${cell(s.title || s.id)}](${s.url})`])
+    out.push([
+      'Status',
+      `\`${s.status}\`${s.detail ? ` / \`${s.detail}\`` : ''}: ${describeStatus(s.status, s.detail)}`
+    ])
+  }
+  if (r.result)
+    out.push(['Result', `\`${r.result}\`${r.skipReason ? `: ${cell(r.skipReason)}` : ''}`])
+  out.push(['Elapsed', formatElapsed(r.updatedAt - r.startedAt)])
+  if (s?.acus !== undefined) out.push(['ACUs', String(Math.round(s.acus * 100) / 100)])
+  if (s && s.pullRequests.length > 0)
+    out.push(['Pull requests', s.pullRequests.map((u) => `<${u}>`).join(' ')])
+  if (r.handoff) out.push(['Handoff', handoffLine(r.handoff)])
+  if (r.attachments.length > 0)
+    out.push(['Attachments', r.attachments.map((a) => `\`${cell(a)}\``).join(', ')])
+  if (r.runUrl) out.push(['Run', `[workflow run](${r.runUrl})`])
+  return out
+}
+
+function table(pairs: Array<[string, string]>): string {
+  return ['| | |', '| --- | --- |', ...pairs.map(([k, v]) => `| ${k} | ${v} |`)].join('\n')
+}
+
+function fencedJson(value: unknown): string {
+  const json = JSON.stringify(value, null, 2) ?? 'null'
+  const fence = '`'.repeat(Math.max(3, ...[...json.matchAll(/`+/g)].map((m) => m[0].length + 1)))
+  return `${fence}json\n${json}\n${fence}`
+}
+
+/** Structured output can be large; the comment keeps a bounded excerpt. */
+const MAX_STRUCTURED_CHARS = 20_000
+
+export function renderComment(r: Report): string {
+  const lines = [`### ${headline(r)}`, '']
+  if (r.note) lines.push(`> ${r.note}`, '')
+  if (r.error) lines.push(`> **Error:** ${cell(r.error)}`, '')
+  lines.push(table(rows(r)), '')
+  if (r.timeline.length > 0) {
+    lines.push('<details><summary>Timeline</summary>', '')
+    for (const t of r.timeline.slice(-30)) {
+      lines.push(`- ${formatElapsed(t.at - r.startedAt)}: ${cell(t.text)}`)
+    }
+    lines.push('', '</details>', '')
+  }
+  const so = r.session?.structuredOutput
+  if (so !== undefined && so !== null) {
+    let block = fencedJson(so)
+    if (block.length > MAX_STRUCTURED_CHARS)
+      block = `_Structured output is ${formatBytes(block.length)}; see the \`structured-output\` step output._`
+    lines.push('<details><summary>Structured output</summary>', '', block, '', '</details>', '')
+  }
+  const key = r.commentKey === 'default' ? '' : ` · key \`${cell(r.commentKey)}\``
+  lines.push(`<sub>Devin Handoff · updated ${new Date(r.updatedAt).toISOString()}${key}</sub>`)
+  return lines.join('\n')
+}
+
+export function renderSummary(r: Report, prompt?: string): string {
+  const lines = [`## ${headline(r)}`, '']
+  if (r.note) lines.push(`> ${r.note}`, '')
+  if (r.error) lines.push(`> **Error:** ${cell(r.error)}`, '')
+  const pairs = rows(r)
+  pairs.unshift([
+    'Repository',
+    `${r.slug}${r.prNumber ? ` #${r.prNumber}` : ''}${r.headRef ? ` (\`${cell(r.headRef)}\`)` : ''}`
+  ])
+  if (r.wait) {
+    const waited = formatElapsed((r.wait.endedAt ?? r.updatedAt) - r.wait.startedAt)
+    pairs.push(['Waited', `${waited} (${r.wait.polls} poll${r.wait.polls === 1 ? '' : 's'})`])
+  }
+  if (r.commentUrl) pairs.push(['Comment', `[sticky comment](${r.commentUrl})`])
+  lines.push(table(pairs), '')
+  if (prompt !== undefined) {
+    const fence = '`'.repeat(
+      Math.max(3, ...[...prompt.matchAll(/`+/g)].map((m) => m[0].length + 1))
+    )
+    // The step summary is capped at 1 MiB; keep the prompt well inside it.
+    const shown = prompt.length > 400_000 ? `${prompt.slice(0, 400_000)}\n…(cut)` : prompt
+    lines.push(
+      '<details><summary>Prompt</summary>',
+      '',
+      `${fence}markdown`,
+      shown,
+      fence,
+      '',
+      '</details>',
+      ''
+    )
+  }
+  return lines.join('\n')
+}
+
+export function outputsOf(r: Report): Record<string, string> {
+  const s = r.session
+  return {
+    'session-id': s?.id ?? '',
+    'session-url': s?.url ?? '',
+    status: s?.status ?? '',
+    'status-detail': s?.detail ?? '',
+    result: r.result ?? '',
+    'skip-reason': r.skipReason ?? '',
+    'pull-requests': JSON.stringify(s?.pullRequests ?? []),
+    'acus-consumed': s?.acus !== undefined ? String(s.acus) : '',
+    'structured-output':
+      s?.structuredOutput !== undefined && s.structuredOutput !== null
+        ? JSON.stringify(s.structuredOutput)
+        : '',
+    'comment-url': r.commentUrl ?? '',
+    attachments: JSON.stringify(r.attachments),
+    'diff-truncated': r.handoff?.truncated ? 'true' : 'false',
+    'prompt-bytes': r.handoff ? String(r.handoff.promptBytes) : ''
+  }
+}

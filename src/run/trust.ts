@@ -1,0 +1,101 @@
+/**
+ * Who may spend the organization's ACUs. Each refusal is a skip (exit 0, a notice), never a red
+ * check: Dependabot and fork PRs must not fail the build just because they may not hand off.
+ */
+import type { RunContext } from './context.js'
+import * as core from '@actions/core'
+import { requireApiKey, type Inputs, type Permission } from './inputs.js'
+import type { Target } from './target.js'
+import { permissionAtLeast } from '../github/client.js'
+
+export interface Actor {
+  login: string
+  isBot: boolean
+  /** Why this actor is checked, for the skip message. */
+  role: string
+}
+
+export function isBotLogin(login: string, type?: string): boolean {
+  return type === 'Bot' || /\[bot\]$/i.test(login)
+}
+
+/** The people whose permission decides: who triggered the run, and who wrote a triggering comment. */
+export function actorsOf(ctx: RunContext): Actor[] {
+  const sender = ctx.payload.sender
+  const login = ctx.triggeringActor || sender?.login || ''
+  const actors: Actor[] = []
+  if (login) {
+    const type = sender?.login === login ? sender.type : undefined
+    actors.push({ login, isBot: isBotLogin(login, type), role: 'triggering actor' })
+  }
+  const author = ctx.payload.comment?.user
+  if (author?.login && author.login !== login) {
+    actors.push({
+      login: author.login,
+      isBot: isBotLogin(author.login, author.type),
+      role: 'comment author'
+    })
+  }
+  return actors
+}
+
+export function botAllowed(login: string, allowed: string[]): boolean {
+  if (allowed.includes('*')) return true
+  const bare = login.toLowerCase().replace(/\[bot\]$/, '')
+  return allowed.some((a) => a.toLowerCase().replace(/\[bot\]$/, '') === bare)
+}
+
+/** Why the key may be empty on a run that was let through: GitHub withholds secrets there. */
+function missingKeyHint(ctx: RunContext, target: Target, actors: Actor[]): string {
+  if (target.pr?.isFork && ctx.eventName === 'pull_request') {
+    return ". Fork PRs get no secrets under 'pull_request': hand off from 'pull_request_target' instead (see the README)"
+  }
+  if (actors.some((a) => /^dependabot(\[bot\])?$/i.test(a.login))) {
+    return '. Dependabot runs see only Dependabot secrets: add the key there too'
+  }
+  return ''
+}
+
+/**
+ * The checks that need no API call. Returns a skip reason, or undefined to go on; a run that goes
+ * on without an API key fails here (fork and Dependabot runs have none, so skips decide first).
+ */
+export function staticSkipReason(
+  ctx: RunContext,
+  target: Target,
+  inputs: Inputs
+): string | undefined {
+  if (target.pr?.isFork && !inputs.allowForks) {
+    return `fork: pull request #${target.pr.number} comes from ${target.pr.headRepo || 'a deleted fork'} (set 'allow-forks: true' to hand off fork PRs)`
+  }
+  const actors = actorsOf(ctx)
+  for (const actor of actors) {
+    if (actor.isBot && !botAllowed(actor.login, inputs.allowedBots)) {
+      return `bot: ${actor.login} (${actor.role}) is a bot not listed in 'allowed-bots'`
+    }
+  }
+  if (inputs.allowedBots.includes('*')) {
+    core.warning(
+      "'allowed-bots' is '*': any bot (every GitHub App installed on the repository) can start a paid Devin session; list the bots by login instead"
+    )
+  }
+  requireApiKey(inputs, missingKeyHint(ctx, target, actors))
+  return undefined
+}
+
+/** Permission check through the collaborator API; bots on the allow-list skip it (they are not collaborators). */
+export async function permissionSkipReason(
+  ctx: RunContext,
+  need: Permission,
+  permissionOf: (login: string) => Promise<Permission>
+): Promise<string | undefined> {
+  if (need === 'none') return undefined
+  for (const actor of actorsOf(ctx)) {
+    if (actor.isBot) continue
+    const have = await permissionOf(actor.login)
+    if (!permissionAtLeast(have, need)) {
+      return `permission: ${actor.login} (${actor.role}) has '${have}' on ${ctx.owner}/${ctx.repo}, '${need}' is required`
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,607 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { inspect } from 'node:util'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  DevinApiError,
+  DevinClient,
+  type DevinClientOptions,
+  DevinConfigError,
+  DevinMalformedResponseError,
+  DevinNetworkError,
+  normalizeSessionId
+} from '../../../src/devin/client.ts'
+
+const KEY = 'cog_TestKey_9f8e7d6c5b4a3210'
+const ORG = 'org-x'
+
+interface Recorded {
+  method: string
+  url: string
+  path: string
+  query: URLSearchParams
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+type Handler = (r: Recorded, res: http.ServerResponse, req: http.IncomingMessage) => void
+
+interface TestServer {
+  url: string
+  requests: Recorded[]
+}
+
+const cleanups: (() => Promise<void>)[] = []
+
+afterEach(async () => {
+  // FIFO: servers drop their connections before clients wait for in-flight requests.
+  while (cleanups.length) await cleanups.shift()?.()
+})
+
+async function startServer(handler: Handler): Promise<TestServer> {
+  const requests: Recorded[] = []
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const u = new URL(req.url ?? '/', 'http://x')
+      const r: Recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        path: u.pathname,
+        query: u.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8')
+      }
+      requests.push(r)
+      handler(r, res, req)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  cleanups.push(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+  const { port } = server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}`, requests }
+}
+
+function makeClient(url: string, extra: Partial<DevinClientOptions> = {}) {
+  const waits: number[] = []
+  const logs: string[] = []
+  const client = new DevinClient({
+    apiUrl: url,
+    apiKey: KEY,
+    sleep: async (ms) => {
+      waits.push(ms)
+    },
+    random: () => 0.5,
+    log: {
+      debug: (m) => logs.push(`debug: ${m}`),
+      info: (m) => logs.push(`info: ${m}`),
+      warning: (m) => logs.push(`warning: ${m}`)
+    },
+    ...extra
+  })
+  cleanups.push(() => client.close())
+  return { client, waits, logs }
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown, headers = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers })
+  res.end(JSON.stringify(body))
+}
+
+function sessionJson(id: string, tags: string[] = [], extra: Record<string, unknown> = {}) {
+  return {
+    session_id: id,
+    url: `https://app.devin.ai/sessions/${id}`,
+    status: 'new',
+    tags,
+    ...extra
+  }
+}
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p
+  } catch (err) {
+    return err as Error
+  }
+  throw new Error('expected the promise to reject')
+}
+
+/** A tiny stateful Devin: create, list (tag filter + cursor pages), get. */
+type CreateMode = 'ok' | 'drop-before' | 'drop-after' | 'malformed-after' | '503-after' | '429'
+function fakeDevin(modes: CreateMode[], pageSize = 100) {
+  const sessions: ReturnType<typeof sessionJson>[] = []
+  const handler: Handler = (r, res, req) => {
+    const base = `/v3/organizations/${ORG}/sessions`
+    if (r.method === 'POST' && r.path === base) {
+      const mode = modes.shift() ?? 'ok'
+      if (mode === 'drop-before') return void req.socket.destroy()
+      if (mode === '429') return json(res, 429, { detail: 'slow down' }, { 'retry-after': '7' })
+      const body = JSON.parse(r.body) as { tags: string[] }
+      const s = sessionJson(`s${sessions.length + 1}`, body.tags, { created_at: sessions.length })
+      sessions.push(s)
+      if (mode === 'drop-after') return void req.socket.destroy()
+      if (mode === 'malformed-after') return void res.end('{"session_id": "s1", ')
+      if (mode === '503-after') return json(res, 503, { detail: 'upstream hiccup' })
+      return json(res, 200, s)
+    }
+    if (r.method === 'GET' && r.path === base) {
+      const wanted = r.query.getAll('tags')
+      const all = sessions.filter((s) => wanted.every((t) => s.tags.includes(t)))
+      const start = Number(r.query.get('after') ?? 0)
+      const items = all.slice(start, start + pageSize)
+      const next = start + pageSize < all.length
+      return json(res, 200, {
+        items,
+        has_next_page: next,
+        end_cursor: next ? String(start + pageSize) : null
+      })
+    }
+    json(res, 404, { detail: 'Not Found' })
+  }
+  return { sessions, handler }
+}
+
+describe('request shapes and parsing', () => {
+  it('sends bearer auth, JSON headers and normalized, encoded paths', async () => {
+    const srv = await startServer((_r, res) =>
+      json(res, 200, {
+        session_id: 'abc',
+        url: 'https://app.devin.ai/sessions/abc',
+        status: 'hibernating',
+        status_detail: null,
+        tags: ['a'],
+        pull_requests: [
+          { url: 'https://github.com/o/r/pull/1' },
+          { pr_url: 'https://x/2', pr_state: 'open' }
+        ],
+        brand_new_field: { nested: true }
+      })
+    )
+    const { client } = makeClient(`${srv.url}/`)
+    const s = await client.getSession('org x/y', 'abc')
+    const r = srv.requests[0]!
+    expect(r.method).toBe('GET')
+    expect(r.url).toBe('/v3/organizations/org%20x%2Fy/sessions/devin-abc')
+    expect(r.headers.authorization).toBe(`Bearer ${KEY}`)
+    expect(r.headers.accept).toBe('application/json')
+    expect(r.headers['user-agent']).toBe('devin-handoff-action')
+    expect(s.sessionId).toBe('devin-abc')
+    expect(s.status).toBe('hibernating')
+    expect(s.pull_requests.map((p) => p.pr_url)).toEqual([
+      'https://github.com/o/r/pull/1',
+      'https://x/2'
+    ])
+    expect(s.acus_consumed).toBeNull()
+    expect(s.structured_output).toBeNull()
+    expect(s.raw.brand_new_field).toEqual({ nested: true })
+
+    await client.getSession(ORG, 'devin-abc')
+    expect(srv.requests[1]!.path).toBe(`/v3/organizations/${ORG}/sessions/devin-abc`)
+  })
+
+  it('posts JSON for create (adding the dedupe tag), messages and terminate', async () => {
+    const srv = await startServer((r, res) => {
+      if (r.method === 'DELETE') return void res.writeHead(204).end()
+      json(res, 200, sessionJson('devin-s1', ['t']))
+    })
+    const { client } = makeClient(srv.url)
+    const out = await client.createSession(
+      ORG,
+      { prompt: 'do it', tags: ['t'] },
+      { dedupeTag: 'run-1' }
+    )
+    expect(out).toMatchObject({ recovered: false, session: { sessionId: 'devin-s1' } })
+    const create = srv.requests[0]!
+    expect([create.method, create.path]).toEqual(['POST', `/v3/organizations/${ORG}/sessions`])
+    expect(create.headers['content-type']).toBe('application/json')
+    expect(JSON.parse(create.body)).toEqual({ prompt: 'do it', tags: ['t', 'run-1'] })
+
+    const after = await client.sendMessage(ORG, 's1', 'more')
+    expect(after?.sessionId).toBe('devin-s1')
+    expect(srv.requests[1]!.path).toBe(`/v3/organizations/${ORG}/sessions/devin-s1/messages`)
+    expect(JSON.parse(srv.requests[1]!.body)).toEqual({ message: 'more' })
+
+    expect(await client.terminateSession(ORG, 'devin-s1', { archive: true })).toBeUndefined()
+    expect(srv.requests[2]!.method).toBe('DELETE')
+    expect(srv.requests[2]!.url).toBe(`/v3/organizations/${ORG}/sessions/devin-s1?archive=true`)
+  })
+
+  it('lists messages with cursor parameters', async () => {
+    const srv = await startServer((_r, res) =>
+      json(res, 200, {
+        items: [{ event_id: 'e1', message: 'hi', source: 'devin', created_at: 1 }, 'junk'],
+        has_next_page: true,
+        end_cursor: 'c2'
+      })
+    )
+    const { client } = makeClient(srv.url)
+    const page = await client.listMessages(ORG, 'abc', { after: 'c1', first: 50 })
+    expect(srv.requests[0]!.path).toBe(`/v3/organizations/${ORG}/sessions/devin-abc/messages`)
+    expect(srv.requests[0]!.query.get('after')).toBe('c1')
+    expect(srv.requests[0]!.query.get('first')).toBe('50')
+    expect(page.items.map((m) => m.message)).toEqual(['hi'])
+    expect(page).toMatchObject({ endCursor: 'c2', hasNextPage: true })
+  })
+
+  it('reads attachments as a bare array or wrapped in items', async () => {
+    let wrapped = false
+    const srv = await startServer((_r, res) => {
+      const list = [{ attachment_id: 'a1', name: 'r.md', source: 'devin', url: 'https://f/1' }]
+      json(res, 200, wrapped ? { items: list } : list)
+    })
+    const { client } = makeClient(srv.url)
+    const bare = await client.listAttachments(ORG, 'abc')
+    wrapped = true
+    const boxed = await client.listAttachments(ORG, 'abc')
+    expect(srv.requests[0]!.path).toBe(`/v3/organizations/${ORG}/sessions/devin-abc/attachments`)
+    for (const list of [bare, boxed])
+      expect(list.map((a) => [a.name, a.url])).toEqual([['r.md', 'https://f/1']])
+  })
+
+  it('rejects a malformed JSON success body with a clear error', async () => {
+    const srv = await startServer((_r, res) => res.writeHead(200).end('<html>oops</html>'))
+    const { client } = makeClient(srv.url)
+    const err = await rejection(client.getSession(ORG, 'abc'))
+    expect(err).toBeInstanceOf(DevinMalformedResponseError)
+    expect(err.message).toMatch(
+      /GET \/v3\/organizations\/org-x\/sessions\/devin-abc .*not valid JSON/
+    )
+  })
+
+  it('normalizes ids both ways', () => {
+    expect(normalizeSessionId('abc')).toBe('devin-abc')
+    expect(normalizeSessionId('devin-abc')).toBe('devin-abc')
+  })
+})
+
+describe('organization discovery', () => {
+  it('returns a given org id without calling the API, else asks /v3/self', async () => {
+    let org: string | null = 'org-found'
+    const srv = await startServer((_r, res) =>
+      json(res, 200, { principal_type: 'service_user', service_user_id: 'su', org_id: org })
+    )
+    const { client } = makeClient(srv.url)
+    expect(await client.resolveOrgId(' org-given ')).toBe('org-given')
+    expect(srv.requests).toHaveLength(0)
+    expect(await client.resolveOrgId('')).toBe('org-found')
+    expect(srv.requests[0]!.path).toBe('/v3/self')
+    org = null
+    const err = await rejection(client.resolveOrgId(''))
+    expect(err).toBeInstanceOf(DevinConfigError)
+    expect(err.message).toContain('`org-id`')
+  })
+})
+
+describe('error messages', () => {
+  const cases: { name: string; status: number; type: string; body: string; expected: RegExp }[] = [
+    {
+      name: 'FastAPI validation list',
+      status: 422,
+      type: 'application/json',
+      body: JSON.stringify({
+        detail: [
+          { loc: ['body', 'prompt'], msg: 'field required', type: 'missing' },
+          { loc: ['body', 'tags', 0], msg: 'str type expected' }
+        ]
+      }),
+      expected:
+        /^Devin API POST \/v3\/organizations\/org-x\/sessions\/devin-a\/messages failed: 422 Unprocessable Entity: body\.prompt: field required; body\.tags\.0: str type expected$/
+    },
+    {
+      name: 'problem+json detail',
+      status: 400,
+      type: 'application/problem+json',
+      body: JSON.stringify({
+        type: 'about:blank',
+        title: 'Bad Request',
+        status: 400,
+        detail: 'Unknown platform "x"'
+      }),
+      expected: /failed: 400 Bad Request: Unknown platform "x"$/
+    },
+    {
+      name: 'problem+json title only',
+      status: 409,
+      type: 'application/problem+json',
+      body: JSON.stringify({ title: 'Session is archived', status: 409 }),
+      expected: /failed: 409 Conflict: Session is archived$/
+    },
+    {
+      name: 'HTML error page',
+      status: 502,
+      type: 'text/html',
+      body: '<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad\nGateway</h1><p>nginx</p></body></html>',
+      expected: /failed: 502 Bad Gateway: 502 Bad Gateway — Bad Gateway nginx$/
+    },
+    {
+      name: 'plain text',
+      status: 500,
+      type: 'text/plain',
+      body: 'boom\n  at line 3',
+      expected: /failed: 500 Internal Server Error: boom at line 3$/
+    },
+    {
+      name: 'empty body',
+      status: 500,
+      type: 'text/plain',
+      body: '',
+      expected: /failed: 500 Internal Server Error$/
+    },
+    {
+      name: '401',
+      status: 401,
+      type: 'application/json',
+      body: '{"detail":"Invalid token"}',
+      expected: /401 Unauthorized: Invalid token\. .*cog_.*apk_/
+    },
+    {
+      name: '403',
+      status: 403,
+      type: 'application/json',
+      body: '{"detail":"Forbidden"}',
+      expected: /403 Forbidden: Forbidden\. .*ManageOrgSessions/
+    },
+    {
+      name: '404',
+      status: 404,
+      type: 'application/json',
+      body: '{"detail":"Session not found"}',
+      expected: /404 Not Found: Session not found\. Check org-id/
+    }
+  ]
+
+  for (const c of cases) {
+    it(`formats ${c.name}`, async () => {
+      const srv = await startServer((_r, res) => {
+        res.writeHead(c.status, { 'content-type': c.type })
+        res.end(c.body)
+      })
+      const { client } = makeClient(srv.url)
+      const err = await rejection(client.sendMessage(ORG, 'a', 'hello'))
+      expect(err).toBeInstanceOf(DevinApiError)
+      expect(err.message).toMatch(c.expected)
+      expect(err.message).not.toContain('\n')
+      expect(err).toMatchObject({
+        status: c.status,
+        method: 'POST',
+        path: `/v3/organizations/${ORG}/sessions/devin-a/messages`
+      })
+      expect(srv.requests).toHaveLength(1)
+    })
+  }
+
+  it('never reveals the API key, even when the server echoes it', async () => {
+    const echoes = [
+      JSON.stringify({ detail: `Bad credentials: Authorization: Bearer ${KEY}` }),
+      JSON.stringify({ title: `key ${encodeURIComponent(KEY)} rejected` }),
+      `<html><title>denied</title><pre>headers: authorization=${KEY}</pre></html>`,
+      // Long enough that a truncated excerpt would cut the key in half if scrubbed too late.
+      `${'x'.repeat(190)} ${KEY} is wrong`
+    ]
+    let i = 0
+    const srv = await startServer((r, res) => {
+      res.writeHead(i === 2 ? 503 : 401, {
+        'content-type': 'text/plain',
+        'www-authenticate': r.headers.authorization ?? ''
+      })
+      res.end(echoes[i++ % echoes.length])
+    })
+    const { client, logs } = makeClient(srv.url, { maxAttempts: 1 })
+    const errors: Error[] = []
+    for (let n = 0; n < echoes.length; n++)
+      errors.push(await rejection(client.getSession(ORG, 'a')))
+    errors.push(await rejection(client.createSession(ORG, { prompt: 'p' }, { dedupeTag: 'tag-1' })))
+    for (const err of errors) {
+      const dump = [
+        err.message,
+        String(err.stack),
+        JSON.stringify(err),
+        inspect(err, { depth: 5, showHidden: true })
+      ]
+      for (const text of dump) expect(text).not.toContain(KEY.slice(4))
+      expect(err.message).toMatch(/failed: (401|503)/)
+    }
+    expect(logs.join('\n')).not.toContain(KEY.slice(4))
+    expect(inspect(client, { showHidden: true })).not.toContain(KEY.slice(4))
+  })
+})
+
+describe('retries', () => {
+  it('honours Retry-After on a rate-limited POST and does not look the session up', async () => {
+    const dev = fakeDevin(['429', 'ok'])
+    const srv = await startServer(dev.handler)
+    const { client, waits } = makeClient(srv.url)
+    const out = await client.createSession(ORG, { prompt: 'p', tags: ['k'] }, { dedupeTag: 'k' })
+    expect(out.recovered).toBe(false)
+    expect(waits).toEqual([7000])
+    expect(srv.requests.map((r) => r.method)).toEqual(['POST', 'POST'])
+    expect(dev.sessions).toHaveLength(1)
+  })
+
+  it('uses capped backoff for 429 without a usable Retry-After and gives up after maxAttempts', async () => {
+    let n = 0
+    const srv = await startServer((_r, res) => {
+      n++
+      json(res, 429, { detail: 'rate limited' }, n === 1 ? { 'retry-after': '3600' } : {})
+    })
+    const { client, waits } = makeClient(srv.url, { maxAttempts: 3 })
+    const err = await rejection(client.sendMessage(ORG, 'a', 'x'))
+    expect(err.message).toContain('429 Too Many Requests: rate limited')
+    expect(waits).toEqual([60_000, 1000])
+    expect(srv.requests).toHaveLength(3)
+  })
+
+  it('retries 503 on GET but not on POST', async () => {
+    let n = 0
+    const srv = await startServer((r, res) => {
+      if (r.method === 'GET' && ++n > 2) return json(res, 200, sessionJson('abc'))
+      json(res, 503, { detail: 'try later' })
+    })
+    const { client, waits } = makeClient(srv.url)
+    expect((await client.getSession(ORG, 'abc')).sessionId).toBe('devin-abc')
+    expect(waits).toEqual([500, 1000])
+    const err = await rejection(client.sendMessage(ORG, 'abc', 'hi'))
+    expect(err).toMatchObject({ status: 503 })
+    expect(srv.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+    expect(srv.requests).toHaveLength(4)
+  })
+
+  it('times out a server that never answers, and one that stalls mid-body', async () => {
+    const srv = await startServer((r, res) => {
+      if (r.path.endsWith('/stall-body')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' })
+        res.write('{"session_id":')
+      }
+    })
+    const { client } = makeClient(srv.url, { requestTimeoutMs: 200, maxAttempts: 2 })
+    const started = Date.now()
+    const err = await rejection(client.getSession(ORG, 'slow'))
+    expect(err).toBeInstanceOf(DevinNetworkError)
+    expect(err).toMatchObject({ timedOut: true })
+    expect(err.message).toBe(
+      `Devin API GET /v3/organizations/${ORG}/sessions/devin-slow failed: timed out after 200 ms`
+    )
+    const err2 = await rejection(client.getSession(ORG, 'stall-body'))
+    expect(err2).toMatchObject({ timedOut: true })
+    expect(srv.requests).toHaveLength(4)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+})
+
+describe('createSession never duplicates', () => {
+  it('recovers the session when the connection drops after the server created it', async () => {
+    const dev = fakeDevin(['drop-after'])
+    const srv = await startServer(dev.handler)
+    const { client, logs } = makeClient(srv.url)
+    const out = await client.createSession(
+      ORG,
+      { prompt: 'p', tags: ['run-7'] },
+      { dedupeTag: 'run-7' }
+    )
+    expect(out).toMatchObject({ recovered: true, session: { sessionId: 'devin-s1' } })
+    expect(dev.sessions).toHaveLength(1)
+    expect(srv.requests.map((r) => r.method)).toEqual(['POST', 'GET'])
+    expect(srv.requests[1]!.query.getAll('tags')).toEqual(['run-7'])
+    expect(logs.some((l) => l.startsWith('warning:') && l.includes('run-7'))).toBe(true)
+  })
+
+  it('resends once when the connection dropped before the server acted', async () => {
+    const dev = fakeDevin(['drop-before', 'ok'])
+    const srv = await startServer(dev.handler)
+    const { client } = makeClient(srv.url)
+    const out = await client.createSession(
+      ORG,
+      { prompt: 'p', tags: ['run-8'] },
+      { dedupeTag: 'run-8' }
+    )
+    expect(out.recovered).toBe(false)
+    expect(dev.sessions).toHaveLength(1)
+    expect(srv.requests.map((r) => r.method)).toEqual(['POST', 'GET', 'POST'])
+  })
+
+  for (const mode of ['503-after', 'malformed-after'] as const) {
+    it(`looks up instead of resending after ${mode}`, async () => {
+      const dev = fakeDevin([mode])
+      const srv = await startServer(dev.handler)
+      const { client } = makeClient(srv.url)
+      const out = await client.createSession(ORG, { prompt: 'p', tags: ['r'] }, { dedupeTag: 'r' })
+      expect(out.recovered).toBe(true)
+      expect(dev.sessions).toHaveLength(1)
+      expect(srv.requests.map((r) => r.method)).toEqual(['POST', 'GET'])
+    })
+  }
+
+  it('recovers after a timeout while the server was slow to answer', async () => {
+    const dev = fakeDevin([])
+    const srv = await startServer((r, res, req) => {
+      if (r.method === 'POST') {
+        dev.sessions.push(sessionJson('slow1', JSON.parse(r.body).tags as string[]))
+        return // never answer
+      }
+      dev.handler(r, res, req)
+    })
+    const { client } = makeClient(srv.url, { requestTimeoutMs: 200 })
+    const out = await client.createSession(ORG, { prompt: 'p', tags: ['t9'] }, { dedupeTag: 't9' })
+    expect(out).toMatchObject({ recovered: true, session: { sessionId: 'devin-slow1' } })
+    expect(srv.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+  })
+
+  it('treats validation errors as final and gives up (without resending) when the lookup fails', async () => {
+    const srv = await startServer((r, res, req) => {
+      if (r.method === 'POST' && JSON.parse(r.body).prompt === '') {
+        return json(res, 422, { detail: [{ loc: ['body', 'prompt'], msg: 'too short' }] })
+      }
+      if (r.method === 'POST') return void req.socket.destroy()
+      json(res, 403, { detail: 'no ViewOrgSessions' })
+    })
+    const { client } = makeClient(srv.url)
+    const bad = await rejection(client.createSession(ORG, { prompt: '' }, { dedupeTag: 'a' }))
+    expect(bad.message).toContain('422 Unprocessable Entity: body.prompt: too short')
+    expect(srv.requests).toHaveLength(1)
+    const err = await rejection(client.createSession(ORG, { prompt: 'p' }, { dedupeTag: 'b-tag' }))
+    expect(err.message).toMatch(/Could not check .*403.*tagged b-tag/)
+    expect(srv.requests.filter((r) => r.method === 'POST')).toHaveLength(2)
+  })
+})
+
+describe('findSessionsByTags', () => {
+  it('pages through every result and re-checks tags client side', async () => {
+    const all = [
+      sessionJson('a1', ['x', 'y']),
+      sessionJson('a2', ['x']),
+      sessionJson('a3', ['y', 'x', 'z']),
+      sessionJson('a4', []),
+      sessionJson('a5', ['x', 'y'])
+    ]
+    // Ignores the tag filter entirely, as an unknown server might.
+    const srv = await startServer((r, res) => {
+      const start = Number(r.query.get('after') ?? 0)
+      const end = start + 2
+      json(res, 200, {
+        items: all.slice(start, end),
+        has_next_page: end < all.length,
+        end_cursor: end < all.length ? String(end) : null
+      })
+    })
+    const { client } = makeClient(srv.url)
+    const found = await client.findSessionsByTags(ORG, ['x', 'y'])
+    expect(found.map((s) => s.sessionId)).toEqual(['devin-a1', 'devin-a3', 'devin-a5'])
+    expect(srv.requests.map((r) => r.query.get('after'))).toEqual([null, '2', '4'])
+    expect(srv.requests[0]!.query.getAll('tags')).toEqual(['x', 'y'])
+  })
+})
+
+describe('download', () => {
+  it('follows a 307 to another origin without sending the bearer header there', async () => {
+    const payload = Buffer.from('report contents \u00e9', 'utf8')
+    const bucket = await startServer((_r, res) => res.writeHead(200).end(payload))
+    const api = await startServer((r, res) => {
+      res.writeHead(307, { location: `${bucket.url}/obj/report.md?X-Amz-Signature=secret` }).end()
+    })
+    const { client } = makeClient(api.url)
+    const got = await client.download('/v3/organizations/org-x/attachments/u1/report.md', 1024)
+    expect(got.equals(payload)).toBe(true)
+    expect(api.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`)
+    expect(bucket.requests[0]!.url).toBe('/obj/report.md?X-Amz-Signature=secret')
+    expect(bucket.requests[0]!.headers.authorization).toBeUndefined()
+  })
+
+  it('refuses bodies above maxBytes and hides presigned query strings in errors', async () => {
+    const bucket = await startServer((r, res) => {
+      if (r.path === '/big') return void res.writeHead(200).end(Buffer.alloc(5000))
+      res.writeHead(403).end('<Error><Code>AccessDenied</Code></Error>')
+    })
+    const { client } = makeClient('http://127.0.0.1:1', { maxAttempts: 1 })
+    const big = await rejection(client.download(`${bucket.url}/big`, 1000))
+    expect(big.message).toContain('exceeds 1000 bytes')
+    const denied = await rejection(client.download(`${bucket.url}/obj?X-Amz-Signature=zzz`, 1000))
+    expect(denied.message).toContain(`GET ${bucket.url}/obj failed: 403 Forbidden: AccessDenied`)
+    expect(denied.message).not.toContain('zzz')
+    expect(bucket.requests.every((r) => r.headers.authorization === undefined)).toBe(true)
+  })
+})

@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { prepareHandoff } from '../../../src/handoff/prepare.ts'
+import { readInputs } from '../../../src/run/inputs.ts'
+import { SecretsFoundError } from '../../../src/handoff/pack.ts'
+import type { RunContext } from '../../../src/run/context.ts'
+import type { Target } from '../../../src/run/target.ts'
+import { makeLocalRepo, type LocalRepo } from '../../helpers/checkout.ts'
+
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c()
+})
+
+// Assembled at run time so this file holds no token-shaped literal.
+const token = (n: number): string =>
+  ['gh', 'p_', Array.from({ length: 36 }, (_, i) => 'aB3dE6gH9k'[(i * n) % 10]).join('')].join('')
+const IN_BODY = token(3)
+const IN_DIFF = token(7)
+
+function fixture(): { repo: LocalRepo; ctx: RunContext; target: Target } {
+  const repo = makeLocalRepo([{ 'a.txt': 'a\n' }, { 'config.txt': `token = ${IN_DIFF}\n` }])
+  cleanups.push(() => repo.cleanup())
+  const ctx: RunContext = {
+    eventName: 'pull_request',
+    payload: {},
+    owner: 'o',
+    repo: 'r',
+    sha: repo.shas[1] ?? '',
+    ref: 'refs/pull/1/merge',
+    actor: 'a',
+    triggeringActor: 'a',
+    workspace: repo.workspace,
+    serverUrl: 'https://github.com',
+    apiUrl: 'https://api.github.com',
+    runId: '',
+    runAttempt: '1',
+    runNumber: '1',
+    workflow: 'w',
+    job: 'j',
+    runUrl: ''
+  }
+  const target: Target = {
+    owner: 'o',
+    repo: 'r',
+    slug: 'o/r',
+    eventName: 'pull_request',
+    headRef: 'feature',
+    headSha: repo.shas[1] ?? '',
+    baseRef: 'main',
+    baseSha: repo.shas[0] ?? '',
+    pr: {
+      number: 1,
+      url: 'https://github.com/o/r/pull/1',
+      title: 'Config',
+      body: `Use ${IN_BODY} to test`,
+      author: 'a',
+      isFork: false,
+      headRepo: 'o/r',
+      draft: false
+    }
+  }
+  return { repo, ctx, target }
+}
+
+async function handoff(secretScan: string) {
+  const { repo, ctx, target } = fixture()
+  const values: Record<string, string> = {
+    'api-key': 'cog_x',
+    prompt: 'Review',
+    'secret-scan': secretScan
+  }
+  const inputs = await readInputs((name) => values[name] ?? '', repo.workspace)
+  const warnings: string[] = []
+  const log = { info: () => {}, debug: () => {}, warning: (m: string) => warnings.push(m) }
+  return { run: prepareHandoff({ inputs, ctx, target, log }), warnings }
+}
+
+describe('prepareHandoff and credentials', () => {
+  it('with secret-scan fail names the places in the PR text and in the diff together', async () => {
+    const err = await (await handoff('fail')).run.catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(SecretsFoundError)
+    const e = err as SecretsFoundError
+    expect(e.redactions.map((r) => `${r.where} ${r.label}`)).toEqual([
+      'PR body:1 GitHub token',
+      'config.txt:1 GitHub token'
+    ])
+    expect(e.message).not.toContain(IN_BODY)
+    expect(e.message).not.toContain(IN_DIFF)
+  })
+
+  it('with redact lists the PR text redactions in the prompt, matching the summary count', async () => {
+    const { run, warnings } = await handoff('redact')
+    const h = await run
+    expect(h.prompt).not.toContain(IN_BODY)
+    expect(h.prompt).not.toContain(IN_DIFF)
+    expect(h.summary.redactions).toBe(2)
+    expect(h.prompt).toContain('- 2 values that looked like credentials')
+    expect(h.prompt).toContain('  - `PR body:1`: GitHub token')
+    expect(h.prompt).toContain('  - `config.txt:1`: GitHub token')
+    expect(warnings).toHaveLength(2)
+  })
+})
