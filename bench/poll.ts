@@ -19,8 +19,6 @@
  */
 import { registerHooks, stripTypeScriptTypes } from 'node:module'
 import * as path from 'node:path'
-import type { Run } from '../src/report/reporter.ts'
-import type { Report } from '../src/report/render.ts'
 
 // src uses NodeNext `.js` specifiers for its `.ts` files, and (being bundled by ncc, not run by
 // Node) may use TypeScript syntax that plain type stripping refuses: transform those files.
@@ -45,7 +43,8 @@ registerHooks({
 const { startDevinEmulator } = await import('../test/emulators/devin.ts')
 const { DevinClient } = await import('../src/devin/client.ts')
 const { waitForSession } = await import('../src/lifecycle/wait.ts')
-const { toView } = await import('../src/session/start.ts')
+const { toView } = await import('../src/state/view.ts')
+const { RunState } = await import('../src/state/run-state.ts')
 
 const MAX_REQUESTS_PER_HOUR = 130
 const SLACK_MS = 1000
@@ -164,33 +163,18 @@ async function trial(mode: Mode, seed: number): Promise<Trial> {
     if (noticedAt === undefined && s.status_detail === 'finished') noticedAt = since()
     return s
   }
-  const report: Report = {
-    slug: 'bench/bench',
-    startedAt: clock(),
-    updatedAt: clock(),
-    runUrl: '',
-    commentKey: 'default',
-    timeline: [],
-    attachments: [],
-    session: toView(session)
-  }
-  const run = {
-    report,
-    inputs: {
-      pollIntervalSeconds: intervalMs / 1000,
-      timeoutMinutes: 120,
-      attachmentsPath: '',
-      stopOnCancel: false
-    },
-    ctx: { workspace: process.cwd() },
-    secrets: [],
-    terminated: false,
-    writeComment: async () => {
-      edits.push(since())
-    },
-    saveState: () => undefined,
-    finish: async () => undefined
-  } as unknown as Run
+  const state = new RunState({ slug: 'bench/bench', runUrl: '', commentKey: 'default' }, clock)
+  state.packingBegan()
+  state.packed({
+    promptBytes: 0,
+    files: 0,
+    source: 'none',
+    truncated: false,
+    omitted: 0,
+    redactions: 0
+  })
+  state.sessionStarted(toView(session), 'created', { orgId: devin.orgId })
+  state.waitingBegan()
   const quiet = {
     info: () => undefined,
     warning: (m: string) => console.error(`warning: ${m}`),
@@ -198,9 +182,22 @@ async function trial(mode: Mode, seed: number): Promise<Trial> {
   }
   const first = devin.requests.length
   await waitForSession({
-    run,
+    state,
     devin: client,
     orgId: devin.orgId,
+    settings: {
+      pollIntervalSeconds: intervalMs / 1000,
+      timeoutMinutes: 120,
+      stopOnCancel: false,
+      workspace: process.cwd()
+    },
+    publish: async () => {
+      edits.push(since())
+    },
+    finish: async () => undefined,
+    save: () => undefined,
+    fail: () => undefined,
+    scrub: (t) => t,
     log: quiet,
     clock,
     random: rand,
@@ -220,7 +217,8 @@ async function trial(mode: Mode, seed: number): Promise<Trial> {
   const made = devin.requests.slice(first)
   await client.close()
   await devin.close()
-  if (report.result !== 'finished') throw new Error(`trial ended with result ${report.result}`)
+  const result = state.report.result
+  if (result !== 'finished') throw new Error(`trial ended with result ${result}`)
   if (noticedAt === undefined) throw new Error('the stop was never seen')
   const gaps = edits.slice(1).map((t, i) => t - (edits[i] ?? 0))
   return {

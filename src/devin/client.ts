@@ -1,7 +1,7 @@
 /**
- * Client for the Devin v3 REST API (see shared/reference/devin-api.md). Thin I/O over one HTTP
- * attempt (src/devin-http.ts): retries follow src/retry.ts, JSON shapes are parsed by
- * src/devin-types.ts, and the API key is scrubbed from everything this module emits.
+ * Client for the Devin v3 REST API. Thin I/O over one HTTP attempt (./http.ts): retries follow
+ * ./retry.ts, JSON shapes are parsed by ./types.ts, and the API key is scrubbed from everything
+ * this module emits.
  */
 import { STATUS_CODES } from 'node:http'
 import { BodyTooLargeError, sendOnce } from './http.js'
@@ -31,6 +31,7 @@ import {
 } from './types.js'
 import { type BackoffOptions, isIdempotentMethod, isRetryableStatus } from './retry.js'
 import { backoffDelay, parseRetryAfter, retryWait } from './retry.js'
+import { errorText } from '../hygiene/scrub.js'
 
 export {
   DevinApiError,
@@ -169,7 +170,7 @@ export class DevinClient {
           scrubSecret(
             this.#apiKey,
             `${unknown.message}. Could not check whether the session was created anyway ` +
-              `(${errorMessage(lookupErr)}), so it was not sent again; look for a Devin ` +
+              `(${errorText(lookupErr)}), so it was not sent again; look for a Devin ` +
               `session tagged ${tag} before re-running.`
           ),
           { cause: lookupErr }
@@ -246,15 +247,9 @@ export class DevinClient {
     return parseSession(await this.#json('POST', path, { body: { message } }))
   }
 
-  async terminateSession(
-    orgId: string,
-    sessionId: string,
-    opts: { archive?: boolean } = {}
-  ): Promise<DevinSession | undefined> {
+  async terminateSession(orgId: string, sessionId: string): Promise<DevinSession | undefined> {
     const path = this.#sessionPath(orgId, sessionId)
-    const query = new URLSearchParams()
-    if (opts.archive !== undefined) query.set('archive', String(opts.archive))
-    return parseSession(await this.#json('DELETE', path, { query }))
+    return parseSession(await this.#json('DELETE', path))
   }
 
   async listAttachments(orgId: string, sessionId: string): Promise<DevinAttachment[]> {
@@ -436,7 +431,7 @@ export class DevinClient {
     const timedOut = aborted || /TIMEOUT/.test(code)
     const why = timedOut
       ? `timed out after ${timeoutMs} ms`
-      : `network error (${code}: ${errorMessage(err)})`
+      : `network error (${code}: ${errorText(err)})`
     const msg = scrubSecret(this.#apiKey, `Devin API ${method} ${path} failed: ${why}`)
     return new DevinNetworkError(msg, { method, path, code, timedOut })
   }
@@ -477,8 +472,4 @@ function errorCode(err: unknown): string {
     if (typeof e.name === 'string') return e.name
   }
   return 'UNKNOWN'
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

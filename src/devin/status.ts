@@ -4,22 +4,14 @@
  * "still working" (the wait budget bounds it) and is reported once.
  */
 
-export type Result =
-  | 'created'
-  | 'reused'
-  | 'finished'
-  | 'needs-input'
-  | 'suspended'
-  | 'error'
-  | 'timeout'
-  | 'skipped'
-  | 'dry-run'
+/** How a stop reads for the run (a subset of the run's results). */
+export type StopResult = 'finished' | 'needs-input' | 'suspended' | 'error'
 
 export interface Classified {
   /** Devin has stopped working for now; waiting can end. */
   stopped: boolean
   /** The result a stop maps to; absent while working. */
-  result?: Result
+  result?: StopResult
   /** False when the status or detail is not one the docs list. */
   known: boolean
 }

@@ -7,33 +7,23 @@
 
 export type JsonObject = Record<string, unknown>
 
-/** Body of `POST /v3/organizations/{org}/sessions`. Only `prompt` is required by the API. */
+/**
+ * Body of `POST /v3/organizations/{org}/sessions`, as far as this action sends it (the API takes
+ * more; only `prompt` is required). Only fields the user set are sent.
+ */
 export interface SessionCreateRequest {
   prompt: string
   title?: string
   tags?: string[]
   playbook_id?: string
-  child_playbook_id?: string
   knowledge_ids?: string[]
   secret_ids?: string[]
-  session_secrets?: { key: string; value: string; sensitive?: boolean }[]
   max_acu_limit?: number
   repos?: string[]
-  attachment_urls?: string[]
   structured_output_schema?: JsonObject
-  structured_output_required?: boolean
-  create_as_user_id?: string
-  session_links?: string[]
-  bypass_approval?: boolean
   /** `normal`, `fast`, and preview modes; kept open because the enum grows. */
   devin_mode?: string
-  platform?: string
-  resumable?: boolean
 }
-
-/** Documented `status` values; the API may add more (e.g. `creating`), so fields use `string`. */
-export type KnownSessionStatus =
-  'new' | 'creating' | 'claimed' | 'running' | 'exit' | 'error' | 'suspended' | 'resuming'
 
 export interface DevinPullRequest {
   pr_url: string
@@ -46,7 +36,7 @@ export interface DevinSession {
   sessionId: string
   /** Web UI link as returned by the API; null if the server left it out. */
   url: string | null
-  /** `KnownSessionStatus` or any newer value; `unknown` if the server left it out. */
+  /** A documented status (`new`, `running`, `exit`, …) or a newer one; `unknown` if left out. */
   status: string
   status_detail: string | null
   tags: string[]
@@ -374,12 +364,4 @@ export function isUnknownOutcome(err: unknown): err is Error {
   return err instanceof DevinApiError && (err.status >= 500 || err.status === 408)
 }
 
-/** Removes the API key (and anything that looks like a bearer token or cog_ key) from text. */
-export function scrubSecret(secret: string, text: string): string {
-  let out = text
-  if (secret.length >= 4) {
-    const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])
-    for (const form of forms) out = out.split(form).join('***')
-  }
-  return out.replace(/(Bearer\s+)[^\s"',;]+/gi, '$1***').replace(/\bcog_[\w-]{4,}/g, 'cog_***')
-}
+export { scrubSecret } from '../hygiene/scrub.js'

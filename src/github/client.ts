@@ -2,20 +2,17 @@
  * The GitHub REST edge. Octokit is imported on first use only: a run that needs no GitHub call
  * (dry run, no PR, `comment: false`) does not pay its load time.
  */
-import type { PullRequestPayload } from '../run/context.js'
-import type { Permission } from '../run/inputs.js'
-import type { PullFile as PullFileEntry } from '../handoff/pack.js'
-
-export interface IssueComment {
-  id: number
-  body?: string
-  html_url: string
-  created_at: string
-  user: { login: string; type?: string } | null
-}
+import {
+  PERMISSIONS,
+  type IssueComment,
+  type Permission,
+  type PullFile as PullFileEntry,
+  type PullRequestPayload
+} from './types.js'
 
 /** One row of `pulls/{n}/files`, as the packer's API fallback reads it. */
-export type { PullFile as PullFileEntry } from '../handoff/pack.js'
+export type { IssueComment, PullFile as PullFileEntry } from './types.js'
+export { permissionAtLeast } from './types.js'
 
 export interface GitHubApi {
   getPull(number: number): Promise<PullRequestPayload>
@@ -39,34 +36,12 @@ interface RequestErrorLike {
   response?: { headers?: Record<string, string | number | undefined> }
 }
 
-export function githubErrorMessage(err: unknown): string {
-  const e = err as RequestErrorLike
-  const status = e.status ? `${e.status} ` : ''
-  return `${status}${(e.message ?? String(err)).split('\n')[0]}`
-}
-
-export function isNotAccessible(err: unknown): boolean {
-  const e = err as RequestErrorLike
-  return e.status === 403 && /not accessible by integration/i.test(e.message ?? '')
-}
-
-const RANK: Record<Permission, number> = {
-  none: 0,
-  read: 1,
-  triage: 2,
-  write: 3,
-  maintain: 4,
-  admin: 5
-}
-
-export function permissionAtLeast(have: Permission, need: Permission): boolean {
-  return RANK[have] >= RANK[need]
-}
+export { githubErrorMessage } from './errors.js'
 
 function toPermission(raw: string | undefined, role: string | undefined): Permission {
   // `permission` folds triage into read and maintain into write; `role_name` keeps them.
   for (const value of [role, raw]) {
-    if (value && value in RANK) return value as Permission
+    if (value && (PERMISSIONS as readonly string[]).includes(value)) return value as Permission
   }
   return 'none'
 }

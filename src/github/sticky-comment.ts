@@ -3,7 +3,8 @@
  * author being the token's identity (anyone can paste a marker), across every page of comments.
  * When two runs race and both create one, the oldest wins and later duplicates are deleted.
  */
-import type { GitHubApi, IssueComment } from './client.js'
+import type { GitHubApi } from './client.js'
+import type { IssueComment } from './types.js'
 
 /** GitHub refuses bodies above 65,536 characters. */
 export const MAX_COMMENT_CHARS = 65_536

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import { lstat, open, readlink } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
+import { scrubUrls } from '../hygiene/scrub.js'
 
 // Options that make output stable and keep repository or user configuration from running
 // programs or reshaping output (pager, fsmonitor, hooks, auto-gc).
@@ -51,11 +52,6 @@ export interface GitResult {
   code: number
   stdout: Buffer
   stderr: string
-}
-
-/** Git's messages go into logs and the prompt: drop any credentials in URLs they quote. */
-export function scrubUrls(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]+@/gi, '$1***@')
 }
 
 export class GitError extends Error {

@@ -5,17 +5,13 @@
 import type { FileStatus, ListEntry, OmissionReason, Section } from './diff.js'
 import type { PathReason } from './paths.js'
 import type { Budget, SelectedFile } from './patch-select.js'
+import type { PullFile } from '../github/types.js'
 import type { Target } from '../run/target.js'
+import type { Redaction, SecretScan } from '../hygiene/secret-screen.js'
 
-export interface PullFile {
-  filename: string
-  status: string
-  additions: number
-  deletions: number
-  changes: number
-  patch?: string
-  previous_filename?: string
-}
+export { SecretsFoundError, type Redaction } from '../hygiene/secret-screen.js'
+export type { PullFile } from '../github/types.js'
+
 export interface PackLog {
   info(m: string): void
   warning(m: string): void
@@ -33,7 +29,7 @@ export interface PackOptions {
   maxDiffBytes: number
   /** User globs; added to the built-in secret-file excludes. */
   excludePaths: string[]
-  secretScan: 'redact' | 'fail' | 'off'
+  secretScan: SecretScan
   /** API fallback (paginated pulls/{n}/files). */
   pullFiles?: () => AsyncIterable<PullFile>
   log?: PackLog
@@ -54,12 +50,6 @@ export interface Omission {
   /** Hunks left out when the file is shown in part. */
   hunks?: number
 }
-export interface Redaction {
-  /** `path:line` (new-file line; `path:-N` for a removed line, old-file numbering) or a section name. */
-  where: string
-  label: string
-  ruleId: string
-}
 export interface PackedChange {
   source: 'git' | 'api' | 'none'
   sourceNote: string
@@ -76,18 +66,6 @@ export interface PackedChange {
   truncated: boolean
   redactions: Redaction[]
   diffBytes: number
-}
-
-/** Thrown with `secret-scan: fail` when the packed diff holds something that looks like a secret. */
-export class SecretsFoundError extends Error {
-  readonly redactions: Redaction[]
-  constructor(redactions: Redaction[]) {
-    const where = redactions.map((r) => `${r.where} (${r.label})`)
-    const list = where.length > 20 ? [...where.slice(0, 20), `… ${where.length - 20} more`] : where
-    super(`Possible credentials found, nothing was sent: ${list.join(', ')}`)
-    this.name = 'SecretsFoundError'
-    this.redactions = redactions
-  }
 }
 
 /** One file of one section, as it ends up: listed always, shown when `shown` has hunks. */

@@ -9,6 +9,7 @@ import { renderFiles, type SelectedFile } from './patch-select.js'
 import { git, isSha, refreshIndex, resolveBaseRef, resolveRange, short, topLevel } from './git.js'
 import { API_FILE_CAP, apiSection, gitSection, untrackedSection } from './sources.js'
 import { refit, screen } from './redact.js'
+import { errorText } from '../hygiene/scrub.js'
 import type {
   ChangedFile,
   Ctx,
@@ -50,8 +51,6 @@ function makeClassifier(globs: string[]): Ctx['classify'] {
 
 // ---------------------------------------------------------------------------------------------
 // The two sections
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err))
 
 interface Committed {
   source: PackedChange['source']

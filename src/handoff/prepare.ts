@@ -5,10 +5,18 @@
 import type { Inputs } from '../run/inputs.js'
 import type { RunContext } from '../run/context.js'
 import type { Target } from '../run/target.js'
-import type { PullFileEntry } from '../github/client.js'
-import { packChange, SecretsFoundError, type PackedChange, type Redaction } from './pack.js'
+import type { GitHubApi } from '../github/client.js'
+import type { PullFile } from '../github/types.js'
+import { packChange, type PackedChange } from './pack.js'
+import {
+  screenTexts,
+  SecretsFoundError,
+  type Redaction,
+  type ScreenPart,
+  type SecretScan
+} from '../hygiene/secret-screen.js'
 import { buildPrompt } from './prompt.js'
-import type { HandoffSummary } from '../report/render.js'
+import type { HandoffSummary } from '../state/run-state.js'
 import type { Log } from '../hygiene/log.js'
 
 export interface Handoff {
@@ -19,38 +27,19 @@ export interface Handoff {
   summary: HandoffSummary
 }
 
-export type { Log } from '../hygiene/log.js'
-
-interface TextPart {
-  where: string
-  text: string
-}
-
 /** Scans the non-diff text (the packer scans the diff itself) and redacts or refuses it. */
-export async function screenText(
-  parts: TextPart[],
-  mode: Inputs['secretScan'],
+export function screenText(
+  parts: Array<{ where: string; text: string }>,
+  mode: SecretScan,
   log: Log
 ): Promise<{ texts: string[]; redactions: Redaction[] }> {
-  if (mode === 'off' || parts.every((p) => p.text === '')) {
-    return { texts: parts.map((p) => p.text), redactions: [] }
-  }
-  const { findSecretsInMany, redactSecrets } = await import('../hygiene/secrets.js')
-  const found = await findSecretsInMany(parts.map((p) => p.text))
-  const redactions: Redaction[] = []
-  const texts = parts.map((p, i) => {
-    const findings = found[i] ?? []
-    for (const f of findings) {
-      redactions.push({ where: `${p.where}:${f.line}`, label: f.label, ruleId: f.ruleId })
-    }
-    return findings.length > 0 ? redactSecrets(p.text, findings) : p.text
-  })
-  if (redactions.length > 0 && mode === 'fail') throw new SecretsFoundError(redactions)
-  for (const r of redactions)
-    log.warning(
-      `Possible ${r.label} in the ${r.where.replace(/:\d+$/, '')} (line ${r.where.split(':').pop()}): redacted before sending`
-    )
-  return { texts, redactions }
+  const screened: ScreenPart[] = parts.map((p) => ({
+    text: p.text,
+    where: (line) => `${p.where}:${line}`,
+    warning: (label, line) =>
+      `Possible ${label} in the ${p.where} (line ${line}): redacted before sending`
+  }))
+  return screenTexts(screened, mode, log)
 }
 
 export async function prepareHandoff(opts: {
@@ -58,14 +47,19 @@ export async function prepareHandoff(opts: {
   ctx: RunContext
   target: Target
   extraTask?: string
-  pullFiles?: (n: number) => AsyncIterable<PullFileEntry>
+  /** For the API fallback (`pulls/{n}/files`) when git cannot diff. */
+  github?: () => Promise<Pick<GitHubApi, 'pullFiles'>>
   log: Log
 }): Promise<Handoff> {
-  const { inputs, ctx, log } = opts
+  const { inputs, ctx, log, github } = opts
   const pr = opts.target.pr
   // Git (child processes) and the scan of the task and PR text (secretlint's load is CPU) run
   // side by side; the packer reads no PR text, so it can start before that text is screened.
-  const fetchFiles = opts.pullFiles
+  const fetchFiles = github
+    ? async function* (n: number): AsyncIterable<PullFile> {
+        yield* (await github()).pullFiles(n)
+      }
+    : undefined
   const packing =
     inputs.includeDiff || inputs.includeUncommitted
       ? packChange({

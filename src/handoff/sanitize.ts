@@ -14,6 +14,10 @@
  *   bidi override or an ASCII-smuggling tag character is neutralized *and* shown for what it is.
  */
 
+import { fenceFor, longestRun } from '../hygiene/fence.js'
+
+export { fenceFor } from '../hygiene/fence.js'
+
 export type SanitizeMode = 'prose' | 'code'
 
 // Invisible or layout-changing code points: C0/C1 controls (except tab and newline), format
@@ -53,25 +57,6 @@ const DELIMITER = /[<\uFF1C\uFE64\u2039\u3008\u27E8\u2329](?=\s*\/?\s*untrusted)
 /** Neutralizes anything inside `text` that looks like one of our block delimiters. */
 export function neutralizeDelimiters(text: string): string {
   return text.replace(DELIMITER, '&lt;')
-}
-
-function longestRun(text: string, ch: string): number {
-  let best = 0
-  let run = 0
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === ch) {
-      run++
-      if (run > best) best = run
-    } else {
-      run = 0
-    }
-  }
-  return best
-}
-
-/** A Markdown code fence longer than any backtick run in `text`, so the text cannot close it. */
-export function fenceFor(text: string): string {
-  return '`'.repeat(Math.max(3, longestRun(text, '`') + 1))
 }
 
 function tagName(kind: string): string {

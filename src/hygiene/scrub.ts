@@ -1,32 +1,42 @@
 /**
- * How a run ends: which results fail the step (`fail-on`), and scrubbing credentials out of any
- * text that reaches a log, an output or a comment.
+ * Credentials out of every text the action emits. The runner masks registered secrets in the log
+ * only; comments, summaries, outputs and error messages that echo an HTTP answer need this too.
  */
-import type { FailOn } from '../run/inputs.js'
-import type { Report } from '../report/render.js'
-import type { Result } from '../devin/status.js'
 
-const FAILS: Partial<Record<Result, FailOn>> = {
-  error: 'error',
-  suspended: 'suspended',
-  timeout: 'timeout',
-  'needs-input': 'needs-input'
-}
-
-export function failureFor(report: Report, failOn: FailOn[]): string | undefined {
-  const result = report.result
-  const key = result ? FAILS[result] : undefined
-  if (!key || !failOn.includes(key)) return undefined
-  const s = report.session
-  const state = s ? ` (status ${s.status}${s.detail ? `/${s.detail}` : ''})` : ''
-  return `Devin handoff ended with result '${result}'${state}; 'fail-on' includes '${key}'. Session: ${s?.url ?? 'none'}`
-}
-
-/** Replaces every occurrence of each secret; longest first so a prefix never leaks a suffix. */
-export function scrub(text: string, secrets: string[]): string {
-  let out = text
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (s.length >= 4) out = out.split(s).join('***')
+/**
+ * Replaces each secret, and the URL-encoded and JSON-escaped forms an echoed request carries,
+ * longest first so that a secret that is a prefix of another never leaves the other's tail.
+ */
+export function scrub(text: string, secrets: readonly string[]): string {
+  const forms = new Set<string>()
+  for (const s of secrets) {
+    if (s.length < 4) continue
+    forms.add(s)
+    forms.add(encodeURIComponent(s))
+    forms.add(JSON.stringify(s).slice(1, -1))
   }
+  let out = text
+  for (const form of [...forms].sort((a, b) => b.length - a.length))
+    out = out.split(form).join('***')
   return out
+}
+
+/** Bearer tokens and Devin keys by shape, for text that may quote a credential we were not given. */
+export function scrubCredentialShapes(text: string): string {
+  return text.replace(/(Bearer\s+)[^\s"',;]+/gi, '$1***').replace(/\bcog_[\w-]{4,}/g, 'cog_***')
+}
+
+/** The one secret a client holds, and anything shaped like a bearer token or Devin key. */
+export function scrubSecret(secret: string, text: string): string {
+  return scrubCredentialShapes(scrub(text, [secret]))
+}
+
+/** Credentials embedded in URLs (`https://user:token@host`), as git's messages may quote them. */
+export function scrubUrls(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]+@/gi, '$1***@')
+}
+
+/** The message of anything thrown. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { DevinAttachment, DevinClient } from '../devin/client.js'
-import type { Log } from '../handoff/prepare.js'
+import type { Log } from '../hygiene/log.js'
+import { errorText } from '../hygiene/scrub.js'
 
 export const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 export const MAX_ATTACHMENTS = 200
@@ -116,9 +117,7 @@ export async function downloadAttachments(o: DownloadOptions): Promise<DownloadR
       o.log.info(`Downloaded attachment ${JSON.stringify(a.name)} → ${rel} (${data.length} bytes)`)
     } catch (err) {
       failed++
-      o.log.warning(
-        `Could not download attachment ${JSON.stringify(a.name)}: ${err instanceof Error ? err.message : String(err)}`
-      )
+      o.log.warning(`Could not download attachment ${JSON.stringify(a.name)}: ${errorText(err)}`)
     }
   }
   return { files, failed }

@@ -2,56 +2,9 @@
  * Everything the run tells people: step outputs, the job summary and the sticky comment body,
  * all rendered from one Report so that they never disagree.
  */
-import { describeStatus, type Result } from '../devin/status.js'
-
-export interface SessionView {
-  id: string
-  url: string
-  status: string
-  detail: string
-  title?: string
-  acus?: number
-  pullRequests: string[]
-  structuredOutput?: unknown
-}
-
-export interface HandoffSummary {
-  promptBytes: number
-  files: number
-  source: string
-  truncated: boolean
-  omitted: number
-  redactions: number
-}
-
-export interface TimelineEntry {
-  at: number
-  text: string
-}
-
-export interface Report {
-  /** Absent while the run is still going. */
-  result?: Result
-  skipReason?: string
-  session?: SessionView
-  handoff?: HandoffSummary
-  slug: string
-  prNumber?: number
-  headRef?: string
-  startedAt: number
-  updatedAt: number
-  runUrl: string
-  commentKey: string
-  timeline: TimelineEntry[]
-  /** A line that explains the end state (timeout, cancel, error). */
-  note?: string
-  cancelled?: boolean
-  error?: string
-  commentUrl?: string
-  attachments: string[]
-  /** Set by the waiting loop: when it started and ended, and how many times it polled. */
-  wait?: { startedAt: number; endedAt?: number; polls: number }
-}
+import { describeStatus } from '../devin/status.js'
+import { fenceFor } from '../hygiene/fence.js'
+import type { HandoffSummary, Report, Result } from '../state/run-state.js'
 
 export function formatElapsed(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000))
@@ -133,7 +86,7 @@ function table(pairs: Array<[string, string]>): string {
 
 function fencedJson(value: unknown): string {
   const json = JSON.stringify(value, null, 2) ?? 'null'
-  const fence = '`'.repeat(Math.max(3, ...[...json.matchAll(/`+/g)].map((m) => m[0].length + 1)))
+  const fence = fenceFor(json)
   return `${fence}json\n${json}\n${fence}`
 }
 
@@ -180,9 +133,7 @@ export function renderSummary(r: Report, prompt?: string): string {
   if (r.commentUrl) pairs.push(['Comment', `[sticky comment](${r.commentUrl})`])
   lines.push(table(pairs), '')
   if (prompt !== undefined) {
-    const fence = '`'.repeat(
-      Math.max(3, ...[...prompt.matchAll(/`+/g)].map((m) => m[0].length + 1))
-    )
+    const fence = fenceFor(prompt)
     // The step summary is capped at 1 MiB; keep the prompt well inside it.
     const shown = prompt.length > 400_000 ? `${prompt.slice(0, 400_000)}\n…(cut)` : prompt
     lines.push(

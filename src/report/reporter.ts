@@ -1,106 +1,130 @@
 /**
- * One run of the action: the report it builds up and the places it is written to (outputs, job
- * summary, sticky comment, state for the post step). Steps mutate `report`; `finish` writes it.
+ * Where the run's state is told: the sticky comment (while the run goes on and at its end), and at
+ * the end, once, the step outputs and the job summary; plus the saved state for the post step.
+ * Everything is rendered from one report (./render.ts) so that no two places disagree.
  */
 import * as core from '@actions/core'
-import type { RunContext } from '../run/context.js'
-import type { Inputs } from '../run/inputs.js'
-import type { Target } from '../run/target.js'
-import { githubErrorMessage } from '../github/client.js'
+import { githubErrorMessage } from '../github/errors.js'
 import type { StickyComment } from '../github/sticky-comment.js'
-import { outputsOf, renderComment, renderSummary, type Report } from './render.js'
+import type { Log } from '../hygiene/log.js'
+import type { FailOn } from '../run/inputs.js'
+import type { RunState } from '../state/run-state.js'
 import { STATE_KEY, type SavedState } from '../state/saved.js'
-import { scrub } from '../hygiene/scrub.js'
+import { failureFor } from './fail-on.js'
+import { outputsOf, renderComment, renderSummary } from './render.js'
 
-export class Run {
-  readonly report: Report
-  sticky?: StickyComment
-  commentWarned = false
-  /** Set once the session exists, so the post step can reach it. */
-  orgId?: string
-  /** The session was terminated on cancel (stop-on-cancel); the post step must not repeat it. */
-  terminated = false
+export interface ReporterOptions {
+  state: RunState
+  /** Removes credentials from any text about to be shown. */
+  scrub: (text: string) => string
+  stopOnCancel: boolean
+  log: Pick<Log, 'info' | 'warning'>
+  /** The post step restores a run; it neither saves state again nor sets the main step's outputs. */
+  post?: boolean
+}
 
-  constructor(
-    readonly ctx: RunContext,
-    readonly inputs: Inputs,
-    readonly secrets: string[]
-  ) {
-    const now = Date.now()
-    this.report = {
-      slug: `${ctx.owner}/${ctx.repo}`,
-      startedAt: now,
-      updatedAt: now,
-      runUrl: ctx.runUrl,
-      commentKey: inputs.commentKey,
-      timeline: [],
-      attachments: []
-    }
+export class Reporter {
+  readonly state: RunState
+  #sticky?: StickyComment
+  #commentWarned = false
+  #finished = false
+  readonly #o: ReporterOptions
+
+  constructor(o: ReporterOptions) {
+    this.#o = o
+    this.state = o.state
   }
 
-  wantsComment(target: Target): boolean {
-    return !this.inputs.dryRun && this.inputs.comment !== 'false' && target.pr !== undefined
+  /** From now on the report is also shown in this PR comment. */
+  commentOn(sticky: StickyComment): void {
+    this.#sticky = sticky
   }
 
-  /** Comment failures (read-only tokens, fork PRs) warn; the handoff itself still counts. */
-  async writeComment(): Promise<void> {
-    if (!this.sticky) return
-    this.report.updatedAt = Date.now()
+  /** Writes the comment as the run stands. Failures (read-only tokens, forks) warn once. */
+  async publish(): Promise<void> {
+    if (!this.#sticky) return
+    this.state.touch()
     try {
-      const res = await this.sticky.write(renderComment(this.report))
-      this.report.commentUrl = res.url
+      const res = await this.#sticky.write(renderComment(this.state.report))
+      this.state.commentWritten(res.url)
       if (res.deletedDuplicates > 0)
-        core.info(`Deleted ${res.deletedDuplicates} duplicate sticky comment(s)`)
-      this.saveState(false)
+        this.#o.log.info(`Deleted ${res.deletedDuplicates} duplicate sticky comment(s)`)
     } catch (err) {
-      if (!this.commentWarned) {
+      if (!this.#commentWarned) {
         const status = (err as { status?: unknown }).status
         const hint =
           status === 403 || status === 404
             ? " The token needs 'pull-requests: write' (and 'issues: write'); fork PRs get a read-only token."
             : ''
-        core.warning(
-          `Could not write the PR comment: ${scrub(githubErrorMessage(err), this.secrets)}.${hint}`
+        this.#o.log.warning(
+          `Could not write the PR comment: ${this.#o.scrub(githubErrorMessage(err))}.${hint}`
         )
-        this.commentWarned = true
+        this.#commentWarned = true
       }
     }
+    this.saveState(false)
   }
 
+  /** What the post step needs if this process does not get to finish. */
   saveState(final: boolean): void {
+    if (this.#o.post) return
+    const sticky = this.#sticky
     const state: SavedState = {
       final,
-      commentId: this.sticky?.commentId,
-      commentUrl: this.sticky?.commentUrl,
-      issue: this.sticky?.issue,
-      orgId: this.orgId,
-      stopOnCancel: this.inputs.stopOnCancel,
-      terminated: this.terminated,
-      report: { ...this.report, timeline: this.report.timeline.slice(-30) }
+      comment:
+        sticky?.commentId !== undefined
+          ? { id: sticky.commentId, url: sticky.commentUrl ?? '', issue: sticky.issue }
+          : undefined,
+      orgId: this.state.orgId,
+      stopOnCancel: this.#o.stopOnCancel,
+      terminated: this.state.terminated,
+      report: this.state.snapshot()
     }
     core.saveState(STATE_KEY, JSON.stringify(state))
   }
 
-  async finish(prompt?: string): Promise<void> {
-    this.report.updatedAt = Date.now()
-    // Outputs go first, so a comment write cut short by cancellation cannot lose them; the
-    // comment's URL is known only once it is written.
-    const { 'comment-url': _later, ...outputs } = outputsOf(this.report)
-    for (const [k, v] of Object.entries(outputs)) core.setOutput(k, v)
-    await this.writeComment()
-    core.setOutput('comment-url', this.report.commentUrl ?? '')
-    try {
-      await core.summary.addRaw(renderSummary(this.report, prompt)).write()
-    } catch (err) {
-      core.warning(`Could not write the job summary: ${(err as Error).message}`)
-    }
-    this.saveState(true)
+  /** Fails the step when `fail-on` names the result the run ended with. */
+  failIfAsked(failOn: FailOn[]): void {
+    const failure = failureFor(this.state.report, failOn)
+    if (failure) core.setFailed(failure)
   }
 
+  /** A run that hands nothing off: a notice that says why, and the report. */
   async skip(reason: string): Promise<void> {
-    this.report.result = 'skipped'
-    this.report.skipReason = reason
+    this.state.skipped(reason)
     core.notice(`Devin handoff skipped: ${reason}`)
     await this.finish()
+  }
+
+  /** A dry run: the prompt in the log (folded) and in the summary; nothing was sent. */
+  async dryRun(prompt: string, bytes: number): Promise<void> {
+    core.startGroup(`Prompt (${bytes} bytes, dry run: nothing sent)`)
+    core.info(prompt)
+    core.endGroup()
+    this.state.dryRun()
+    await this.finish(prompt)
+  }
+
+  /**
+   * The end: outputs (first, so a comment write cut short by cancellation cannot lose them; the
+   * comment's URL follows once known), the comment, the job summary, the final state. Once only.
+   */
+  async finish(prompt?: string): Promise<void> {
+    if (this.#finished) return
+    this.#finished = true
+    this.state.touch()
+    const post = this.#o.post === true
+    if (!post) {
+      const { 'comment-url': _later, ...outputs } = outputsOf(this.state.report)
+      for (const [k, v] of Object.entries(outputs)) core.setOutput(k, v)
+    }
+    await this.publish()
+    if (!post) core.setOutput('comment-url', this.state.report.commentUrl ?? '')
+    try {
+      await core.summary.addRaw(renderSummary(this.state.report, prompt)).write()
+    } catch (err) {
+      this.#o.log.warning(`Could not write the job summary: ${(err as Error).message}`)
+    }
+    this.saveState(true)
   }
 }

@@ -3,6 +3,9 @@
  * that module loads Octokit as a side effect, and runs that write no comment must not pay for it.
  */
 import { readFileSync, existsSync } from 'node:fs'
+import type { PullRequestPayload } from '../github/types.js'
+
+export type { PullRequestPayload } from '../github/types.js'
 
 /** The parts of webhook payloads the action reads; everything else is passed through untyped. */
 export interface EventPayload {
@@ -30,17 +33,6 @@ export interface EventPayload {
   }
   inputs?: Record<string, unknown>
   [key: string]: unknown
-}
-
-export interface PullRequestPayload {
-  number?: number
-  html_url?: string
-  title?: string
-  body?: string | null
-  draft?: boolean
-  user?: { login?: string; type?: string }
-  head?: { ref?: string; sha?: string; repo?: { full_name?: string; fork?: boolean } | null }
-  base?: { ref?: string; sha?: string; repo?: { full_name?: string } }
 }
 
 export interface RunContext {

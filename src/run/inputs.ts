@@ -5,15 +5,15 @@
 import { readFile } from 'node:fs/promises'
 import * as path from 'node:path'
 
-export const PERMISSIONS = ['none', 'read', 'triage', 'write', 'maintain', 'admin'] as const
-export type Permission = (typeof PERMISSIONS)[number]
+import { PERMISSIONS, type Permission } from '../github/types.js'
+
+export { PERMISSIONS, type Permission } from '../github/types.js'
 export const FAIL_ON = ['error', 'suspended', 'timeout', 'needs-input'] as const
 export type FailOn = (typeof FAIL_ON)[number]
 export type SecretScan = 'redact' | 'fail' | 'off'
 export type CommentMode = 'auto' | 'true' | 'false'
 
 export interface Inputs {
-  apiKey: string
   orgId: string
   apiUrl: string
   /** The task text, from `prompt` or the file named by `prompt-file`. */
@@ -45,7 +45,6 @@ export interface Inputs {
   triggerPhrase: string
   stopOnCancel: boolean
   attachmentsPath: string
-  githubToken: string
   allowForks: boolean
   allowedBots: string[]
   requirePermission: Permission
@@ -224,21 +223,23 @@ function optionalList(raw: string): string[] | undefined {
 }
 
 /**
- * Fails when `api-key` is empty. Not part of `readInputs`: fork PRs and Dependabot runs get no
- * secrets, and they must end as skips, so the trust checks (src/trust.ts) decide first and call
+ * Fails when `api-key` is empty. Not part of reading the inputs: fork PRs and Dependabot runs get
+ * no secrets, and they must end as skips, so the trust checks (./trust.ts) decide first and call
  * this before any API call. `hint` says why the key may be missing.
  */
-export function requireApiKey(inputs: Pick<Inputs, 'apiKey'>, hint = ''): void {
-  if (inputs.apiKey) return
+export function requireApiKey(hasKey: boolean, hint = ''): void {
+  if (hasKey) return
   throw new InputError(
     'api-key',
     `is required; pass the Devin key from a secret, e.g. \${{ secrets.DEVIN_API_KEY }}${hint}`
   )
 }
 
-/** Everything but an empty `api-key` fails here (see `requireApiKey`). */
+/**
+ * Every input but the credentials, which `readCredentials` (src/credentials/read.ts) reads apart
+ * and masks; an empty `api-key` fails later, in `requireApiKey`.
+ */
 export async function readInputs(get: InputReader, workspace: string): Promise<Inputs> {
-  const apiKey = get('api-key')
   const orgId = get('org-id')
   if (orgId && !/^[A-Za-z0-9_.-]+$/.test(orgId)) {
     throw new InputError(
@@ -257,7 +258,6 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
     )
   }
   const inputs: Inputs = {
-    apiKey,
     orgId,
     apiUrl: parseUrl('api-url', get('api-url') || 'https://api.devin.ai'),
     task: await readTask(get, workspace),
@@ -296,7 +296,6 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
     triggerPhrase: get('trigger-phrase'),
     stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel'), false),
     attachmentsPath: get('attachments-path'),
-    githubToken: get('github-token'),
     allowForks: parseBoolean('allow-forks', get('allow-forks'), false),
     allowedBots,
     requirePermission: parseEnum(

@@ -3,10 +3,10 @@
  * check: Dependabot and fork PRs must not fail the build just because they may not hand off.
  */
 import type { RunContext } from './context.js'
-import * as core from '@actions/core'
+import type { Log } from '../hygiene/log.js'
 import { requireApiKey, type Inputs, type Permission } from './inputs.js'
 import type { Target } from './target.js'
-import { permissionAtLeast } from '../github/client.js'
+import { permissionAtLeast } from '../github/types.js'
 
 export interface Actor {
   login: string
@@ -63,7 +63,9 @@ function missingKeyHint(ctx: RunContext, target: Target, actors: Actor[]): strin
 export function staticSkipReason(
   ctx: RunContext,
   target: Target,
-  inputs: Inputs
+  inputs: Inputs,
+  hasKey: boolean,
+  log: Pick<Log, 'warning'>
 ): string | undefined {
   if (target.pr?.isFork && !inputs.allowForks) {
     return `fork: pull request #${target.pr.number} comes from ${target.pr.headRepo || 'a deleted fork'} (set 'allow-forks: true' to hand off fork PRs)`
@@ -75,11 +77,11 @@ export function staticSkipReason(
     }
   }
   if (inputs.allowedBots.includes('*')) {
-    core.warning(
+    log.warning(
       "'allowed-bots' is '*': any bot (every GitHub App installed on the repository) can start a paid Devin session; list the bots by login instead"
     )
   }
-  requireApiKey(inputs, missingKeyHint(ctx, target, actors))
+  requireApiKey(hasKey, missingKeyHint(ctx, target, actors))
   return undefined
 }
 

@@ -206,9 +206,9 @@ describe('request shapes and parsing', () => {
     expect(srv.requests[1]!.path).toBe(`/v3/organizations/${ORG}/sessions/devin-s1/messages`)
     expect(JSON.parse(srv.requests[1]!.body)).toEqual({ message: 'more' })
 
-    expect(await client.terminateSession(ORG, 'devin-s1', { archive: true })).toBeUndefined()
+    expect(await client.terminateSession(ORG, 'devin-s1')).toBeUndefined()
     expect(srv.requests[2]!.method).toBe('DELETE')
-    expect(srv.requests[2]!.url).toBe(`/v3/organizations/${ORG}/sessions/devin-s1?archive=true`)
+    expect(srv.requests[2]!.url).toBe(`/v3/organizations/${ORG}/sessions/devin-s1`)
   })
 
   it('lists messages with cursor parameters', async () => {

@@ -8,12 +8,14 @@ import { startGitHubEmulator, type GitHubEmulator } from '../../emulators/github
 import { DevinApiError, DevinClient, DevinNetworkError } from '../../../src/devin/client.ts'
 import { readRunContext } from '../../../src/run/context.ts'
 import { readInputs } from '../../../src/run/inputs.ts'
-import { Run } from '../../../src/report/reporter.ts'
-import { toView } from '../../../src/session/start.ts'
+import { Reporter } from '../../../src/report/reporter.ts'
+import { RunState } from '../../../src/state/run-state.ts'
+import { toView } from '../../../src/state/view.ts'
 import { StickyComment } from '../../../src/github/sticky-comment.ts'
 import { createGitHubApi, type GitHubApi } from '../../../src/github/client.ts'
 import { parseState } from '../../../src/state/saved.ts'
-import { cancelNote, stopSession, watchForCancel } from '../../../src/lifecycle/signals.ts'
+import { cancelNote, stopSession } from '../../../src/lifecycle/cancel.ts'
+import { watchForCancel } from '../../../src/lifecycle/signals.ts'
 import {
   failureDelay,
   isTransient,
@@ -45,7 +47,8 @@ interface Harness {
   devin: DevinEmulator
   gh?: GitHubEmulator
   client: DevinClient
-  run: Run
+  state: RunState
+  reporter: Reporter
   clock: VClock
   warnings: string[]
   infos: string[]
@@ -89,6 +92,8 @@ async function setup(
   const workspace = path.join(scratch, 'ws')
   const clock = new VClock()
   const clientWaits: number[] = []
+  const warnings: string[] = []
+  const infos: string[] = []
   const client = new DevinClient({
     apiUrl: devin.url,
     apiKey: devin.apiKey,
@@ -137,29 +142,56 @@ async function setup(
       }
     }
   }
-  const run = new Run(ctx, inputs, [devin.apiKey])
-  run.report.startedAt = run.report.updatedAt = clock.t
-  if (api) run.sticky = new StickyComment(api, PR, inputs.commentKey)
+  const state = new RunState(
+    { slug: 'octo/repo', runUrl: ctx.runUrl, commentKey: inputs.commentKey },
+    clock.now
+  )
+  const scrub = (t: string): string => t.split(devin.apiKey).join('***')
+  const log = {
+    info: (m: string) => infos.push(m),
+    warning: (m: string) => warnings.push(m),
+    debug: () => undefined
+  }
+  const reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, log })
+  if (api) reporter.commentOn(new StickyComment(api, PR, inputs.commentKey))
   devin.script(o.steps ?? [{ status: 'running', status_detail: 'finished' }])
   const { session } = await client.createSession(
     devin.orgId,
     { prompt: 'Fix the build', tags: ['github-action'] },
     { dedupeTag: 'gh-run:test' }
   )
-  run.report.session = toView(session)
-  if (api) await run.writeComment()
-  const warnings: string[] = []
-  const infos: string[] = []
+  state.packingBegan()
+  state.packed({
+    promptBytes: 13,
+    files: 0,
+    source: 'none',
+    truncated: false,
+    omitted: 0,
+    redactions: 0
+  })
+  state.sessionStarted(toView(session), 'created', { orgId: devin.orgId })
+  state.waitingBegan()
+  if (api) await reporter.publish()
   const printed: Array<{ title: string; body: string }> = []
   const deps: WaitDeps = {
-    run,
+    state,
     devin: client,
     orgId: devin.orgId,
-    log: {
-      info: (m) => infos.push(m),
-      warning: (m) => warnings.push(m),
-      debug: () => undefined
+    settings: {
+      pollIntervalSeconds: inputs.pollIntervalSeconds,
+      timeoutMinutes: inputs.timeoutMinutes,
+      stopOnCancel: inputs.stopOnCancel,
+      attachmentsDir: inputs.attachmentsPath
+        ? path.resolve(workspace, inputs.attachmentsPath)
+        : undefined,
+      workspace
     },
+    publish: () => reporter.publish(),
+    finish: () => reporter.finish(),
+    save: () => reporter.saveState(false),
+    fail: () => undefined,
+    scrub,
+    log,
     clock: clock.now,
     sleep: clock.sleep,
     random: () => 0.5,
@@ -170,7 +202,8 @@ async function setup(
     devin,
     gh,
     client,
-    run,
+    state,
+    reporter,
     clock,
     warnings,
     infos,
@@ -240,7 +273,7 @@ describe('waitForSession end states', () => {
     })
     const t0 = h.clock.t
     await waitForSession(h.deps)
-    const r = h.run.report
+    const r = h.state.report
     expect(r.result).toBe('finished')
     expect(r.session?.status).toBe('running')
     expect(r.session?.detail).toBe('finished')
@@ -248,6 +281,7 @@ describe('waitForSession end states', () => {
     expect(r.session?.pullRequests).toEqual(['https://github.com/octo/repo/pull/8'])
     expect(r.session?.structuredOutput).toEqual({ ok: true })
     expect(r.timeline.map((e) => e.text)).toEqual([
+      'session created (new)',
       'claimed: starting',
       'running/working: Devin is working',
       'running/finished: Devin finished',
@@ -278,10 +312,10 @@ describe('waitForSession end states', () => {
   ] as const)('maps %o to %s', async (step, result, note) => {
     const h = await setup({ steps: [{ status: 'running', status_detail: 'working' }, step] })
     await waitForSession(h.deps)
-    expect(h.run.report.result).toBe(result)
-    expect(h.run.report.session?.status).toBe(step.status)
-    if (note) expect(h.run.report.note).toMatch(note)
-    else expect(h.run.report.note).toBeUndefined()
+    expect(h.state.report.result).toBe(result)
+    expect(h.state.report.session?.status).toBe(step.status)
+    if (note) expect(h.state.report.note).toMatch(note)
+    else expect(h.state.report.note).toBeUndefined()
     expect(sessionGets(h)).toBe(2)
   })
 
@@ -302,7 +336,7 @@ describe('waitForSession end states', () => {
     expect(h.warnings[0]).toMatch(/status 'hibernating'.*still waiting/)
     expect(h.warnings[1]).toMatch(/status_detail 'pondering'.*still waiting/)
     expect(h.warnings[2]).toMatch(/status_detail 'moon_phase'.*stopped/)
-    expect(h.run.report.result).toBe('suspended')
+    expect(h.state.report.result).toBe('suspended')
   })
 
   it('stops at the budget without overshooting it; the session keeps running', async () => {
@@ -312,8 +346,8 @@ describe('waitForSession end states', () => {
     })
     const t0 = h.clock.t
     await waitForSession(h.deps)
-    expect(h.run.report.result).toBe('timeout')
-    expect(h.run.report.note).toMatch(/1\.1 minutes.*keeps running/)
+    expect(h.state.report.result).toBe('timeout')
+    expect(h.state.report.note).toMatch(/1\.1 minutes.*keeps running/)
     // Polls at 30 s, 60 s and one last one exactly at the 66 s budget.
     expect(h.clock.t - t0).toBe(66_000)
     expect(sessionGets(h)).toBe(3)
@@ -340,7 +374,7 @@ describe('waitForSession end states', () => {
       { status: 503, body: { detail: 'busy' } }
     )
     await waitForSession(h.deps)
-    expect(h.run.report.result).toBe('finished')
+    expect(h.state.report.result).toBe('finished')
     expect(h.clientWaits).toContain(7000)
     expect(
       h.warnings.filter((w) => /Polling the Devin session failed \(\d\/4/.test(w))
@@ -357,8 +391,8 @@ describe('waitForSession end states', () => {
     h.devin.fault({ method: 'GET', path: get, times: 100 }, { status: 502, body: 'bad gateway' })
     await expect(waitForSession({ ...h.deps, maxConsecutiveFailures: 3 })).rejects.toThrow(/502/)
     expect(sessionGets(h)).toBe(3)
-    expect(h.run.report.result).toBe('error')
-    expect(h.run.report.note).toMatch(/may still be running/)
+    expect(h.state.report.result).toBe('error')
+    expect(h.state.report.note).toMatch(/may still be running/)
   })
 
   it('fails at once on an error that will not pass (404)', async () => {
@@ -475,7 +509,7 @@ describe('the live comment', () => {
     // (the trailing edit) shows the final working state.
     expect(h.edits.length).toBeLessThanOrEqual(3)
     expect(h.edits.at(-1)?.body).toMatch(/`running` \/ `working`/)
-    await h.run.finish()
+    await h.reporter.finish()
     const live = h.gh?.liveComments(PR) ?? []
     expect(live).toHaveLength(1)
     expect(live[0]?.body).toMatch(/Devin finished/)
@@ -493,7 +527,7 @@ describe('cancellation', () => {
     const exits: number[] = []
     h.clock.onWake = (t) => {
       if (
-        t - h.run.report.startedAt >= 95_000 &&
+        t - h.state.report.startedAt >= 95_000 &&
         source.listenerCount('SIGINT') > 0 &&
         exits.length === 0
       ) {
@@ -572,20 +606,20 @@ describe('attachments after the wait', () => {
       inputs: { 'attachments-path': 'out' }
     })
     await waitForSession(h.deps)
-    const [a, b, c, d] = h.run.report.attachments
+    const [a, b, c, d] = h.state.report.attachments
     expect([a, b, c]).toEqual(['out/report.md', 'out/escape.txt', 'out/report (2).md'])
     expect(d).toMatch(/^out\/attachment-[0-9a-f-]{36}$/)
-    expect(h.run.report.attachments.slice(4)).toEqual([
+    expect(h.state.report.attachments.slice(4)).toEqual([
       'out/win.txt',
       'out/eviltxt.exe',
       'out/_CON'
     ])
     expect(h.warnings).toEqual([])
     expect((await readdir(h.dir)).sort()).toEqual(
-      h.run.report.attachments.map((a) => a.slice('out/'.length)).sort()
+      h.state.report.attachments.map((a) => a.slice('out/'.length)).sort()
     )
     expect(await readdir(h.workspace)).toEqual(['out'])
-    for (const rel of h.run.report.attachments) {
+    for (const rel of h.state.report.attachments) {
       expect(path.resolve(h.workspace, rel).startsWith(h.dir + path.sep)).toBe(true)
     }
     expect(await readFile(path.join(h.dir, 'report.md'), 'utf8')).toBe('# Report')

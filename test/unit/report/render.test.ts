@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { classify, describeStatus, isLive } from '../../../src/devin/status.ts'
-import { outputsOf, renderComment, renderSummary, type Report } from '../../../src/report/render.ts'
-import { failureFor, scrub } from '../../../src/hygiene/scrub.ts'
+import { outputsOf, renderComment, renderSummary } from '../../../src/report/render.ts'
+import type { Report } from '../../../src/state/run-state.ts'
 
 const base: Report = {
+  phase: 'ended',
   slug: 'acme/app',
   prNumber: 12,
   startedAt: 0,
@@ -13,35 +13,6 @@ const base: Report = {
   timeline: [{ at: 5_000, text: 'session created (new)' }],
   attachments: []
 }
-
-describe('classify', () => {
-  it.each([
-    ['exit', null, true, 'finished'],
-    ['error', null, true, 'error'],
-    ['suspended', 'out_of_credits', true, 'suspended'],
-    ['running', 'finished', true, 'finished'],
-    ['running', 'waiting_for_user', true, 'needs-input'],
-    ['running', 'waiting_for_approval', true, 'needs-input'],
-    ['running', 'working', false, undefined],
-    ['claimed', null, false, undefined]
-  ])('%s/%s', (status, detail, stopped, result) => {
-    const c = classify(status, detail)
-    expect(c).toMatchObject({ stopped, known: true })
-    expect(c.result).toBe(result)
-  })
-
-  it('keeps polling through unknown values and says they are unknown', () => {
-    expect(classify('hibernating', null)).toEqual({ stopped: false, known: false })
-    expect(classify('running', 'thinking_hard')).toEqual({ stopped: false, known: false })
-  })
-
-  it('knows which sessions can take a message', () => {
-    expect(isLive('suspended', 'inactivity')).toBe(true)
-    expect(isLive('suspended', 'payment_declined')).toBe(false)
-    expect(isLive('exit', null)).toBe(false)
-    expect(describeStatus('suspended', 'out_of_credits')).toMatch(/out of credits/)
-  })
-})
 
 describe('report', () => {
   const r: Report = {
@@ -101,18 +72,5 @@ describe('report', () => {
   it('shows the prompt in the summary inside a fence it cannot close', () => {
     const s = renderSummary(r, 'task\n```\nnot closed')
     expect(s).toContain('````markdown\ntask\n```\nnot closed\n````')
-  })
-
-  it('applies fail-on', () => {
-    expect(failureFor({ ...r, result: 'error' }, ['error'])).toMatch(/result 'error'/)
-    expect(failureFor({ ...r, result: 'timeout' }, ['error'])).toBeUndefined()
-    expect(failureFor({ ...r, result: 'timeout' }, ['timeout'])).toMatch(/timeout/)
-    expect(failureFor({ ...r, result: 'finished' }, ['error', 'timeout'])).toBeUndefined()
-  })
-
-  it('scrubs every credential', () => {
-    expect(
-      scrub('key cog_abcdef and cog_abcdef again, token ghs_1234', ['cog_abcdef', 'ghs_1234'])
-    ).toBe('key *** and *** again, token ***')
   })
 })

@@ -1,3 +1,4 @@
+import { readCredentials } from '../../../src/credentials/read.ts'
 import { describe, expect, it } from 'vitest'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -119,11 +120,24 @@ describe('readInputs', () => {
 
 describe('api-key', () => {
   // Checked after the trust checks: fork and Dependabot runs get no secrets and must skip.
-  it('is read without failing when empty, and required by requireApiKey', async () => {
+  it('is read apart from the other inputs, masked at once, and required by requireApiKey', async () => {
     const inputs = await readInputs(reader({ 'api-key': '' }), workspace)
-    expect(inputs.apiKey).toBe('')
-    expect(() => requireApiKey(inputs, '. Why')).toThrow(/^Input 'api-key': is required.*\. Why$/)
-    expect(() => requireApiKey({ apiKey: 'cog_x' })).not.toThrow()
+    expect(Object.keys(inputs)).not.toContain('apiKey')
+    expect(Object.keys(inputs)).not.toContain('githubToken')
+    const masked: string[] = []
+    const empty = readCredentials(reader({ 'api-key': '' }), (s) => masked.push(s))
+    expect(empty.hasDevinKey).toBe(false)
+    expect(masked).toEqual([])
+    const full = readCredentials(
+      reader({ 'api-key': ' cog_secret_value ', 'github-token': 'ghs_token_value' }),
+      (s) => masked.push(s)
+    )
+    expect(masked).toEqual(['cog_secret_value', 'ghs_token_value'])
+    expect(full.hasDevinKey && full.hasGithubToken).toBe(true)
+    expect(full.scrub('key cog_secret_value and ghs_token_value%2F')).toBe('key *** and ***%2F')
+    expect(JSON.stringify(full)).not.toContain('cog_secret_value')
+    expect(() => requireApiKey(false, '. Why')).toThrow(/^Input 'api-key': is required.*\. Why$/)
+    expect(() => requireApiKey(true)).not.toThrow()
   })
 })
 

@@ -25,17 +25,21 @@ const target = (isFork: boolean): Target =>
 const inputs = (over: Partial<Inputs> = {}): Inputs =>
   ({ apiKey: 'cog_x', allowForks: false, allowedBots: [], ...over }) as Inputs
 
+const silent = { warning: () => undefined }
+const skipReason = (c: RunContext, t: Target, i: Inputs): string | undefined =>
+  staticSkipReason(c, t, i, true, silent)
+
 describe('trust', () => {
   it('skips forks unless allowed', () => {
-    expect(staticSkipReason(ctx({}), target(true), inputs())).toMatch(/^fork: .*eve\/app/)
-    expect(staticSkipReason(ctx({}), target(true), inputs({ allowForks: true }))).toBeUndefined()
+    expect(skipReason(ctx({}), target(true), inputs())).toMatch(/^fork: .*eve\/app/)
+    expect(skipReason(ctx({}), target(true), inputs({ allowForks: true }))).toBeUndefined()
   })
 
   it('skips bots unless listed, with or without the [bot] suffix', () => {
     const dependabot = ctx({ sender: { login: 'dependabot[bot]', type: 'Bot' } }, 'dependabot[bot]')
-    expect(staticSkipReason(dependabot, target(false), inputs())).toMatch(/^bot: dependabot\[bot\]/)
+    expect(skipReason(dependabot, target(false), inputs())).toMatch(/^bot: dependabot\[bot\]/)
     expect(
-      staticSkipReason(dependabot, target(false), inputs({ allowedBots: ['dependabot'] }))
+      skipReason(dependabot, target(false), inputs({ allowedBots: ['dependabot'] }))
     ).toBeUndefined()
     expect(botAllowed('renovate[bot]', ['*'])).toBe(true)
   })

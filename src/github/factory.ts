@@ -1,0 +1,16 @@
+/** The GitHub client, made with the token: one of the two places a credential value is read. */
+import type { Credentials } from '../credentials/read.js'
+import { revealGithubToken } from '../credentials/reveal.js'
+import { createGitHubApi, type GitHubApi } from './client.js'
+
+export interface GitHubWhere {
+  owner: string
+  repo: string
+  apiUrl: string
+}
+
+/** Octokit loads on first use only: runs that never call GitHub (dry runs, no PR) skip it. */
+export function lazyGitHub(credentials: Credentials, where: GitHubWhere): () => Promise<GitHubApi> {
+  let api: Promise<GitHubApi> | undefined
+  return () => (api ??= createGitHubApi({ ...where, token: revealGithubToken(credentials) }))
+}

@@ -1,0 +1,51 @@
+/** Following a started session: the "working" comment first, then the waiting loop. */
+import * as path from 'node:path'
+import * as core from '@actions/core'
+import type { DevinClient } from '../devin/client.js'
+import type { Log } from '../hygiene/log.js'
+import type { RunContext } from '../run/context.js'
+import type { Inputs } from '../run/inputs.js'
+import type { RunState } from '../state/run-state.js'
+import { waitForSession } from './wait.js'
+
+/** Where the run is shown (the reporter, seen from here without depending on it). */
+export interface Surfaces {
+  publish(): Promise<void>
+  finish(): Promise<void>
+  saveState(final: boolean): void
+}
+
+export async function follow(o: {
+  state: RunState
+  surfaces: Surfaces
+  devin: DevinClient
+  orgId: string
+  inputs: Inputs
+  ctx: RunContext
+  scrub: (text: string) => string
+  log: Log
+}): Promise<void> {
+  const { state, surfaces, inputs } = o
+  state.waitingBegan()
+  await surfaces.publish()
+  await waitForSession({
+    state,
+    devin: o.devin,
+    orgId: o.orgId,
+    settings: {
+      pollIntervalSeconds: inputs.pollIntervalSeconds,
+      timeoutMinutes: inputs.timeoutMinutes,
+      stopOnCancel: inputs.stopOnCancel,
+      attachmentsDir: inputs.attachmentsPath
+        ? path.resolve(o.ctx.workspace, inputs.attachmentsPath)
+        : undefined,
+      workspace: o.ctx.workspace
+    },
+    publish: () => surfaces.publish(),
+    finish: () => surfaces.finish(),
+    save: () => surfaces.saveState(false),
+    fail: (m) => core.setFailed(m),
+    scrub: o.scrub,
+    log: o.log
+  })
+}

@@ -1,0 +1,9 @@
+/** Network settings shared by the Devin and GitHub clients. */
+
+/**
+ * Per attempt of any HTTP request. `DEVIN_HANDOFF_REQUEST_TIMEOUT_MS` is undocumented for users:
+ * it exists so the fault tests can exceed it with a scripted answer (README, "Contributing").
+ */
+export function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  return Number(env.DEVIN_HANDOFF_REQUEST_TIMEOUT_MS) || 30_000
+}

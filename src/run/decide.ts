@@ -1,0 +1,49 @@
+/**
+ * Deciding what to do: the target (repository, branch, PR), the comment trigger, and the checks
+ * that need no API call (forks, bots, the key). The permission check runs later, beside packing.
+ */
+import type { GitHubApi } from '../github/client.js'
+import type { Log } from '../hygiene/log.js'
+import type { RunContext } from './context.js'
+import { InputError, type Inputs } from './inputs.js'
+import { isSkip, resolveTarget, type Target } from './target.js'
+import { triggerOf, type Trigger } from './trigger.js'
+import { staticSkipReason } from './trust.js'
+
+export interface Decision {
+  /** Known unless the event itself was unsupported. */
+  target?: Target
+  trigger?: Trigger
+  /** Set when the run hands nothing off. */
+  skip?: string
+}
+
+export async function decide(
+  ctx: RunContext,
+  inputs: Inputs,
+  hasKey: boolean,
+  github: () => Promise<GitHubApi>,
+  log: Pick<Log, 'warning'>
+): Promise<Decision> {
+  const target = await resolveTarget(
+    ctx,
+    { baseRef: inputs.baseRef, prNumber: inputs.prNumber },
+    async (n) => (await github()).getPull(n)
+  )
+  if (isSkip(target)) return { skip: target.skip }
+  if (inputs.comment === 'true' && !target.pr) {
+    throw new InputError(
+      'comment',
+      "is 'true' but no pull request is in context; set 'pr-number' or use 'auto'"
+    )
+  }
+  const trigger = triggerOf(ctx, inputs.triggerPhrase)
+  if (trigger.skip) return { target, skip: trigger.skip }
+  const skip = staticSkipReason(ctx, target, inputs, hasKey, log)
+  return { target, trigger, skip }
+}
+
+/** The sticky comment is written when a PR is in context, unless turned off or a dry run. */
+export function wantsComment(inputs: Inputs, target: Target): boolean {
+  return !inputs.dryRun && inputs.comment !== 'false' && target.pr !== undefined
+}

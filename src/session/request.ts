@@ -1,0 +1,45 @@
+/** What is sent to Devin: the create-session body (with its title) and the follow-up message. */
+import type { SessionCreateRequest } from '../devin/types.js'
+import type { Inputs } from '../run/inputs.js'
+import type { Target } from '../run/target.js'
+
+function firstLine(text: string): string {
+  return (text.split('\n').find((l) => l.trim() !== '') ?? '').trim()
+}
+
+export function sessionTitle(inputs: Inputs, target: Target): string {
+  if (inputs.title) return inputs.title
+  const subject = target.pr ? target.pr.title : firstLine(inputs.task)
+  const where = target.pr
+    ? `${target.slug}#${target.pr.number}`
+    : `${target.slug}@${target.headRef || 'HEAD'}`
+  const title = `${where}: ${subject}`
+  return title.length > 100 ? `${title.slice(0, 99)}…` : title
+}
+
+export function createRequest(
+  inputs: Inputs,
+  target: Target,
+  prompt: string,
+  tags: string[]
+): SessionCreateRequest {
+  const body: SessionCreateRequest = {
+    prompt,
+    title: sessionTitle(inputs, target),
+    tags,
+    repos: inputs.repos.length > 0 ? inputs.repos : [target.slug]
+  }
+  // Only fields the user set are sent: an omitted field keeps Devin's own default.
+  if (inputs.playbookId) body.playbook_id = inputs.playbookId
+  if (inputs.knowledgeIds) body.knowledge_ids = inputs.knowledgeIds
+  if (inputs.secretIds) body.secret_ids = inputs.secretIds
+  if (inputs.maxAcuLimit !== undefined) body.max_acu_limit = inputs.maxAcuLimit
+  if (inputs.structuredOutputSchema) body.structured_output_schema = inputs.structuredOutputSchema
+  if (inputs.devinMode) body.devin_mode = inputs.devinMode
+  return body
+}
+
+/** The follow-up message for a session that already has the earlier handoff. */
+export function followUpMessage(prompt: string): string {
+  return `A new handoff for the same pull request and key follows. It replaces the earlier task where they differ.\n\n${prompt}`
+}

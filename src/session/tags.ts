@@ -1,0 +1,22 @@
+/** The tags that find a session again: for reuse, and for settling an unknown create outcome. */
+import type { RunContext } from '../run/context.js'
+import type { Inputs } from '../run/inputs.js'
+import type { Target } from '../run/target.js'
+
+export const ACTION_TAG = 'github-action'
+
+/** Identifies the PR (or branch) and comment key: what reuse and duplicate detection look up. */
+export function threadTag(target: Target, key: string): string {
+  const where = target.pr ? `#${target.pr.number}` : `@${target.headRef || 'HEAD'}`
+  return `gh:${target.slug}${where}:${key}`
+}
+
+/** Unique to this run attempt and key, so an unknown create outcome can be checked before a resend. */
+export function runTag(ctx: RunContext, key: string): string {
+  return `gh-run:${ctx.owner}/${ctx.repo}:${ctx.runId || 'local'}.${ctx.runAttempt}:${key}`
+}
+
+export function sessionTags(inputs: Inputs, target: Target, ctx: RunContext): string[] {
+  const own = [ACTION_TAG, threadTag(target, inputs.commentKey), runTag(ctx, inputs.commentKey)]
+  return [...new Set([...own, ...inputs.tags])]
+}
