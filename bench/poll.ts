@@ -43,8 +43,7 @@ registerHooks({
 const { startDevinEmulator } = await import('../test/emulators/devin.ts')
 const { DevinClient } = await import('../src/devin/client.ts')
 const { waitForSession } = await import('../src/lifecycle/wait.ts')
-const { toView } = await import('../src/state/view.ts')
-const { RunState } = await import('../src/state/run-state.ts')
+const { followingState } = await import('../test/helpers/run-state.ts')
 
 const MAX_REQUESTS_PER_HOUR = 130
 const SLACK_MS = 1000
@@ -163,18 +162,7 @@ async function trial(mode: Mode, seed: number): Promise<Trial> {
     if (noticedAt === undefined && s.status_detail === 'finished') noticedAt = since()
     return s
   }
-  const state = new RunState({ slug: 'bench/bench', runUrl: '', commentKey: 'default' }, clock)
-  state.packingBegan()
-  state.packed({
-    promptBytes: 0,
-    files: 0,
-    source: 'none',
-    truncated: false,
-    omitted: 0,
-    redactions: 0
-  })
-  state.sessionStarted(toView(session), 'created', { orgId: devin.orgId })
-  state.waitingBegan()
+  const state = followingState(session, { orgId: devin.orgId, clock, slug: 'bench/bench' })
   const quiet = {
     info: () => undefined,
     warning: (m: string) => console.error(`warning: ${m}`),

@@ -1,7 +1,8 @@
 /**
- * The one test command (`npm test`): formatting, lint, types, a fresh build that must equal the
- * committed `dist/`, actionlint over every workflow and README example, then the vitest suites
- * (unit and end-to-end against the built action). Every stage runs even when an earlier one
+ * The one test command (`npm test`): formatting, lint, types, the import rules of src/
+ * (.dependency-cruiser.cjs), a fresh build that must equal the committed `dist/`, actionlint over
+ * every workflow and README example, then the vitest suites (unit and end-to-end against the
+ * built action). Every stage runs even when an earlier one
  * fails, and the last line is `N passed, N failed` over the checks and the tests together.
  */
 import { spawnSync } from 'node:child_process'
@@ -69,6 +70,10 @@ const stages: Stage[] = [
   { name: 'format', run: () => sh(bin('prettier'), ['--check', '--log-level', 'warn', '.']) },
   { name: 'lint', run: () => sh(bin('eslint'), ['--max-warnings', '0', '.']) },
   { name: 'types', run: () => sh(bin('tsc'), ['-p', 'tsconfig.test.json']) },
+  {
+    name: 'deps',
+    run: () => sh(bin('depcruise'), ['src', '--config', '.dependency-cruiser.cjs'])
+  },
   { name: 'dist', run: distMatchesBuild },
   { name: 'actionlint', run: () => lintWorkflows(root) },
   { name: 'vitest', run: vitest }

@@ -3,20 +3,19 @@
  * client factories use) import this module; the dependency rules in `.dependency-cruiser.cjs`
  * keep it that way.
  */
-import type { Credentials } from './read.js'
-
 export interface Secrets {
   devinKey: string
   githubToken: string
 }
 
-const values = new WeakMap<Credentials, Secrets>()
+/** Keyed by the opaque handle (`Credentials` in ./read.ts), which holds nothing itself. */
+const values = new WeakMap<object, Secrets>()
 
-export function store(handle: Credentials, secrets: Secrets): void {
+export function store(handle: object, secrets: Secrets): void {
   values.set(handle, secrets)
 }
 
-export function load(handle: Credentials): Secrets {
+export function load(handle: object): Secrets {
   const s = values.get(handle)
   if (!s) throw new Error('credentials were not read with readCredentials')
   return s

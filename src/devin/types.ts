@@ -1,7 +1,7 @@
 /**
  * Shapes of the Devin v3 API as this action uses them, and pure functions that turn untrusted JSON
- * into those shapes. The docs disagree between spec generations (see shared/reference/devin-api.md),
- * so parsing is lenient: unknown fields are kept in `raw`, unknown enum values pass through as
+ * into those shapes. Devin's published docs disagree between spec generations (`pull_requests`
+ * as URLs or objects, `session_id` or `devin_id`), so parsing is lenient: unknown fields are kept in `raw`, unknown enum values pass through as
  * strings, and only a missing session id makes a session unusable.
  */
 
@@ -226,142 +226,13 @@ export function parsePage<T>(
   }
 }
 
-const MAX_DETAIL_CHARS = 500
-
-function oneLine(text: string, max = MAX_DETAIL_CHARS): string {
-  const flat = text.replace(/\s+/g, ' ').trim()
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
-}
-
-/** FastAPI `[{loc, msg}]` (or problem+json `errors`) → `body.prompt: field required; …`. */
-function formatFieldErrors(items: unknown[]): string {
-  const parts: string[] = []
-  for (const item of items) {
-    if (typeof item === 'string') {
-      parts.push(item)
-      continue
-    }
-    if (!isObject(item)) continue
-    const loc = Array.isArray(item.loc)
-      ? item.loc.map(String).join('.')
-      : (str(item.field) ?? str(item.pointer) ?? str(item.name) ?? '')
-    const msg = str(item.msg) ?? str(item.message) ?? str(item.detail) ?? JSON.stringify(item)
-    parts.push(loc ? `${loc}: ${msg}` : msg)
-  }
-  return parts.join('; ')
-}
-
-function detailFromJson(value: unknown): string {
-  if (typeof value === 'string') return value
-  if (Array.isArray(value)) return formatFieldErrors(value)
-  if (!isObject(value)) return JSON.stringify(value)
-  const fieldErrors = Array.isArray(value.errors) ? formatFieldErrors(value.errors) : ''
-  const d = value.detail
-  let main: string
-  if (typeof d === 'string' && d.trim() !== '') main = d
-  else if (Array.isArray(d)) main = formatFieldErrors(d)
-  else if (isObject(d)) main = str(d.msg) ?? str(d.message) ?? JSON.stringify(d)
-  else main = str(value.title) ?? str(value.message) ?? str(value.error) ?? ''
-  if (fieldErrors && !main.includes(fieldErrors))
-    main = main ? `${main}: ${fieldErrors}` : fieldErrors
-  return main || JSON.stringify(value)
-}
-
-function textFromHtml(html: string): string {
-  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1]
-  const body = html
-    .replace(/<(script|style|head)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&')
-  const t = title ? oneLine(title) : ''
-  const b = oneLine(body)
-  if (!t) return b
-  return b.startsWith(t) ? b : `${t} — ${b}`
-}
-
-/**
- * A short, single-line description of an error response body: problem+json `detail` (else
- * `title`), FastAPI validation lists, or an excerpt of text/HTML. Empty string for an empty body.
- */
-export function errorDetailFromBody(text: string): string {
-  const trimmed = text.trim()
-  if (trimmed === '') return ''
-  if (trimmed.startsWith('{') || trimmed.startsWith('[') || trimmed.startsWith('"')) {
-    try {
-      return oneLine(detailFromJson(JSON.parse(trimmed)))
-    } catch {
-      // Not JSON after all; fall through to the text excerpt.
-    }
-  }
-  if (/^<(!doctype|html|head|body)|<\/\w+>/i.test(trimmed))
-    return oneLine(textFromHtml(trimmed), 200)
-  return oneLine(trimmed, 200)
-}
-
-// ---- errors ----
-
-/** The API answered with an error status (or an unusable success body). */
-export class DevinApiError extends Error {
-  readonly status: number
-  readonly detail: string
-  readonly method: string
-  readonly path: string
-  constructor(
-    message: string,
-    f: { status: number; detail: string; method: string; path: string }
-  ) {
-    super(message)
-    this.name = 'DevinApiError'
-    this.status = f.status
-    this.detail = f.detail
-    this.method = f.method
-    this.path = f.path
-  }
-}
-
-/** A 2xx whose body is not what the API promises (bad JSON, no session id, too large). */
-export class DevinMalformedResponseError extends DevinApiError {
-  override name = 'DevinMalformedResponseError'
-}
-
-/** No HTTP answer: connection refused/reset/dropped, DNS, or the per-attempt timeout. */
-export class DevinNetworkError extends Error {
-  override name = 'DevinNetworkError'
-  readonly method: string
-  readonly path: string
-  readonly code: string
-  readonly timedOut: boolean
-  constructor(
-    message: string,
-    f: { method: string; path: string; code: string; timedOut: boolean }
-  ) {
-    super(message)
-    this.method = f.method
-    this.path = f.path
-    this.code = f.code
-    this.timedOut = f.timedOut
-  }
-}
-
-/** The user's configuration cannot work (e.g. no org id can be found). */
-export class DevinConfigError extends Error {
-  override name = 'DevinConfigError'
-}
-
-export const ERROR_HINTS: Record<number, string> = {
-  401: 'Check the api-key input: it must be a valid Devin v3 API key (cog_…); legacy apk_ keys only work with the v1 API.',
-  403: 'The key lacks a permission this call needs (ManageOrgSessions to create, message or stop sessions; ViewOrgSessions to read them), or org-id names an organization the key cannot access.',
-  404: 'Check org-id, the session id and api-url.'
-}
-
-/** Whether a failed create may nonetheless have created the session. */
-export function isUnknownOutcome(err: unknown): err is Error {
-  if (err instanceof DevinNetworkError || err instanceof DevinMalformedResponseError) return true
-  return err instanceof DevinApiError && (err.status >= 500 || err.status === 408)
-}
-
+export {
+  DevinApiError,
+  DevinConfigError,
+  DevinMalformedResponseError,
+  DevinNetworkError,
+  ERROR_HINTS,
+  errorDetailFromBody,
+  isUnknownOutcome
+} from './errors.js'
 export { scrubSecret } from '../hygiene/scrub.js'

@@ -12,7 +12,8 @@ import {
 } from './diff.js'
 import { keyOf, quoteC } from './paths.js'
 import { PatchSelector, type SelectedFile } from './patch-select.js'
-import { gitStream, listUntracked, readUntracked, GitError, type UntrackedFile } from './git.js'
+import { gitStream, GitError } from './git.js'
+import { listUntracked, readUntracked, type UntrackedFile } from './untracked.js'
 import { sanitizeUntrusted } from './sanitize.js'
 import type { Ctx, FileState, PullFile } from './pack-types.js'
 

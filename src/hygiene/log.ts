@@ -1,6 +1,6 @@
 /**
- * The logging surface every module takes, so tests can pass a recorder; the action passes
- * `coreLog`, which writes through @actions/core.
+ * The logging surface that modules which log take as a parameter, so tests can pass a recorder;
+ * the entries pass `coreLog`, which writes through @actions/core.
  */
 import * as core from '@actions/core'
 

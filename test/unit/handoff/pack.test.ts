@@ -10,7 +10,7 @@ import {
   type PullFile
 } from '../../../src/handoff/pack.ts'
 import type { Target } from '../../../src/run/target.ts'
-import { refCandidates } from '../../../src/handoff/git.ts'
+import { refCandidates } from '../../../src/handoff/range.ts'
 import { scrubUrls } from '../../../src/hygiene/scrub.ts'
 import {
   makeLocalRepo,

@@ -443,7 +443,8 @@ describe('performance and loading', () => {
     for (const text of [big, headers]) {
       const t = performance.now()
       expect(await findSecrets(text)).toEqual([])
-      expect(performance.now() - t).toBeLessThan(2000)
+      // A guard against catastrophic backtracking (minutes), far above any machine's load.
+      expect(performance.now() - t).toBeLessThan(15_000)
     }
   })
 
@@ -452,7 +453,14 @@ describe('performance and loading', () => {
     const script = `
       import { registerHooks } from 'node:module'
       const seen = []
-      registerHooks({ resolve(spec, ctx, next) { if (spec.includes('@secretlint')) seen.push(spec); return next(spec, ctx) } })
+      registerHooks({ resolve(spec, ctx, next) {
+        if (spec.includes('@secretlint')) seen.push(spec)
+        // src/ names its own modules by their built '.js' names
+        try { return next(spec, ctx) } catch (err) {
+          if (spec.startsWith('.') && spec.endsWith('.js')) return next(spec.slice(0, -3) + '.ts', ctx)
+          throw err
+        }
+      } })
       const m = await import(${JSON.stringify(url)})
       const before = seen.length
       await m.findSecrets('x')

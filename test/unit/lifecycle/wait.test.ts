@@ -9,8 +9,8 @@ import { DevinApiError, DevinClient, DevinNetworkError } from '../../../src/devi
 import { readRunContext } from '../../../src/run/context.ts'
 import { readInputs } from '../../../src/run/inputs.ts'
 import { Reporter } from '../../../src/report/reporter.ts'
-import { RunState } from '../../../src/state/run-state.ts'
-import { toView } from '../../../src/state/view.ts'
+import type { RunState } from '../../../src/state/run-state.ts'
+import { followingState } from '../../helpers/run-state.ts'
 import { StickyComment } from '../../../src/github/sticky-comment.ts'
 import { createGitHubApi, type GitHubApi } from '../../../src/github/client.ts'
 import { parseState } from '../../../src/state/saved.ts'
@@ -142,35 +142,26 @@ async function setup(
       }
     }
   }
-  const state = new RunState(
-    { slug: 'octo/repo', runUrl: ctx.runUrl, commentKey: inputs.commentKey },
-    clock.now
-  )
   const scrub = (t: string): string => t.split(devin.apiKey).join('***')
   const log = {
     info: (m: string) => infos.push(m),
     warning: (m: string) => warnings.push(m),
     debug: () => undefined
   }
-  const reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, log })
-  if (api) reporter.commentOn(new StickyComment(api, PR, inputs.commentKey))
   devin.script(o.steps ?? [{ status: 'running', status_detail: 'finished' }])
   const { session } = await client.createSession(
     devin.orgId,
     { prompt: 'Fix the build', tags: ['github-action'] },
     { dedupeTag: 'gh-run:test' }
   )
-  state.packingBegan()
-  state.packed({
-    promptBytes: 13,
-    files: 0,
-    source: 'none',
-    truncated: false,
-    omitted: 0,
-    redactions: 0
+  const state = followingState(session, {
+    orgId: devin.orgId,
+    clock: clock.now,
+    runUrl: ctx.runUrl,
+    commentKey: inputs.commentKey
   })
-  state.sessionStarted(toView(session), 'created', { orgId: devin.orgId })
-  state.waitingBegan()
+  const reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, log })
+  if (api) reporter.commentOn(new StickyComment(api, PR, inputs.commentKey))
   if (api) await reporter.publish()
   const printed: Array<{ title: string; body: string }> = []
   const deps: WaitDeps = {

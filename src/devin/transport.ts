@@ -1,0 +1,243 @@
+/**
+ * How the Devin client talks HTTP: one attempt at a time (./http.ts), retried as ./retry.ts says,
+ * redirects followed with the key kept to the API's own origin, and every failure turned into a
+ * typed error (./errors.ts) that never carries the key.
+ */
+import type { Log as DevinLogger } from '../hygiene/log.js'
+import { errorDetailFromBody, malformedError, networkError, statusError } from './errors.js'
+import type { DevinApiError } from './errors.js'
+import { DevinNetworkError } from './errors.js'
+import { BodyTooLargeError, sendOnce } from './http.js'
+import {
+  backoffDelay,
+  isIdempotentMethod,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryWait,
+  type BackoffOptions
+} from './retry.js'
+import { scrubSecret } from '../hygiene/scrub.js'
+
+export interface DevinClientOptions {
+  /** Base URL, e.g. https://api.devin.ai (a path prefix for proxies is kept). */
+  apiUrl: string
+  apiKey: string
+  /** Per attempt, headers and body together. */
+  requestTimeoutMs?: number
+  maxAttempts?: number
+  log?: DevinLogger
+  sleep?: (ms: number) => Promise<void>
+  random?: () => number
+  userAgent?: string
+  /** Per attempt of `download`, redirects included; attachments can be large. */
+  downloadTimeoutMs?: number
+}
+
+const MAX_WAIT_MS = 60_000
+const MAX_JSON_BYTES = 16 * 1024 * 1024
+const MAX_REDIRECTS = 5
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
+
+interface RawResponse {
+  status: number
+  headers: Record<string, string>
+  body: Buffer
+  /** Where the answer came from, safe to show (no query string). */
+  display: string
+  fromApi: boolean
+}
+
+interface AttemptOptions {
+  headers: Record<string, string>
+  body?: string
+  timeoutMs: number
+  maxBytes: number
+}
+
+interface Target {
+  url: URL
+  display: string
+  fromApi: boolean
+}
+
+const silent: DevinLogger = { debug() {}, info() {}, warning() {} }
+
+export class DevinTransport {
+  readonly #apiKey: string
+  readonly #base: string
+  readonly #origin: string
+  readonly #inFlight = new Set<Promise<unknown>>()
+  readonly #timeoutMs: number
+  readonly #downloadTimeoutMs: number
+  readonly maxAttempts: number
+  readonly log: DevinLogger
+  readonly sleep: (ms: number) => Promise<void>
+  readonly backoff: BackoffOptions
+  readonly #userAgent: string
+
+  constructor(opts: DevinClientOptions) {
+    this.#apiKey = opts.apiKey
+    this.#base = opts.apiUrl.trim().replace(/\/+$/, '')
+    this.#origin = new URL(this.#base).origin
+    this.#timeoutMs = opts.requestTimeoutMs ?? 30_000
+    this.#downloadTimeoutMs = opts.downloadTimeoutMs ?? Math.max(this.#timeoutMs, 120_000)
+    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 5)
+    this.log = opts.log ?? silent
+    this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+    this.backoff = { baseMs: 1000, capMs: MAX_WAIT_MS, random: opts.random ?? Math.random }
+    this.#userAgent = opts.userAgent ?? 'devin-handoff-action'
+  }
+
+  /** Removes the API key (and anything shaped like a credential) from text. */
+  scrub(text: string): string {
+    return scrubSecret(this.#apiKey, text)
+  }
+
+  malformed(f: { method: string; path: string; status: number; detail: string }): DevinApiError {
+    return malformedError(this.#apiKey, f)
+  }
+
+  async json(
+    method: string,
+    path: string,
+    o: { query?: URLSearchParams; body?: unknown } = {}
+  ): Promise<unknown> {
+    const target = this.#target(path, o.query)
+    const headers = this.#headers(true, true)
+    const body = o.body === undefined ? undefined : JSON.stringify(o.body)
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    const res = await this.#withRetries(method, () =>
+      this.#once(method, target, {
+        headers,
+        body,
+        timeoutMs: this.#timeoutMs,
+        maxBytes: MAX_JSON_BYTES
+      })
+    )
+    const text = res.body.toString('utf8')
+    if (text.trim() === '') return undefined
+    try {
+      return JSON.parse(text)
+    } catch {
+      const excerpt = errorDetailFromBody(scrubSecret(this.#apiKey, text)).slice(0, 120)
+      throw malformedError(this.#apiKey, {
+        method,
+        path,
+        status: res.status,
+        detail: `response is not valid JSON: ${excerpt}`
+      })
+    }
+  }
+
+  /** Follows redirects; the bearer header goes only to the API's own origin. */
+  async download(url: string, maxBytes: number): Promise<Buffer> {
+    const start = new URL(url, `${this.#base}/`)
+    const res = await this.#withRetries('GET', () => this.#followRedirects(start, maxBytes))
+    return res.body
+  }
+
+  /** Waits for requests still in flight (fetch keeps no pool the transport must close). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight])
+  }
+
+  #target(path: string, query?: URLSearchParams): Target {
+    const qs = query && [...query.keys()].length ? `?${query.toString()}` : ''
+    return { url: new URL(`${this.#base}${path}${qs}`), display: path, fromApi: true }
+  }
+
+  #headers(fromApi: boolean, json: boolean): Record<string, string> {
+    const h: Record<string, string> = { 'user-agent': this.#userAgent }
+    h.accept = json ? 'application/json' : '*/*'
+    if (fromApi) h.authorization = `Bearer ${this.#apiKey}`
+    return h
+  }
+
+  async #withRetries(method: string, attempt: () => Promise<RawResponse>): Promise<RawResponse> {
+    for (let n = 1; ; n++) {
+      let res: RawResponse
+      try {
+        res = await attempt()
+      } catch (err) {
+        if (!(err instanceof DevinNetworkError) || !isIdempotentMethod(method)) throw err
+        if (n >= this.maxAttempts) throw err
+        const wait = backoffDelay(n, this.backoff)
+        this.log.warning(
+          `${err.message}; retrying in ${secs(wait)} (attempt ${n + 1}/${this.maxAttempts}).`
+        )
+        await this.sleep(wait)
+        continue
+      }
+      if (res.status >= 200 && res.status < 300) return res
+      if (!isRetryableStatus(method, res.status) || n >= this.maxAttempts)
+        throw statusError(this.#apiKey, { method, path: res.display, ...res })
+      const after = parseRetryAfter(res.headers['retry-after'], Date.now())
+      const wait = retryWait(n, after, this.backoff)
+      this.log.warning(
+        `Devin API ${method} ${res.display} answered ${res.status}; retrying in ${secs(wait)} ` +
+          `(attempt ${n + 1}/${this.maxAttempts}).`
+      )
+      await this.sleep(wait)
+    }
+  }
+
+  async #followRedirects(start: URL, maxBytes: number): Promise<RawResponse> {
+    let url = start
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const fromApi = url.origin === this.#origin
+      // Presigned URLs carry credentials in the query string: never show it.
+      const display = fromApi ? url.pathname : `${url.origin}${url.pathname}`
+      const target = { url, display, fromApi }
+      const headers = this.#headers(fromApi, false)
+      const timeoutMs = this.#downloadTimeoutMs
+      const res = await this.#once('GET', target, { headers, timeoutMs, maxBytes })
+      const location = res.headers.location
+      if (!REDIRECT_STATUSES.has(res.status) || typeof location !== 'string') return res
+      url = new URL(location, url)
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        const detail = `redirect to unsupported ${url.protocol} URL`
+        throw malformedError(this.#apiKey, {
+          method: 'GET',
+          path: display,
+          status: res.status,
+          detail
+        })
+      }
+      this.log.debug(`Download of ${display} redirected (${res.status}).`)
+    }
+    const detail = `more than ${MAX_REDIRECTS} redirects`
+    throw malformedError(this.#apiKey, { method: 'GET', path: start.pathname, status: 310, detail })
+  }
+
+  async #once(method: string, t: Target, o: AttemptOptions): Promise<RawResponse> {
+    const started = Date.now()
+    const pending = sendOnce(method, t.url, o)
+    this.#inFlight.add(pending)
+    try {
+      const res = await pending
+      this.log.debug(
+        `Devin API ${method} ${t.display} → ${res.status} (${Date.now() - started} ms)`
+      )
+      return { ...res, ...t }
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        const detail = `response body exceeds ${o.maxBytes} bytes`
+        throw malformedError(this.#apiKey, { method, path: t.display, status: err.status, detail })
+      }
+      const e = err as { code?: string; timedOut?: boolean }
+      throw networkError(this.#apiKey, {
+        method,
+        path: t.display,
+        err,
+        aborted: e.timedOut === true,
+        timeoutMs: o.timeoutMs
+      })
+    } finally {
+      this.#inFlight.delete(pending)
+    }
+  }
+}
+
+function secs(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`
+}
