@@ -147,12 +147,27 @@ function statusReply(fault: StatusFault, req: RecordedRequest): Reply {
     : { status: fault.status, headers: fault.headers, json: body ?? {} }
 }
 
-export function largeBody(reply: Reply, bytes: number): string {
+/** A JSON answer of at least `bytes`: `head`, then `padBytes` of `x`, then `tail`. */
+export interface PaddedBody {
+  head: string
+  padBytes: number
+  tail: string
+}
+
+/** The answer's JSON with a `_padding` field that brings it to at least `bytes` bytes. */
+export function largeBody(reply: Reply, bytes: number): PaddedBody {
   const base = reply.json !== undefined ? reply.json : { body: String(reply.body ?? '') }
   const obj = typeof base === 'object' && base !== null && !Array.isArray(base) ? base : { base }
-  const size = Buffer.byteLength(JSON.stringify({ ...obj, _padding: '' }))
-  return JSON.stringify({ ...obj, _padding: 'x'.repeat(Math.max(0, bytes - size)) })
+  const empty = JSON.stringify({ ...obj, _padding: '' })
+  const padBytes = Math.max(0, bytes - Buffer.byteLength(empty))
+  return { head: empty.slice(0, -2), padBytes, tail: empty.slice(-2) }
 }
+
+/**
+ * Padding is written from this one chunk, never built whole: making and copying a 17 MB body
+ * blocked this process (and every emulator in it) for seconds on a busy machine.
+ */
+const PAD_CHUNK = Buffer.alloc(64 * 1024, 'x')
 
 export class HttpEmulator {
   url = ''
@@ -267,16 +282,36 @@ export class HttpEmulator {
       await this.sleep(fault.delayMs)
       return this.send(res, reply, record)
     }
-    const text = 'malformed' in fault ? malformedBody(reply) : largeBody(reply, fault.largeBody)
-    this.send(
-      res,
-      {
-        status: 'malformed' in fault ? 200 : reply.status,
-        headers: { 'content-type': 'application/json' },
-        body: text
-      },
-      record
-    )
+    const headers = { 'content-type': 'application/json' }
+    if ('malformed' in fault) {
+      return this.send(res, { status: 200, headers, body: malformedBody(reply) }, record)
+    }
+    await this.sendPadded(res, reply.status, headers, largeBody(reply, fault.largeBody), record)
+  }
+
+  /** Streams a padded body, waiting for the socket to drain; stops if the client goes away. */
+  private async sendPadded(
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string>,
+    body: PaddedBody,
+    record: RecordedRequest
+  ): Promise<void> {
+    if (this.closed || res.destroyed) return
+    const head = Buffer.from(body.head)
+    const tail = Buffer.from(body.tail)
+    const all = { ...headers, 'content-length': String(head.length + body.padBytes + tail.length) }
+    record.answer = status
+    record.answerHeaders = all
+    res.writeHead(status, all)
+    const gone = new Promise<void>((resolve) => res.once('close', resolve))
+    let ok = res.write(head)
+    for (let left = body.padBytes; left > 0; left -= PAD_CHUNK.length) {
+      if (!ok) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), gone])
+      if (res.destroyed) return
+      ok = res.write(left >= PAD_CHUNK.length ? PAD_CHUNK : PAD_CHUNK.subarray(0, left))
+    }
+    res.end(tail)
   }
 
   private async dispatch(req: EmuRequest): Promise<Reply> {

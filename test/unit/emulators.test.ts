@@ -304,7 +304,13 @@ describe('fault injection', () => {
     await expect(bad.json()).rejects.toThrow()
     emu.fault({ method: 'GET' }, { largeBody: 2_000_000 })
     const big = await call(emu, `${ORG}/sessions/${id}`)
-    expect((await big.text()).length).toBeGreaterThanOrEqual(2_000_000)
+    const text = await big.text()
+    expect(text.length).toBe(2_000_000)
+    expect(big.headers.get('content-length')).toBe('2000000')
+    expect(JSON.parse(text)).toMatchObject({
+      session_id: id,
+      _padding: expect.stringMatching(/^x+$/)
+    })
   })
 
   it('honours after and times, and clearFaults', async () => {
