@@ -1,6 +1,10 @@
 /**
  * Shared plumbing for the loopback HTTP emulators: a tiny router on node:http, a request log,
  * scriptable fault injection, and a close() that never leaves a keep-alive socket behind.
+ *
+ * A slow answer is scripted rather than slept: `hang` holds it until the client gives up, `hold`
+ * until the test releases it, and `waitFor` lets a test wait for what the emulator has seen. A
+ * test that races a real clock against a real timeout flakes on a busy machine.
  */
 
 import http from 'node:http'
@@ -19,8 +23,11 @@ export interface RecordedRequest {
   at: number
   /** Which injected fault, if any, answered this request. */
   fault?: FaultKind
-  /** The status sent back, or 'dropped' when the socket was destroyed; unset if never answered. */
-  answer?: number | 'dropped'
+  /**
+   * The status sent back; 'dropped' when the emulator destroyed the socket; 'abandoned' when the
+   * answer was held and the client closed the connection first; unset if never answered.
+   */
+  answer?: number | 'dropped' | 'abandoned'
   /** Headers of the answer sent back (lower-case names). */
   answerHeaders?: Record<string, string | string[]>
 }
@@ -53,8 +60,27 @@ export interface DropFault {
   drop: 'before' | 'after'
 }
 export interface DelayFault {
-  /** The real action happens at once; the answer is sent this much later. */
+  /**
+   * The real action happens at once; the answer is sent this much later. A real sleep: never
+   * race it against a client timeout (use `hang`), nor lean on it for an ordering (use `hold`).
+   */
   delayMs: number
+}
+export interface HangFault {
+  /**
+   * The real action happens at once; the answer never comes. The request is held until the
+   * client closes the connection (its timeout fired, or it went away), and is recorded as
+   * 'abandoned'. "Slower than the client's timeout", without a clock to race.
+   */
+  hang: true
+}
+export interface HoldFault {
+  /**
+   * The real action happens at once (the answer is computed then); it is sent once `until`
+   * settles. Orders two clients' requests without a sleep. A client that gives up first leaves
+   * it 'abandoned'.
+   */
+  until: Promise<unknown>
 }
 export interface MalformedFault {
   /** The real action happens; the answer is a 200 with truncated JSON. */
@@ -64,9 +90,10 @@ export interface LargeBodyFault {
   /** The real action happens; the JSON answer is padded to at least this many bytes. */
   largeBody: number
 }
-export type Fault = StatusFault | DropFault | DelayFault | MalformedFault | LargeBodyFault
+export type Fault =
+  StatusFault | DropFault | DelayFault | HangFault | HoldFault | MalformedFault | LargeBodyFault
 export type FaultKind =
-  'status' | 'drop-before' | 'drop-after' | 'delay' | 'malformed' | 'large-body'
+  'status' | 'drop-before' | 'drop-after' | 'delay' | 'hang' | 'hold' | 'malformed' | 'large-body'
 
 export interface FaultMatch {
   method?: string
@@ -85,6 +112,13 @@ interface ActiveFault {
   seen: number
 }
 
+interface Watch {
+  check: () => boolean
+  what: string
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
 interface Route {
   method: string
   regex: RegExp
@@ -100,6 +134,8 @@ export interface EmulatorHooks {
 export function faultKind(fault: Fault): FaultKind {
   if ('drop' in fault) return fault.drop === 'before' ? 'drop-before' : 'drop-after'
   if ('delayMs' in fault) return 'delay'
+  if ('hang' in fault) return 'hang'
+  if ('until' in fault) return 'hold'
   if ('malformed' in fault) return 'malformed'
   if ('largeBody' in fault) return 'large-body'
   return 'status'
@@ -176,6 +212,8 @@ export class HttpEmulator {
   private faults: ActiveFault[] = []
   private readonly sockets = new Set<Socket>()
   private readonly waiters = new Set<() => void>()
+  private readonly watches = new Set<Watch>()
+  private held = 0
   private readonly server: http.Server
   private readonly hooks: EmulatorHooks
   private closed = false
@@ -212,11 +250,53 @@ export class HttpEmulator {
   }
 
   fault(match: FaultMatch, fault: Fault): void {
+    // A gate that fails (e.g. a `received` cut short by close()) just releases the answer.
+    if ('until' in fault) fault.until.catch(() => undefined)
     this.faults.push({ match, fault, remaining: match.times ?? 1, seen: 0 })
   }
 
   clearFaults(): void {
     this.faults = []
+  }
+
+  /** Requests whose answer is being held (`hang`, `hold`) right now. */
+  get holding(): number {
+    return this.held
+  }
+
+  /**
+   * Resolves once `check()` is true: at once, or when a request arrives, is answered, dropped or
+   * abandoned. What a test waits for instead of sleeping. Rejects if the emulator closes first.
+   */
+  waitFor(check: () => boolean, what = 'the awaited condition'): Promise<void> {
+    if (check()) return Promise.resolve()
+    if (this.closed) return Promise.reject(new Error(`emulator closed before ${what}`))
+    return new Promise<void>((resolve, reject) => {
+      this.watches.add({ check, what, resolve, reject })
+    })
+  }
+
+  /** Resolves once the `n`th request matching `method` and `path` has arrived. */
+  received(method: string, path: RegExp | string, n = 1): Promise<void> {
+    const what = `request ${n} to ${method.toUpperCase()} ${String(path)}`
+    return this.waitFor(() => this.requestsTo(method, path).length >= n, what)
+  }
+
+  /** Something a watch may be waiting for happened. */
+  private changed(): void {
+    for (const w of [...this.watches]) {
+      let ok: boolean
+      try {
+        ok = w.check()
+      } catch (err) {
+        this.watches.delete(w)
+        w.reject(err instanceof Error ? err : new Error(String(err)))
+        continue
+      }
+      if (!ok) continue
+      this.watches.delete(w)
+      w.resolve()
+    }
   }
 
   /** Every matching fault counts the request (for `after`); the first one due answers it. */
@@ -260,10 +340,12 @@ export class HttpEmulator {
     this.requests.push(record)
     const fault = this.takeFault(method, url.pathname)
     if (fault !== undefined) record.fault = faultKind(fault)
+    this.changed()
 
     if (fault !== undefined && 'drop' in fault && fault.drop === 'before') {
       record.answer = 'dropped'
       req.socket.destroy()
+      this.changed()
       return
     }
     if (fault !== undefined && 'status' in fault && !fault.afterAction) {
@@ -276,11 +358,20 @@ export class HttpEmulator {
     if ('drop' in fault) {
       record.answer = 'dropped'
       req.socket.destroy()
+      this.changed()
       return
     }
     if ('delayMs' in fault) {
       await this.sleep(fault.delayMs)
       return this.send(res, reply, record)
+    }
+    if ('hang' in fault || 'until' in fault) {
+      const released = await this.hold(req, res, 'until' in fault ? fault.until : undefined)
+      if (released) return this.send(res, reply, record)
+      // Closed by the client, not by close(): the client gave up waiting for this answer.
+      if (!this.closed) record.answer = 'abandoned'
+      this.changed()
+      return
     }
     const headers = { 'content-type': 'application/json' }
     if ('malformed' in fault) {
@@ -312,6 +403,21 @@ export class HttpEmulator {
       ok = res.write(left >= PAD_CHUNK.length ? PAD_CHUNK : PAD_CHUNK.subarray(0, left))
     }
     res.end(tail)
+    this.changed()
+  }
+
+  /** True once `until` settles; false when the connection closes first (or at once if it has). */
+  private hold(req: IncomingMessage, res: ServerResponse, until?: Promise<unknown>) {
+    this.held += 1
+    return new Promise<boolean>((resolve) => {
+      if (res.destroyed || req.socket.destroyed) return resolve(false)
+      res.once('close', () => resolve(false))
+      const release = (): void => resolve(!res.destroyed)
+      until?.then(release, release)
+      this.changed()
+    }).finally(() => {
+      this.held -= 1
+    })
   }
 
   private async dispatch(req: EmuRequest): Promise<Reply> {
@@ -356,6 +462,7 @@ export class HttpEmulator {
     }
     res.writeHead(reply.status, headers)
     res.end(payload)
+    this.changed()
   }
 
   /** A sleep that close() cuts short, so a delayed answer never keeps a test alive. */
@@ -375,6 +482,8 @@ export class HttpEmulator {
     if (this.closed) return
     this.closed = true
     for (const wake of [...this.waiters]) wake()
+    for (const w of [...this.watches]) w.reject(new Error(`emulator closed before ${w.what}`))
+    this.watches.clear()
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()))
     this.server.closeAllConnections()
     for (const socket of this.sockets) socket.destroy()

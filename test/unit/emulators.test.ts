@@ -292,9 +292,10 @@ describe('fault injection', () => {
     emu.fault({ method: 'POST' }, { delayMs: 400 })
     const started = Date.now()
     const pending = post(emu, `${ORG}/sessions`, { prompt: 'p' })
-    await new Promise((r) => setTimeout(r, 150))
+    await emu.received('POST', `${ORG}/sessions`)
     expect(emu.createCount).toBe(1)
     expect((await pending).status).toBe(200)
+    // A lower bound only: a busy machine makes the answer later, never sooner.
     expect(Date.now() - started).toBeGreaterThanOrEqual(390)
 
     const id = await create(emu)
@@ -324,16 +325,82 @@ describe('fault injection', () => {
     expect((await call(emu, '/v3/self')).status).toBe(200)
   })
 
-  it('closes promptly with keep-alive sockets and a delayed answer pending', async () => {
+  it('closes with keep-alive sockets and delayed, hung and held answers pending', async () => {
     const emu = await devin()
     await call(emu, '/v3/self')
-    emu.fault({}, { delayMs: 60_000 })
-    const pending = call(emu, '/v3/self').catch((e: unknown) => e)
-    await new Promise((r) => setTimeout(r, 50))
-    const t = Date.now()
+    // Longer than the test's own timeout: close() must not wait for any of them.
+    emu.fault({ times: 1 }, { delayMs: 10 * 60_000 })
+    emu.fault({ times: 1, after: 1 }, { hang: true })
+    emu.fault({ times: 1, after: 2 }, { until: new Promise(() => undefined) })
+    const pending = [1, 2, 3].map(() => call(emu, '/v3/self').catch((e: unknown) => e))
+    await emu.waitFor(() => emu.requests.length === 4 && emu.holding === 2)
+    const waiting = expect(emu.waitFor(() => false, 'never')).rejects.toThrow(
+      'emulator closed before never'
+    )
     await emu.close()
-    expect(Date.now() - t).toBeLessThan(1000)
-    expect(await pending).toBeInstanceOf(Error)
+    for (const p of pending) expect(await p).toBeInstanceOf(Error)
+    await waiting
+    // Cut off by close(), not given up on by the client.
+    expect(emu.requests.slice(1).map((r) => [r.fault, r.answer])).toEqual([
+      ['delay', undefined],
+      ['hang', undefined],
+      ['hold', undefined]
+    ])
+  })
+
+  it('hang: acts, then holds the answer until the client gives up; recorded as abandoned', async () => {
+    const emu = await devin()
+    emu.fault({ method: 'POST' }, { hang: true })
+    const ac = new AbortController()
+    const hung = fetch(`${emu.url}${ORG}/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: '{"prompt":"p"}',
+      signal: ac.signal
+    }).catch((e: unknown) => e)
+    await emu.waitFor(() => emu.holding === 1)
+    expect(emu.createCount).toBe(1)
+    expect(emu.requests[0]?.answer).toBeUndefined()
+    // Only the faulted request is held: the next one is answered while it waits.
+    await create(emu)
+    expect(emu.holding).toBe(1)
+    ac.abort()
+    expect(await hung).toBeInstanceOf(Error)
+    await emu.waitFor(() => emu.holding === 0)
+    expect(emu.requests.map((r) => [r.fault, r.answer])).toEqual([
+      ['hang', 'abandoned'],
+      [undefined, 200]
+    ])
+    expect(emu.createCount).toBe(2)
+  })
+
+  it('hold: acts at once, answers what it computed then, once released', async () => {
+    const emu = await devin()
+    let release = (): void => undefined
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    emu.fault({ method: 'GET', path: `${ORG}/sessions`, times: 2 }, { until: gate })
+    const list = async (): Promise<number> => {
+      const res = await call(emu, `${ORG}/sessions`)
+      return ((await res.json()) as { items: unknown[] }).items.length
+    }
+    const first = list()
+    await emu.received('GET', `${ORG}/sessions`)
+    await create(emu)
+    const second = list()
+    await emu.waitFor(() => emu.holding === 2)
+    expect(emu.requestsTo('GET', `${ORG}/sessions`).map((r) => r.answer)).toEqual([
+      undefined,
+      undefined
+    ])
+    release()
+    // Each list was computed when it arrived: before and after the create.
+    expect([await first, await second]).toEqual([0, 1])
+    expect(await list()).toBe(1)
+    expect(emu.requestsTo('GET', `${ORG}/sessions`).map((r) => [r.fault, r.answer])).toEqual([
+      ['hold', 200],
+      ['hold', 200],
+      [undefined, 200]
+    ])
   })
 })
 
