@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Fault, RecordedRequest } from '../emulators/http.ts'
 import { REPO_ROOT, type ActionResult } from '../helpers/run-action.ts'
 import { GITHUB_TOKEN, OWNER, REPO, prScenario, type PrScenario } from '../helpers/scenario.ts'
@@ -15,9 +15,12 @@ const SLUG = `${OWNER}/${REPO}`
 const SESSIONS = /^\/v3\/organizations\/[^/]+\/sessions$/
 const GH_LIST = `/repos/${SLUG}/issues/${PR}/comments`
 const GH_ONE = new RegExp(`^/repos/${SLUG}/issues/comments/\\d+$`)
-/** Short enough to exceed with a delayed answer, long enough for loopback under load. */
-const SHORT_TIMEOUT = { DEVIN_HANDOFF_REQUEST_TIMEOUT_MS: '1500' }
-const SLOW_MS = 4000
+/**
+ * The action's per-request timeout in the rows whose answer never comes (a `hang` fault holds it
+ * until the action gives up). Only the held call may time out, so this sits far above what any
+ * answered loopback request takes on a busy machine; each such row waits it out once.
+ */
+const REQUEST_TIMEOUT = { DEVIN_HANDOFF_REQUEST_TIMEOUT_MS: '5000' }
 
 const problem = (status: number, title: string): object => ({
   type: 'about:blank',
@@ -113,7 +116,7 @@ function github(
   return { fault, side: 'github', on: `GitHub \`${label}\``, setup, expect: CLEAN, ...more }
 }
 
-const SLOW = `answer slower than the request timeout (${SLOW_MS / 1000} s > 1.5 s; server acted)`
+const SLOW = 'no answer within the request timeout (server acted)'
 const TOO_MANY = problem(429, 'Too Many Requests')
 
 const ROWS: Row[] = [
@@ -137,9 +140,9 @@ const ROWS: Row[] = [
   ),
   devin('connection dropped before the server acted', { drop: 'before' }, RESENT),
   devin('connection dropped after the server acted', { drop: 'after' }, ADOPTED),
-  devin(SLOW, { delayMs: SLOW_MS }, ADOPTED, {
-    env: SHORT_TIMEOUT,
-    check: (_t, _r, o) => expect(o.creates.map(answer)).toEqual(['timed out'])
+  devin(SLOW, { hang: true }, ADOPTED, {
+    env: REQUEST_TIMEOUT,
+    check: (_t, _r, o) => expect(o.creates.map((q) => q.answer)).toEqual(['abandoned'])
   }),
   devin('malformed JSON (truncated 200; server acted)', { malformed: true }, ADOPTED),
   devin(
@@ -185,11 +188,11 @@ const ROWS: Row[] = [
   github(
     SLOW,
     'create',
-    { delayMs: SLOW_MS },
+    { hang: true },
     {
-      env: SHORT_TIMEOUT,
+      env: REQUEST_TIMEOUT,
       check: (t) => {
-        expect(t.github.requestsTo('POST', GH_LIST).map(answer)).toEqual(['timed out'])
+        expect(t.github.requestsTo('POST', GH_LIST).map((q) => q.answer)).toEqual(['abandoned'])
         expect(t.github.comments).toHaveLength(1)
       }
     }
@@ -260,10 +263,12 @@ interface TableRow {
 
 const FAULT_TABLE_PATH = 'docs/faults.md'
 
-/** The emulator's answer; unset means the client had given up before it came. */
+/** The emulator's answer; 'abandoned': held until the action gave up waiting for it. */
 function answer(q: RecordedRequest): string {
   if (q.answer === 'dropped') return 'dropped'
-  if (q.answer === undefined) return 'timed out'
+  if (q.answer === 'abandoned') return 'timed out'
+  // The action closed the connection on an answer nobody held: an unscripted timeout.
+  if (q.answer === undefined) return 'unanswered'
   if (q.fault === 'malformed') return `${q.answer} truncated`
   return q.fault === 'large-body' ? `${q.answer} large` : String(q.answer)
 }
@@ -364,8 +369,9 @@ function renderFaultTable(rows: TableRow[]): string {
     'Each row runs the built action (`dist/index.js`, Node 24) once against the loopback Devin and',
     'GitHub emulators with one fault injected, and records what the emulators saw. "Requests" lists',
     "the calls to the faulted API in order with the emulator's answer (`dropped`: the connection was",
-    'closed without an answer; `timed out`: the action gave up before the answer came). Rows on',
-    'Devin show the create and any lookup by the run tag; rows on GitHub show the comment calls.',
+    'closed without an answer; `timed out`: the emulator held the answer until the action gave up',
+    'on it). Rows on Devin show the create and any lookup by the run tag; rows on GitHub show the',
+    'comment calls.',
     '',
     '| # | Fault | Injected on | Requests | What the action did | Sessions created | Sticky comments | Step outcome |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -374,11 +380,12 @@ function renderFaultTable(rows: TableRow[]): string {
     '## Two runs racing on one PR',
     '',
     'The same test file starts two runs of the action at once on one PR, with the comment list',
-    'answered late so that both runs see no sticky comment and both create one. Each run creates its',
-    'own session (each run has its own run id, so its own run tag); afterwards one sticky comment is',
-    'left, the oldest, and both runs report its URL as `comment-url`: the later duplicate is deleted',
-    'by whichever run notices it. A `concurrency:` group per PR keeps two runs from racing (and from',
-    'paying for two sessions) in the first place:',
+    'answered only once both runs have asked for it, so that both see no sticky comment and both',
+    'create one. Each run creates its own session (each run has its own run id, so its own run',
+    'tag); afterwards one sticky comment is left, the oldest, and both runs report its URL as',
+    '`comment-url`: the later duplicate is deleted by whichever run notices it. A `concurrency:`',
+    'group per PR keeps two runs from racing (and from paying for two sessions) in the first',
+    'place:',
     '',
     '```yaml',
     'concurrency:',
@@ -417,12 +424,24 @@ function observe(t: PrScenario, r: ActionResult): Observed {
 const observed = new Map<number, TableRow>()
 
 describe.concurrent('faults: each row ends with exactly one session and a green step', () => {
+  // Every row's git checkout is made before any row runs: making one blocks this process (sync
+  // git), and with it the emulators answering the rows already running.
+  const scenarios: PrScenario[] = []
+  beforeAll(async () => {
+    for (const _row of ROWS) scenarios.push(await prScenario())
+  }, 300_000)
+  afterAll(async () => {
+    await Promise.all(scenarios.map((t) => t.close()))
+  })
+
   ROWS.forEach((row, i) => {
     it(`${row.on}: ${row.fault}`, async () => {
-      const t = await prScenario()
+      const t = scenarios[i] as PrScenario
       try {
         row.setup(t)
         const r = await t.run({}, { env: { ...t.options().env, ...row.env }, timeoutMs: 45_000 })
+        // The action has exited, so its connections are closing: let every held answer settle.
+        await Promise.all([t.devin, t.github].map((e) => e.waitFor(() => e.holding === 0)))
         const o = observe(t, r)
         const log = `${r.stdout}\n${r.stderr}`
         expect(o.sessions, log).toBe(1)
@@ -446,7 +465,8 @@ describe.concurrent('faults: each row ends with exactly one session and a green 
         row.check?.(t, r, o)
         observed.set(i, { fault: row.fault, on: row.on, side: row.side, o })
       } finally {
-        await t.close()
+        // The emulators only: removing the checkout (sync) waits for afterAll.
+        await Promise.all([t.devin.close(), t.github.close()])
       }
     })
   })
@@ -456,8 +476,10 @@ describe('two workflow runs racing on the same PR', () => {
   it('end with one sticky comment: the oldest is kept, the later duplicate deleted', async () => {
     const t = await prScenario()
     try {
-      // Both runs read the (empty) comment list before either has written: a real race.
-      t.github.fault({ method: 'GET', path: GH_LIST, times: 2 }, { delayMs: 700 })
+      // Both runs read the (empty) comment list before either has written: a real race. Each
+      // list is answered as it stood when it arrived, once both runs have asked.
+      const bothListed = t.github.received('GET', GH_LIST, 2)
+      t.github.fault({ method: 'GET', path: GH_LIST, times: 2 }, { until: bothListed })
       const env = t.options().env ?? {}
       const a = t.start({}, { env: { ...env, GITHUB_RUN_ID: '5000000001' } })
       const b = t.start({}, { env: { ...env, GITHUB_RUN_ID: '5000000002' } })
