@@ -14,7 +14,7 @@ import { followingState } from '../../helpers/run-state.ts'
 import { StickyComment } from '../../../src/github/sticky-comment.ts'
 import { createGitHubApi, type GitHubApi } from '../../../src/github/client.ts'
 import { parseState } from '../../../src/state/saved.ts'
-import { cancelNote, stopSession } from '../../../src/lifecycle/cancel.ts'
+import { CANCEL_BUDGET, cancelNote, stopSession } from '../../../src/lifecycle/cancel.ts'
 import { watchForCancel } from '../../../src/lifecycle/signals.ts'
 import {
   failureDelay,
@@ -646,6 +646,15 @@ describe('signal handling', () => {
     expect(exits).toEqual([1])
     watch.dispose()
     expect(source.listenerCount('SIGTERM')).toBe(1)
+  })
+
+  it("bounds finalization inside the runner's 7.5 s between SIGINT and SIGTERM", () => {
+    // What the end-to-end cancel tests rely on instead of timing the action with a wall clock.
+    const b = CANCEL_BUDGET
+    // The last edit settles alongside the DELETE; the final write comes after both.
+    expect(Math.max(b.settleMs, b.terminateMs) + b.finishMs).toBeLessThanOrEqual(b.deadlineMs)
+    // The hard deadline leaves a second to exit before the runner's SIGTERM.
+    expect(b.deadlineMs + 1000).toBeLessThanOrEqual(7500)
   })
 
   it('exits at the deadline when finalizing hangs', async () => {
