@@ -227,9 +227,7 @@ describe('wait: end states', () => {
     const s = await scenario([{ status: 'running', status_detail: 'working' }], {
       'timeout-minutes': '0.05'
     })
-    const started = Date.now()
     const r = await runAction(s.opts)
-    const took = Date.now() - started
     expect(r.code).toBe(0)
     expect(r.outputs.result).toBe('timeout')
     expect(r.outputs.status).toBe('running')
@@ -237,11 +235,15 @@ describe('wait: end states', () => {
     const body = commentBody(s)
     expect(body).toMatch(/⏱️ Stopped waiting for Devin/)
     expect(body).toMatch(/keeps running/)
-    // A 3 s budget: polls at ~1 s, 2 s and 3 s, then out (start-up included, well under 10 s).
+    // A 3 s budget at a 1 s interval (±5% jitter): polls start at least 0.95 s apart and the one
+    // at the deadline is the last, so never more than 4, however busy the machine. How many fit
+    // before it depends on the machine's speed (the cadence is unit-tested on a virtual clock);
+    // that the action stopped at its budget, and counted what it did, does not.
     const gets = s.devin.requestsTo('GET', sessionPath(s))
-    expect(gets.length).toBeGreaterThanOrEqual(3)
+    expect(gets.length).toBeGreaterThanOrEqual(1)
     expect(gets.length).toBeLessThanOrEqual(4)
-    expect(took).toBeLessThan(10_000)
+    const polls = `${gets.length} poll${gets.length === 1 ? '' : 's'}`
+    expect(r.summary).toMatch(new RegExp(`\\| Waited \\| \\d+s \\(${polls}\\) \\|`))
   })
 
   it('fails with timeout when fail-on includes it', async () => {
