@@ -33,7 +33,7 @@ export async function run(): Promise<void> {
   try {
     const ctx = readRunContext()
     const inputs = await readInputs(get, ctx.workspace)
-    const gh = (github = lazyGitHub(credentials, ctx))
+    const gh = (github = lazyGitHub(credentials, ctx, log))
     const slug = `${ctx.owner}/${ctx.repo}`
     const state = new RunState({ slug, runUrl: ctx.runUrl, commentKey: inputs.commentKey })
     reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, log })

@@ -28,7 +28,7 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
   const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/')
   const apiUrl = (process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '')
   if (saved.comment && credentials.hasGithubToken) {
-    const api = await lazyGitHub(credentials, { owner, repo, apiUrl })()
+    const api = await lazyGitHub(credentials, { owner, repo, apiUrl }, log)()
     reporter.commentOn(
       new StickyComment(api, saved.comment.issue, saved.report.commentKey, saved.comment)
     )

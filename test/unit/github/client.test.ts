@@ -1,0 +1,254 @@
+/**
+ * `createGitHubApi` against the GitHub emulator with faults injected: what plugin-retry and
+ * plugin-throttling retry, and what they must never send twice. Waits are scaled down
+ * (`retryAfterBaseMs`: one requested second lasts a few ms), and only the answers scripted to
+ * be slow meet the request timeout; every answer expected to succeed has seconds to spare.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { createGitHubApi, type GitHubApi } from '../../../src/github/client.ts'
+import { ghError, startGitHubEmulator, type GitHubEmulator } from '../../emulators/github.ts'
+import type { RecordedRequest } from '../../emulators/http.ts'
+
+const OWNER = 'octo'
+const REPO = 'hello'
+const PR = 7
+const TOKEN = 'ghs_test_token'
+const PULL = `/repos/${OWNER}/${REPO}/pulls/${PR}`
+const COMMENTS = `/repos/${OWNER}/${REPO}/issues/${PR}/comments`
+const ONE_COMMENT = new RegExp(`^/repos/${OWNER}/${REPO}/issues/comments/\\d+$`)
+/** One second of a requested wait, in ms: short, yet long enough to see in request times. */
+const SECOND_MS = 20
+/** Far above a loopback answer even on a loaded machine; the slow answers take far longer. */
+const TIMEOUT_MS = 2000
+const NEVER_MS = 60_000
+
+/** A GitHub error body. */
+const body = (status: number, message: string): object => ghError(status, message).json as object
+const SECONDARY = {
+  status: 403,
+  headers: { 'retry-after': '2' },
+  body: body(
+    403,
+    'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
+  )
+}
+
+const open: GitHubEmulator[] = []
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((e) => e.close()))
+})
+
+async function setup(opts: { timeoutMs?: number } = {}) {
+  const gh = await startGitHubEmulator({
+    owner: OWNER,
+    repo: REPO,
+    pulls: [
+      {
+        number: PR,
+        head: { ref: 'feature', sha: 'a'.repeat(40) },
+        base: { ref: 'main', sha: 'b'.repeat(40) }
+      }
+    ]
+  })
+  open.push(gh)
+  const logs: string[] = []
+  const api = await createGitHubApi({
+    token: TOKEN,
+    owner: OWNER,
+    repo: REPO,
+    apiUrl: gh.url,
+    requestTimeoutMs: opts.timeoutMs ?? TIMEOUT_MS,
+    retryAfterBaseMs: SECOND_MS,
+    log: (m) => logs.push(m)
+  })
+  return { gh, api, logs }
+}
+
+async function list(api: GitHubApi): Promise<number[]> {
+  const ids: number[] = []
+  for await (const c of api.listComments(PR)) ids.push(c.id)
+  return ids
+}
+
+const answers = (calls: RecordedRequest[]): Array<number | string> =>
+  calls.map((q) => q.answer ?? 'timed out')
+
+/** Time between the arrivals of consecutive calls. */
+const gaps = (calls: RecordedRequest[]): number[] =>
+  calls.slice(1).map((q, i) => q.at - (calls[i] as RecordedRequest).at)
+
+describe('createGitHubApi: retries on the wire', () => {
+  it('retries a GET that got a 502 and returns the answer', async () => {
+    const { gh, api } = await setup()
+    gh.fault({ method: 'GET', path: PULL }, { status: 502, body: body(502, 'Bad Gateway') })
+    const pull = await api.getPull(PR)
+    expect(pull.number).toBe(PR)
+    expect(answers(gh.requestsTo('GET', PULL))).toEqual([502, 200])
+  })
+
+  it('gives a GET up after three retries and reports the last status', async () => {
+    const { gh, api } = await setup()
+    gh.fault({ method: 'GET', path: PULL, times: 10 }, { status: 503, body: {} })
+    await expect(api.getPull(PR)).rejects.toMatchObject({ status: 503 })
+    expect(gh.requestsTo('GET', PULL)).toHaveLength(4)
+  })
+
+  it('sends a comment create that got a 502 exactly once and reports the status', async () => {
+    const { gh, api } = await setup()
+    gh.fault({ method: 'POST', path: COMMENTS }, { status: 502, body: {}, afterAction: true })
+    await expect(api.createComment(PR, 'hello')).rejects.toMatchObject({ status: 502 })
+    expect(gh.requestsTo('POST', COMMENTS)).toHaveLength(1)
+    // The server acted: the caller finds the comment by listing, not by sending it again.
+    expect(gh.liveComments(PR)).toHaveLength(1)
+  })
+
+  it('never resends a POST whose connection dropped or whose answer was unreadable', async () => {
+    const { gh, api } = await setup()
+    gh.fault({ method: 'POST', path: COMMENTS }, { drop: 'after' })
+    await expect(api.createComment(PR, 'one')).rejects.toMatchObject({ status: 500 })
+    gh.fault({ method: 'POST', path: COMMENTS }, { malformed: true })
+    await expect(api.createComment(PR, 'two')).rejects.toMatchObject({ status: 502 })
+    const [id] = gh.liveComments(PR).map((c) => c.id)
+    gh.fault({ method: 'POST', path: /\/reactions$/ }, { status: 500, body: {} })
+    await expect(api.react('issue', id as number, 'eyes')).rejects.toMatchObject({ status: 500 })
+    expect(gh.requests.filter((q) => q.method === 'POST')).toHaveLength(3)
+    expect(gh.liveComments(PR)).toHaveLength(2)
+  })
+
+  it('retries a PATCH and a DELETE on a 5xx (sending them again changes nothing)', async () => {
+    const { gh, api } = await setup()
+    const c = gh.addComment({ issue: PR, body: 'x', login: 'github-actions[bot]', type: 'Bot' })
+    gh.fault({ method: 'PATCH', path: ONE_COMMENT }, { status: 502, body: {} })
+    expect((await api.updateComment(c.id, 'y')).body).toBe('y')
+    gh.fault({ method: 'DELETE', path: ONE_COMMENT }, { drop: 'before' })
+    await api.deleteComment(c.id)
+    expect(answers(gh.requestsTo('PATCH', ONE_COMMENT))).toEqual([502, 200])
+    expect(answers(gh.requestsTo('DELETE', ONE_COMMENT))).toEqual(['dropped', 204])
+  })
+
+  it('retries a GET whose 200 carried unreadable JSON', async () => {
+    const { gh, api } = await setup()
+    gh.addComment({ issue: PR, body: 'x', login: 'someone' })
+    gh.fault({ method: 'GET', path: COMMENTS }, { malformed: true })
+    expect(await list(api)).toHaveLength(1)
+    expect(gh.requestsTo('GET', COMMENTS).map((q) => q.fault ?? q.answer)).toEqual([
+      'malformed',
+      200
+    ])
+  })
+})
+
+describe('createGitHubApi: rate limits', () => {
+  it('waits the Retry-After of a 429 and sends the call again, a POST too', async () => {
+    const { gh, api, logs } = await setup()
+    const tooMany = { status: 429, headers: { 'retry-after': '3' }, body: body(429, 'Slow down') }
+    gh.fault({ method: 'POST', path: COMMENTS }, tooMany)
+    await api.createComment(PR, 'hello')
+    const posts = gh.requestsTo('POST', COMMENTS)
+    expect(answers(posts)).toEqual([429, 201])
+    expect(gaps(posts)[0]).toBeGreaterThanOrEqual(3 * SECOND_MS - 5)
+    expect(gh.liveComments(PR)).toHaveLength(1)
+    expect(logs).toEqual([
+      expect.stringMatching(/^GitHub rate limit \(429\) on POST .*: retrying in 3 s$/)
+    ])
+  })
+
+  it('backs off on a 429 without Retry-After, at most three times', async () => {
+    const { gh, api } = await setup()
+    gh.fault(
+      { method: 'GET', path: PULL, times: 10 },
+      { status: 429, body: body(429, 'Slow down') }
+    )
+    await expect(api.getPull(PR)).rejects.toMatchObject({ status: 429 })
+    const calls = gh.requestsTo('GET', PULL)
+    expect(calls).toHaveLength(4)
+    // 1 s, 2 s, 4 s as the client's own backoff, scaled.
+    gaps(calls).forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(2 ** i * SECOND_MS - 5))
+  })
+
+  it('fails at once when a limit asks for more than a minute', async () => {
+    const { gh, api } = await setup()
+    gh.fault(
+      { method: 'GET', path: PULL },
+      { status: 429, headers: { 'retry-after': '120' }, body: {} }
+    )
+    await expect(api.getPull(PR)).rejects.toMatchObject({ status: 429 })
+    const reset = String(Math.floor(Date.now() / 1000) + 3600)
+    gh.fault(
+      { method: 'GET', path: PULL },
+      {
+        status: 403,
+        headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset },
+        body: body(403, 'API rate limit exceeded for installation ID 1.')
+      }
+    )
+    await expect(api.getPull(PR)).rejects.toMatchObject({ status: 403 })
+    expect(gh.requestsTo('GET', PULL)).toHaveLength(2)
+  })
+
+  it('waits out a secondary rate limit (403 with Retry-After) on a POST and on a GET', async () => {
+    const { gh, api, logs } = await setup()
+    gh.fault({ method: 'POST', path: COMMENTS }, SECONDARY)
+    await api.createComment(PR, 'hello')
+    gh.fault({ method: 'GET', path: COMMENTS, times: 2 }, SECONDARY)
+    expect(await list(api)).toHaveLength(1)
+    const posts = gh.requestsTo('POST', COMMENTS)
+    const gets = gh.requestsTo('GET', COMMENTS)
+    expect(answers(posts)).toEqual([403, 201])
+    expect(answers(gets)).toEqual([403, 403, 200])
+    for (const gap of [...gaps(posts), ...gaps(gets)]) {
+      expect(gap).toBeGreaterThanOrEqual(2 * SECOND_MS - 5)
+    }
+    expect(gh.liveComments(PR)).toHaveLength(1)
+    expect(logs.filter((m) => /^GitHub rate limit \(secondary\)/.test(m))).toHaveLength(3)
+  })
+
+  it('gives a secondary rate limit up after three retries', async () => {
+    const { gh, api } = await setup()
+    gh.fault({ method: 'PATCH', path: ONE_COMMENT, times: 10 }, SECONDARY)
+    const c = gh.addComment({ issue: PR, body: 'x', login: 'github-actions[bot]', type: 'Bot' })
+    await expect(api.updateComment(c.id, 'y')).rejects.toMatchObject({ status: 403 })
+    expect(gh.requestsTo('PATCH', ONE_COMMENT)).toHaveLength(4)
+  })
+
+  it('does not space writes out (the action paces its own edits)', async () => {
+    const { gh, api } = await setup()
+    const c = gh.addComment({ issue: PR, body: 'x', login: 'github-actions[bot]', type: 'Bot' })
+    const d = gh.addComment({ issue: PR, body: 'x', login: 'github-actions[bot]', type: 'Bot' })
+    await Promise.all([
+      api.createComment(PR, 'one'),
+      api.createComment(PR, 'two'),
+      api.updateComment(c.id, 'three'),
+      api.updateComment(d.id, 'four')
+    ])
+    // plugin-throttling's own groups would send these one by one, 1 s apart (3 s between the
+    // creates): the last at least 3 s after the first.
+    const at = gh.requests.map((q) => q.at)
+    expect(at).toHaveLength(4)
+    expect(Math.max(...at) - Math.min(...at)).toBeLessThan(2000)
+  })
+})
+
+describe('createGitHubApi: the request timeout', () => {
+  it('bounds every attempt of a GET on its own', async () => {
+    const { gh, api } = await setup()
+    gh.fault({ method: 'GET', path: PULL, times: 2 }, { delayMs: NEVER_MS })
+    const pull = await api.getPull(PR)
+    expect(pull.number).toBe(PR)
+    const calls = gh.requestsTo('GET', PULL)
+    expect(answers(calls)).toEqual(['timed out', 'timed out', 200])
+    // Each retry had a whole timeout of its own: a signal shared with the first attempt would
+    // have aborted the second before it was sent.
+    for (const gap of gaps(calls)) expect(gap).toBeGreaterThanOrEqual(TIMEOUT_MS - 50)
+  })
+
+  it('gives up a POST after one timed-out attempt, reported like a dropped connection', async () => {
+    const { gh, api } = await setup()
+    gh.fault({ method: 'POST', path: COMMENTS }, { delayMs: NEVER_MS })
+    const started = Date.now()
+    await expect(api.createComment(PR, 'hello')).rejects.toMatchObject({ status: 500 })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 50)
+    expect(answers(gh.requestsTo('POST', COMMENTS))).toEqual(['timed out'])
+    expect(gh.liveComments(PR)).toHaveLength(1)
+  })
+})
