@@ -6,9 +6,9 @@ interface RequestErrorLike {
 }
 
 export function githubErrorMessage(err: unknown): string {
-  const e = err as RequestErrorLike
+  const e = (err ?? {}) as RequestErrorLike
   const status = e.status ? `${e.status} ` : ''
-  return `${status}${(e.message ?? String(err)).split('\n')[0]}`
+  return `${status}${(typeof e.message === 'string' ? e.message : String(err)).split('\n')[0]}`
 }
 
 /** An error from Octokit (a request error with a numeric status), as opposed to anything else. */

@@ -14,7 +14,9 @@ export function sessionTitle(inputs: Inputs, target: Target): string {
     ? `${target.slug}#${target.pr.number}`
     : `${target.slug}@${target.headRef || 'HEAD'}`
   const title = `${where}: ${subject}`
-  return title.length > 100 ? `${title.slice(0, 99)}…` : title
+  // By code point, so that a character (an emoji) is never cut in two.
+  const chars = Array.from(title)
+  return chars.length > 100 ? `${chars.slice(0, 99).join('')}…` : title
 }
 
 export function createRequest(

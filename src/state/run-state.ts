@@ -90,7 +90,7 @@ export class RunState {
   ) {
     this.#clock = clock
     if ('restore' in init) {
-      this.#r = { ...init.restore, timeline: [...init.restore.timeline] }
+      this.#r = structuredClone(init.restore)
       return
     }
     const now = clock()
@@ -121,7 +121,8 @@ export class RunState {
 
   /** Plain data for the post step, with the timeline cut to what the comment shows. */
   snapshot(): Report {
-    return { ...this.#r, timeline: this.#r.timeline.slice(-TIMELINE_KEPT) }
+    const copy = structuredClone(this.#r)
+    return { ...copy, timeline: copy.timeline.slice(-TIMELINE_KEPT) }
   }
 
   targetFound(t: { prNumber?: number; headRef?: string }): void {

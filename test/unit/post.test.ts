@@ -1,0 +1,255 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import * as path from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { RunState, type SessionView } from '../../src/state/run-state.ts'
+import type { SavedState } from '../../src/state/saved.ts'
+import { startDevinEmulator, type DevinEmulator } from '../emulators/devin.ts'
+import { startGitHubEmulator, type GitHubEmulator } from '../emulators/github.ts'
+
+const STATE_ENV = 'STATE_devin-handoff'
+const TOKEN = 'ghs_test_token'
+const PR = 7
+const MARKER = '<!-- devin-handoff:default -->'
+const INTERRUPTED = 'The job ended before the action could finish (cancelled or timed out)'
+
+type PostModule = typeof import('../../src/post.ts')
+
+let dir = ''
+const file = (name: string): string => path.join(dir, name)
+const ENV_KEYS = [
+  STATE_ENV,
+  'INPUT_API-KEY',
+  'INPUT_GITHUB-TOKEN',
+  'INPUT_API-URL',
+  'GITHUB_REPOSITORY',
+  'GITHUB_API_URL',
+  'GITHUB_OUTPUT',
+  'GITHUB_STATE',
+  'GITHUB_STEP_SUMMARY'
+]
+const savedEnv: Record<string, string | undefined> = {}
+
+/** Imports src/post.ts afresh; its top-level code runs with the environment as it is now. */
+async function importPost(): Promise<PostModule> {
+  vi.resetModules()
+  return import('../../src/post.ts')
+}
+
+beforeAll(async () => {
+  for (const k of ENV_KEYS) savedEnv[k] = process.env[k]
+  dir = await mkdtemp(path.join(tmpdir(), 'post-test-'))
+  process.env.GITHUB_OUTPUT = file('output')
+  process.env.GITHUB_STATE = file('state')
+  process.env.GITHUB_STEP_SUMMARY = file('summary')
+})
+
+afterAll(async () => {
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k]
+    else process.env[k] = v
+  }
+  await rm(dir, { recursive: true, force: true })
+})
+
+let devin: DevinEmulator
+let gh: GitHubEmulator
+let stdout: string[]
+
+beforeEach(async () => {
+  // The module finalizes a saved run on import when this is set: never by accident here.
+  delete process.env[STATE_ENV]
+  for (const f of ['output', 'state', 'summary']) await writeFile(file(f), '')
+  devin = await startDevinEmulator()
+  gh = await startGitHubEmulator({ owner: 'octo', repo: 'repo', issues: [{ number: PR }] })
+  process.env['INPUT_API-KEY'] = devin.apiKey
+  process.env['INPUT_GITHUB-TOKEN'] = TOKEN
+  process.env['INPUT_API-URL'] = devin.url
+  process.env.GITHUB_REPOSITORY = 'octo/repo'
+  process.env.GITHUB_API_URL = gh.url
+  stdout = []
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(String(chunk))
+    return true
+  })
+})
+
+afterEach(async () => {
+  vi.restoreAllMocks()
+  await devin.close()
+  await gh.close()
+})
+
+/** A session in the Devin emulator, created the way the action creates one. */
+async function liveSession(): Promise<string> {
+  const res = await fetch(`${devin.url}/v3/organizations/${devin.orgId}/sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${devin.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'task', tags: ['github-action'] })
+  })
+  const body = (await res.json()) as { session_id: string }
+  devin.setSession(body.session_id, { status: 'running', status_detail: 'working' })
+  return body.session_id
+}
+
+/** The comment the main step left, as the token's identity. */
+function stickyComment(): { id: number; url: string; issue: number } {
+  const c = gh.addComment({
+    issue: PR,
+    body: `${MARKER}\n### ⏳ Devin is working`,
+    login: 'github-actions[bot]',
+    type: 'Bot'
+  })
+  return {
+    id: c.id,
+    url: `https://github.com/octo/repo/issues/${PR}#issuecomment-${c.id}`,
+    issue: PR
+  }
+}
+
+/** What the main step saved while it was following `sessionId`. */
+function waitingState(sessionId: string, o: Partial<SavedState> = {}): SavedState {
+  const view: SessionView = {
+    id: sessionId,
+    url: `https://app.devin.ai/sessions/${sessionId}`,
+    status: 'running',
+    detail: 'working',
+    pullRequests: []
+  }
+  const s = new RunState({ slug: 'octo/repo', runUrl: '', commentKey: 'default' })
+  s.targetFound({ prNumber: PR, headRef: 'feature' })
+  s.packingBegan()
+  s.packed({
+    promptBytes: 10,
+    files: 1,
+    source: 'git',
+    truncated: false,
+    omitted: 0,
+    redactions: 0
+  })
+  s.sessionStarted(view, 'created', { orgId: devin.orgId })
+  s.waitingBegan()
+  s.polled(view)
+  return {
+    final: false,
+    comment: stickyComment(),
+    orgId: devin.orgId,
+    stopOnCancel: true,
+    terminated: false,
+    report: JSON.parse(JSON.stringify(s.snapshot())) as SavedState['report'],
+    ...o
+  }
+}
+
+const deletes = (id: string) =>
+  devin.requestsTo('DELETE', `/v3/organizations/${devin.orgId}/sessions/${id}`)
+const commentBody = (): string => gh.liveComments(PR)[0]?.body ?? ''
+
+describe('finalizeInterrupted', () => {
+  it('stops a followed session with stop-on-cancel and marks the comment cancelled', async () => {
+    const { finalizeInterrupted } = await importPost()
+    const id = await liveSession()
+    const saved = waitingState(id)
+    const before = devin.requests.length
+    await finalizeInterrupted(saved)
+    expect(deletes(id)).toHaveLength(1)
+    expect(devin.sessions.get(id)?.terminated).toBe(true)
+    expect(devin.requests).toHaveLength(before + 1)
+    // The comment the main step wrote is edited in place; none is created.
+    expect(
+      gh.requestsTo('PATCH', `/repos/octo/repo/issues/comments/${saved.comment?.id}`)
+    ).toHaveLength(1)
+    expect(gh.requestsTo('POST', /\/comments$/)).toHaveLength(0)
+    expect(gh.liveComments(PR)).toHaveLength(1)
+    const body = commentBody()
+    expect(
+      body.startsWith(
+        `${MARKER}\n### 🛑 Workflow cancelled\n\n> ${INTERRUPTED}; the Devin session was stopped (stop-on-cancel).`
+      )
+    ).toBe(true)
+    // The session as the stop answered it.
+    expect(body).toContain('`exit`')
+    expect(body).toContain('finalized by the post step')
+    // The post step neither sets outputs nor saves state; it does write its summary.
+    expect(await readFile(file('output'), 'utf8')).toBe('')
+    expect(await readFile(file('state'), 'utf8')).toBe('')
+    expect(await readFile(file('summary'), 'utf8')).toMatch(/^## 🛑 Workflow cancelled/)
+    const log = stdout.join('')
+    expect(log).toContain(`::add-mask::${devin.apiKey}`)
+    expect(log).toContain(`::add-mask::${TOKEN}`)
+    expect(log).toContain(`Stopped the Devin session ${id} (stop-on-cancel).`)
+  })
+
+  it('keeps the session without stop-on-cancel, and one the main step already stopped', async () => {
+    const { finalizeInterrupted } = await importPost()
+    const id = await liveSession()
+    await finalizeInterrupted(waitingState(id, { stopOnCancel: false }))
+    expect(deletes(id)).toHaveLength(0)
+    expect(commentBody()).toContain(`> ${INTERRUPTED}; the Devin session keeps running.`)
+    await finalizeInterrupted(waitingState(id, { terminated: true }))
+    expect(deletes(id)).toHaveLength(0)
+  })
+
+  it('only re-writes the comment of a run the main step had already ended', async () => {
+    const { finalizeInterrupted } = await importPost()
+    const saved = waitingState('devin-0123456789abcdef')
+    const s = new RunState({ restore: saved.report })
+    s.cancelled('The workflow was cancelled; the Devin session keeps running.', {
+      stopped: false,
+      by: 'signal'
+    })
+    await finalizeInterrupted({ ...saved, report: s.snapshot() })
+    expect(devin.requests).toHaveLength(0)
+    const body = commentBody()
+    expect(body).toContain('### 🛑 Workflow cancelled')
+    expect(body).toContain('> The workflow was cancelled; the Devin session keeps running.')
+    expect(body).not.toContain('finalized by the post step')
+    expect(body).not.toContain(INTERRUPTED)
+  })
+
+  it('makes no Devin request without a key, and says the session keeps running', async () => {
+    const { finalizeInterrupted } = await importPost()
+    const id = await liveSession()
+    const before = devin.requests.length
+    delete process.env['INPUT_API-KEY']
+    await finalizeInterrupted(waitingState(id))
+    expect(devin.requests).toHaveLength(before)
+    expect(commentBody()).toContain(`> ${INTERRUPTED}; the Devin session keeps running.`)
+  })
+
+  it('writes no comment without a token, and none when the main step had none', async () => {
+    const { finalizeInterrupted } = await importPost()
+    const id = await liveSession()
+    delete process.env['INPUT_GITHUB-TOKEN']
+    await finalizeInterrupted(waitingState(id, { stopOnCancel: false }))
+    process.env['INPUT_GITHUB-TOKEN'] = TOKEN
+    await finalizeInterrupted(waitingState(id, { stopOnCancel: false, comment: undefined }))
+    expect(gh.requests).toEqual([])
+    expect(commentBody()).toBe(`${MARKER}\n### ⏳ Devin is working`)
+    expect(await readFile(file('summary'), 'utf8')).toMatch(/Workflow cancelled/)
+  })
+})
+
+describe('the post entry', () => {
+  it('finalizes a saved run that is not final when it starts', async () => {
+    const id = await liveSession()
+    process.env[STATE_ENV] = JSON.stringify(waitingState(id))
+    await importPost()
+    expect(deletes(id)).toHaveLength(1)
+    expect(commentBody()).toContain('### 🛑 Workflow cancelled')
+  })
+
+  it('does nothing after a main step that finished, or without saved state', async () => {
+    const id = await liveSession()
+    const before = devin.requests.length
+    process.env[STATE_ENV] = JSON.stringify(waitingState(id, { final: true }))
+    await importPost()
+    process.env[STATE_ENV] = 'not json'
+    await importPost()
+    delete process.env[STATE_ENV]
+    await importPost()
+    expect(devin.requests).toHaveLength(before)
+    expect(gh.requests).toHaveLength(0)
+    expect(await readFile(file('summary'), 'utf8')).toBe('')
+  })
+})

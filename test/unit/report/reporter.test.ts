@@ -1,0 +1,436 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import * as path from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { readCredentials } from '../../../src/credentials/read.ts'
+import type { GitHubApi, IssueComment } from '../../../src/github/client.ts'
+import { StickyComment } from '../../../src/github/sticky-comment.ts'
+import { Reporter } from '../../../src/report/reporter.ts'
+import { RunState } from '../../../src/state/run-state.ts'
+import { parseState, type SavedState } from '../../../src/state/saved.ts'
+import { seededRandom } from '../../helpers/fake-secrets.ts'
+
+const rand = seededRandom(7)
+const TOKEN = `ghs_${rand(36)}`
+const KEY = `cog_${rand(40)}`
+const credentials = readCredentials(
+  (n) => ({ 'api-key': KEY, 'github-token': TOKEN })[n] ?? '',
+  () => undefined
+)
+const scrub = (t: string): string => credentials.scrub(t)
+
+// One directory for the whole file: @actions/core remembers the summary path once it found it.
+let dir = ''
+const file = (name: string): string => path.join(dir, name)
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'reporter-test-'))
+  process.env.GITHUB_OUTPUT = file('output')
+  process.env.GITHUB_STATE = file('state')
+  process.env.GITHUB_STEP_SUMMARY = file('summary')
+})
+
+beforeEach(async () => {
+  for (const f of ['output', 'state', 'summary']) {
+    await rm(file(f), { recursive: true, force: true })
+    await writeFile(file(f), '')
+  }
+})
+
+afterEach(() => {
+  vi.restoreAllMocks()
+  process.exitCode = undefined
+})
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** The key/value file commands (`name<<delimiter … delimiter`) in the order they were written. */
+async function fileCommands(name: string): Promise<Array<[string, string]>> {
+  const text = await readFile(file(name), 'utf8')
+  const out: Array<[string, string]> = []
+  const re = /^(.+?)<<(ghadelimiter_[0-9a-f-]+)\n([\s\S]*?)\n\2\n/gm
+  for (const m of text.matchAll(re)) out.push([m[1] ?? '', m[3] ?? ''])
+  // Everything in the file must have been read.
+  expect(text.replace(re, '')).toBe('')
+  return out
+}
+
+async function savedStates(): Promise<SavedState[]> {
+  return (await fileCommands('state')).map(([k, v]) => {
+    expect(k).toBe('devin-handoff')
+    const s = parseState(v)
+    if (!s) throw new Error(`unparsable state: ${v}`)
+    return s
+  })
+}
+
+/** In-memory comments; `fail` makes every write throw. */
+function fakeGitHub() {
+  const comments: IssueComment[] = []
+  const calls: string[] = []
+  let fail: unknown
+  const api: Partial<GitHubApi> = {
+    whoAmI: async () => 'github-actions[bot]',
+    async *listComments() {
+      calls.push('list')
+      yield* comments.map((c) => ({ ...c }))
+    },
+    async createComment(_issue, body) {
+      calls.push('create')
+      if (fail) throw fail
+      const id = 500 + comments.length
+      const c: IssueComment = {
+        id,
+        body,
+        html_url: `https://github.com/octo/repo/pull/3#issuecomment-${id}`,
+        created_at: '2024-01-01T00:00:00Z',
+        user: { login: 'github-actions[bot]' }
+      }
+      comments.push(c)
+      return { ...c }
+    },
+    async updateComment(id, body) {
+      calls.push(`update ${id}`)
+      if (fail) throw fail
+      const c = comments.find((x) => x.id === id)
+      if (!c) throw Object.assign(new Error('Not Found'), { status: 404 })
+      c.body = body
+      return { ...c }
+    },
+    async deleteComment() {
+      calls.push('delete')
+    }
+  }
+  return {
+    api: api as GitHubApi,
+    comments,
+    calls,
+    failWith: (e: unknown) => (fail = e)
+  }
+}
+
+const clock = (): number => 1_700_000_000_000
+
+function startedState(): RunState {
+  const s = new RunState(
+    { slug: 'octo/repo', runUrl: 'https://github.com/octo/repo/actions/runs/1', commentKey: 'k' },
+    clock
+  )
+  s.targetFound({ prNumber: 3, headRef: 'feature' })
+  s.packingBegan()
+  s.packed({
+    promptBytes: 2048,
+    files: 2,
+    source: 'git',
+    truncated: true,
+    omitted: 1,
+    redactions: 0
+  })
+  s.sessionStarted(
+    {
+      id: 'devin-42',
+      url: 'https://app.devin.ai/sessions/devin-42',
+      status: 'running',
+      detail: 'working',
+      acus: 1.5,
+      pullRequests: ['https://github.com/octo/repo/pull/9']
+    },
+    'created',
+    { orgId: 'org-9' }
+  )
+  return s
+}
+
+function reporter(state: RunState, o: { post?: boolean; stopOnCancel?: boolean } = {}) {
+  const warnings: string[] = []
+  const infos: string[] = []
+  const r = new Reporter({
+    state,
+    scrub,
+    stopOnCancel: o.stopOnCancel ?? false,
+    log: { info: (m) => infos.push(m), warning: (m) => warnings.push(m) },
+    post: o.post
+  })
+  return { r, warnings, infos }
+}
+
+const OUTPUT_NAMES = [
+  'session-id',
+  'session-url',
+  'status',
+  'status-detail',
+  'result',
+  'skip-reason',
+  'pull-requests',
+  'acus-consumed',
+  'structured-output',
+  'attachments',
+  'diff-truncated',
+  'prompt-bytes',
+  'comment-url'
+]
+
+describe('Reporter.finish', () => {
+  it('sets every output once, the comment URL last, once the comment is written', async () => {
+    const gh = fakeGitHub()
+    const state = startedState()
+    state.endedAsStarted()
+    const { r, warnings } = reporter(state)
+    r.commentOn(new StickyComment(gh.api, 3, 'k'))
+    await r.finish()
+    const outputs = await fileCommands('output')
+    expect(outputs.map(([k]) => k)).toEqual(OUTPUT_NAMES)
+    const o = Object.fromEntries(outputs)
+    expect(o).toMatchObject({
+      'session-id': 'devin-42',
+      'session-url': 'https://app.devin.ai/sessions/devin-42',
+      status: 'running',
+      'status-detail': 'working',
+      result: 'created',
+      'skip-reason': '',
+      'pull-requests': '["https://github.com/octo/repo/pull/9"]',
+      'acus-consumed': '1.5',
+      'diff-truncated': 'true',
+      'prompt-bytes': '2048',
+      'comment-url': 'https://github.com/octo/repo/pull/3#issuecomment-500'
+    })
+    expect(gh.comments).toHaveLength(1)
+    expect(gh.comments[0]?.body).toMatch(/^<!-- devin-handoff:k -->\n### 🚀 Devin session started/)
+    expect(state.report.commentUrl).toBe(o['comment-url'])
+    expect(await readFile(file('summary'), 'utf8')).toMatch(
+      /^## 🚀 Devin session started[\s\S]*\| Repository \| octo\/repo #3 \(`feature`\) \|/
+    )
+    expect(warnings).toEqual([])
+  })
+
+  it('writes nothing more when called again', async () => {
+    const gh = fakeGitHub()
+    const state = startedState()
+    state.endedAsStarted()
+    const { r } = reporter(state)
+    r.commentOn(new StickyComment(gh.api, 3, 'k'))
+    await r.finish()
+    const files = await Promise.all(['output', 'state', 'summary'].map((f) => readFile(file(f))))
+    const calls = gh.calls.length
+    state.ended('error', 'changed after the end')
+    await r.finish()
+    const again = await Promise.all(['output', 'state', 'summary'].map((f) => readFile(file(f))))
+    expect(again).toEqual(files)
+    expect(gh.calls).toHaveLength(calls)
+  })
+
+  it('saves the final state after the interim ones, with the comment and the run', async () => {
+    const gh = fakeGitHub()
+    const state = startedState()
+    state.waitingBegan()
+    state.terminated = true
+    const { r } = reporter(state, { stopOnCancel: true })
+    r.commentOn(new StickyComment(gh.api, 3, 'k'))
+    await r.publish()
+    state.ended('finished')
+    await r.finish()
+    const states = await savedStates()
+    expect(states.map((s) => s.final)).toEqual([false, false, true])
+    const [interim, , last] = states
+    expect(interim?.report.phase).toBe('waiting')
+    expect(last).toEqual({
+      final: true,
+      comment: {
+        id: 500,
+        url: 'https://github.com/octo/repo/pull/3#issuecomment-500',
+        issue: 3
+      },
+      orgId: 'org-9',
+      stopOnCancel: true,
+      terminated: true,
+      report: JSON.parse(JSON.stringify(state.snapshot()))
+    })
+    expect(last?.report.result).toBe('finished')
+  })
+
+  it('saves no comment in the state when there is none', async () => {
+    const state = startedState()
+    state.endedAsStarted()
+    const { r } = reporter(state)
+    await r.finish()
+    const [only] = await savedStates()
+    expect(only?.final).toBe(true)
+    expect(only?.comment).toBeUndefined()
+    expect(Object.fromEntries(await fileCommands('output'))['comment-url']).toBe('')
+  })
+
+  it('warns when the summary cannot be written, and still saves the state', async () => {
+    await rm(file('summary'))
+    await mkdir(file('summary'))
+    const state = startedState()
+    state.endedAsStarted()
+    const { r, warnings } = reporter(state)
+    await r.finish()
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^Could not write the job summary: /)
+    expect((await savedStates()).at(-1)?.final).toBe(true)
+  })
+})
+
+describe('Reporter and a comment that cannot be written', () => {
+  it.each([403, 404])(
+    'warns once, with the permission hint, on %i, and never shows a credential',
+    async (status) => {
+      const gh = fakeGitHub()
+      gh.failWith(
+        Object.assign(new Error(`Resource not accessible by integration (token ${TOKEN})\nmore`), {
+          status
+        })
+      )
+      const state = startedState()
+      state.waitingBegan()
+      const { r, warnings } = reporter(state)
+      r.commentOn(new StickyComment(gh.api, 3, 'k'))
+      await r.publish()
+      await r.publish()
+      state.ended('finished')
+      await r.finish()
+      expect(warnings).toEqual([
+        `Could not write the PR comment: ${status} Resource not accessible by integration (token ***). The token needs 'pull-requests: write' (and 'issues: write'); fork PRs get a read-only token.`
+      ])
+      expect(gh.calls.filter((c) => c === 'create')).toHaveLength(3)
+      const o = Object.fromEntries(await fileCommands('output'))
+      expect(o['comment-url']).toBe('')
+      expect(o.result).toBe('finished')
+      // The state is still saved after each attempt.
+      expect((await savedStates()).map((s) => s.final)).toEqual([false, false, false, true])
+      for (const f of ['output', 'state', 'summary'])
+        expect(await readFile(file(f), 'utf8')).not.toContain(TOKEN)
+    }
+  )
+
+  it('gives no permission hint for other failures', async () => {
+    const gh = fakeGitHub()
+    gh.failWith(Object.assign(new Error('Validation Failed'), { status: 422 }))
+    const state = startedState()
+    state.endedAsStarted()
+    const { r, warnings } = reporter(state)
+    r.commentOn(new StickyComment(gh.api, 3, 'k'))
+    await r.finish()
+    expect(warnings).toEqual(['Could not write the PR comment: 422 Validation Failed.'])
+  })
+
+  it('says how many duplicate comments it removed', async () => {
+    const gh = fakeGitHub()
+    const state = startedState()
+    state.endedAsStarted()
+    const { r, infos } = reporter(state)
+    // Two of ours already there: the oldest is kept, the other deleted.
+    const marker = '<!-- devin-handoff:k -->\nold'
+    for (const id of [1, 2])
+      gh.comments.push({
+        id,
+        body: marker,
+        html_url: `https://github.com/octo/repo/pull/3#issuecomment-${id}`,
+        created_at: `2024-01-0${id}T00:00:00Z`,
+        user: { login: 'github-actions[bot]' }
+      })
+    r.commentOn(new StickyComment(gh.api, 3, 'k'))
+    await r.publish()
+    expect(infos).toEqual(['Deleted 1 duplicate sticky comment(s)'])
+    expect(state.report.commentUrl).toBe('https://github.com/octo/repo/pull/3#issuecomment-1')
+  })
+})
+
+describe('the post-mode reporter', () => {
+  it('writes the comment and the summary but sets no outputs and saves no state', async () => {
+    const gh = fakeGitHub()
+    const state = startedState()
+    state.waitingBegan()
+    state.cancelled('The job ended early; the Devin session keeps running.', {
+      stopped: false,
+      by: 'post'
+    })
+    const { r } = reporter(state, { post: true })
+    r.commentOn(new StickyComment(gh.api, 3, 'k'))
+    await r.publish()
+    r.saveState(true)
+    await r.finish()
+    expect(await readFile(file('output'), 'utf8')).toBe('')
+    expect(await readFile(file('state'), 'utf8')).toBe('')
+    expect(gh.comments[0]?.body).toMatch(/### 🛑 Workflow cancelled\n\n> The job ended early/)
+    expect(await readFile(file('summary'), 'utf8')).toMatch(/^## 🛑 Workflow cancelled/)
+  })
+})
+
+describe('skip, dry run and fail-on', () => {
+  function captureStdout(): string[] {
+    const lines: string[] = []
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk))
+      return true
+    })
+    return lines
+  }
+
+  it('skip() ends the run as skipped, with a notice, outputs and a summary', async () => {
+    const state = new RunState({ slug: 'octo/repo', runUrl: '', commentKey: 'default' }, clock)
+    const { r } = reporter(state)
+    const out = captureStdout()
+    await r.skip('bot: dependabot[bot] is not listed')
+    vi.restoreAllMocks()
+    expect(out.join('')).toContain(
+      '::notice::Devin handoff skipped: bot: dependabot[bot] is not listed'
+    )
+    const o = Object.fromEntries(await fileCommands('output'))
+    expect(o.result).toBe('skipped')
+    expect(o['skip-reason']).toBe('bot: dependabot[bot] is not listed')
+    expect(o['session-id']).toBe('')
+    expect(o['prompt-bytes']).toBe('')
+    expect(await readFile(file('summary'), 'utf8')).toMatch(
+      /^## ⏭️ Devin handoff skipped[\s\S]*`skipped`: bot: dependabot\[bot\] is not listed/
+    )
+    expect((await savedStates()).at(-1)?.report.result).toBe('skipped')
+  })
+
+  it('dryRun() prints the prompt in a group and shows it in the summary', async () => {
+    const state = new RunState({ slug: 'octo/repo', runUrl: '', commentKey: 'default' }, clock)
+    state.packingBegan()
+    state.packed({
+      promptBytes: 19,
+      files: 0,
+      source: 'none',
+      truncated: false,
+      omitted: 0,
+      redactions: 0
+    })
+    const { r } = reporter(state)
+    const out = captureStdout()
+    await r.dryRun('# Task\n```\nfenced\n```', 19)
+    vi.restoreAllMocks()
+    const printed = out.join('')
+    expect(printed).toContain('::group::Prompt (19 bytes, dry run: nothing sent)')
+    expect(printed).toContain('# Task\n```\nfenced\n```')
+    expect(printed).toContain('::endgroup::')
+    expect(Object.fromEntries(await fileCommands('output'))).toMatchObject({
+      result: 'dry-run',
+      'prompt-bytes': '19',
+      'session-id': ''
+    })
+    const summary = await readFile(file('summary'), 'utf8')
+    expect(summary).toMatch(/^## 🧪 Devin handoff dry run/)
+    // A longer fence than the prompt's own keeps it in one block.
+    expect(summary).toContain('````markdown\n# Task\n```\nfenced\n```\n````')
+  })
+
+  it('failIfAsked fails the step only for a result fail-on names', async () => {
+    const state = startedState()
+    state.waitingBegan()
+    state.ended('timeout')
+    const { r } = reporter(state)
+    const out = captureStdout()
+    r.failIfAsked(['error', 'suspended'])
+    expect(process.exitCode).toBeUndefined()
+    r.failIfAsked(['timeout'])
+    vi.restoreAllMocks()
+    expect(process.exitCode).toBe(1)
+    expect(out.join('')).toMatch(/::error::Devin handoff ended with result 'timeout'/)
+  })
+})
