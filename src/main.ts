@@ -38,9 +38,10 @@ export async function run(): Promise<void> {
     const state = new RunState({ slug, runUrl: ctx.runUrl, commentKey: inputs.commentKey })
     reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, log })
     const decision = await decide(ctx, inputs, credentials.hasDevinKey, gh, log)
+    const found = decision.target
+    if (found) state.targetFound({ prNumber: found.pr?.number, headRef: found.headRef })
+    if (decision.skip !== undefined) return await reporter.skip(decision.skip)
     const { target, trigger } = decision
-    if (target) state.targetFound({ prNumber: target.pr?.number, headRef: target.headRef })
-    if (decision.skip || !target || !trigger) return await reporter.skip(decision.skip ?? '')
 
     const run = { inputs, ctx, target, log }
     // Packing (git) starts first and the permission lookup (GitHub) runs beside it; nothing is

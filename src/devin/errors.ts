@@ -5,14 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http'
 import { errorText, scrubSecret } from '../hygiene/scrub.js'
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' ? value : null
-}
+import { isObject, str } from './types.js'
 
 const MAX_DETAIL_CHARS = 500
 

@@ -98,7 +98,7 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function str(value: unknown): string | null {
+export function str(value: unknown): string | null {
   return typeof value === 'string' ? value : null
 }
 
@@ -225,14 +225,3 @@ export function parsePage<T>(
     dropped: rawItems.length - items.length
   }
 }
-
-export {
-  DevinApiError,
-  DevinConfigError,
-  DevinMalformedResponseError,
-  DevinNetworkError,
-  ERROR_HINTS,
-  errorDetailFromBody,
-  isUnknownOutcome
-} from './errors.js'
-export { scrubSecret } from '../hygiene/scrub.js'

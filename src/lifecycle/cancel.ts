@@ -5,10 +5,11 @@
  * state, and has the run finished, each step under a bound.
  */
 import type { DevinClient } from '../devin/client.js'
-import { DevinApiError, type DevinSession } from '../devin/types.js'
+import { DevinApiError } from '../devin/errors.js'
+import type { DevinSession } from '../devin/types.js'
 import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
-import type { RunState } from '../state/run-state.js'
+import type { RunState, SessionView } from '../state/run-state.js'
 import { toView } from '../state/view.js'
 
 /** Budgets inside the runner's 7.5 s between SIGINT and SIGTERM. */
@@ -109,7 +110,7 @@ export async function finalizeCancelled(d: CancelDeps): Promise<string> {
   const session = state.session
   const following = state.phase === 'waiting'
   let outcome: StopOutcome = { kind: following ? 'kept' : 'ended' }
-  let stoppedView
+  let stoppedView: SessionView | undefined
   const settled = d.settle
     ? withTimeout(d.settle(), budget.settleMs, 'the last comment edit').catch(() => undefined)
     : undefined

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { EOL } from 'node:os'
 import * as core from '@actions/core'
 import type { DevinClient, DevinMessage } from '../devin/client.js'
-import { DevinApiError } from '../devin/types.js'
+import { DevinApiError } from '../devin/errors.js'
 import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
 

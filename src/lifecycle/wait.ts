@@ -7,7 +7,7 @@
  * requests), and comment edits only on a change and at most one per 10 s.
  */
 import type { DevinClient, DevinSession } from '../devin/client.js'
-import { DevinApiError, DevinMalformedResponseError, DevinNetworkError } from '../devin/types.js'
+import { DevinApiError, DevinMalformedResponseError, DevinNetworkError } from '../devin/errors.js'
 import { classify, describeStatus, BLOCKING_SUSPEND_REASONS } from '../devin/status.js'
 import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'

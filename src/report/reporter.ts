@@ -62,7 +62,8 @@ export class Reporter {
         this.#commentWarned = true
       }
     }
-    this.saveState(false)
+    // At the end, finish() saves the final state itself.
+    if (!this.#finished) this.saveState(false)
   }
 
   /** What the post step needs if this process does not get to finish. */

@@ -10,13 +10,9 @@ import { isSkip, resolveTarget, type Target } from './target.js'
 import { triggerOf, type Trigger } from './trigger.js'
 import { staticSkipReason } from './trust.js'
 
-export interface Decision {
-  /** Known unless the event itself was unsupported. */
-  target?: Target
-  trigger?: Trigger
-  /** Set when the run hands nothing off. */
-  skip?: string
-}
+/** Go on with a target and a trigger, or skip (with the target when one was found). */
+export type Decision =
+  { skip?: undefined; target: Target; trigger: Trigger } | { skip: string; target?: Target }
 
 export async function decide(
   ctx: RunContext,
@@ -40,7 +36,7 @@ export async function decide(
   const trigger = triggerOf(ctx, inputs.triggerPhrase)
   if (trigger.skip) return { target, skip: trigger.skip }
   const skip = staticSkipReason(ctx, target, inputs, hasKey, log)
-  return { target, trigger, skip }
+  return skip ? { target, skip } : { target, trigger }
 }
 
 /** The sticky comment is written when a PR is in context, unless turned off or a dry run. */

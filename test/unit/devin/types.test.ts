@@ -5,7 +5,9 @@ import {
   DevinMalformedResponseError,
   DevinNetworkError,
   errorDetailFromBody,
-  isUnknownOutcome,
+  isUnknownOutcome
+} from '../../../src/devin/errors.ts'
+import {
   listItems,
   parseAttachment,
   parseMessage,

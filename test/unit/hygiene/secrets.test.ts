@@ -435,17 +435,14 @@ describe('redactSecrets', () => {
 })
 
 describe('performance and loading', () => {
-  it('scans 1 MB of clean text and pathological key headers quickly', async () => {
+  // Catastrophic backtracking would take minutes: vitest's per-test timeout (60 s) catches it, so
+  // no wall-clock bound of our own races a loaded machine here.
+  it('scans 1 MB of clean text and pathological key headers without blowing up', async () => {
     const line = 'const value = computeSomething(input, options) // plain words 0123456789\n'
     const big = line.repeat(Math.ceil(1_000_000 / line.length))
     const headers = `${DASHES}BEGIN PRIVATE KEY${DASHES}`.repeat(30_000)
     await findSecrets('warm up')
-    for (const text of [big, headers]) {
-      const t = performance.now()
-      expect(await findSecrets(text)).toEqual([])
-      // A guard against catastrophic backtracking (minutes), far above any machine's load.
-      expect(performance.now() - t).toBeLessThan(15_000)
-    }
+    for (const text of [big, headers]) expect(await findSecrets(text)).toEqual([])
   })
 
   it('does not load secretlint until the first scan', () => {

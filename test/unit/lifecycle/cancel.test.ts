@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { DevinApiError, parseSession, type DevinSession } from '../../../src/devin/types.ts'
+import { DevinApiError } from '../../../src/devin/errors.ts'
+import { parseSession, type DevinSession } from '../../../src/devin/types.ts'
 import {
   CANCEL_BUDGET,
   cancelNote,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { DevinApiError, type DevinMessage, type Page } from '../../../src/devin/types.ts'
+import { DevinApiError } from '../../../src/devin/errors.ts'
+import type { DevinMessage, Page } from '../../../src/devin/types.ts'
 import { MessageStream, messageTitle, printGroup } from '../../../src/lifecycle/messages.ts'
 
 afterEach(() => {

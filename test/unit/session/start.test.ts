@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DevinApiError, parseSession, type DevinSession } from '../../../src/devin/types.ts'
+import { DevinApiError } from '../../../src/devin/errors.ts'
+import { parseSession, type DevinSession } from '../../../src/devin/types.ts'
 import type { SessionCreateRequest } from '../../../src/devin/types.ts'
 import type { RunContext } from '../../../src/run/context.ts'
 import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
