@@ -9,9 +9,11 @@ import { createDevinClient } from './devin/factory.js'
 import { lazyGitHub } from './github/factory.js'
 import { StickyComment } from './github/sticky-comment.js'
 import { coreLog as log } from './hygiene/log.js'
+import { errorText } from './hygiene/scrub.js'
 import { finalizeCancelled, POST_BUDGET } from './lifecycle/cancel.js'
 import { Reporter } from './report/reporter.js'
-import { envInputReader } from './run/inputs.js'
+import { readRunContext } from './run/context.js'
+import { envInputReader, readApiUrl } from './run/inputs.js'
 import { RunState } from './state/run-state.js'
 import { parseState, STATE_KEY, type SavedState } from './state/saved.js'
 
@@ -25,10 +27,8 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
   state.orgId = saved.orgId
   state.terminated = saved.terminated
   const reporter = new Reporter({ state, scrub, stopOnCancel: saved.stopOnCancel, log, post: true })
-  const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/')
-  const apiUrl = (process.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '')
   if (saved.comment && credentials.hasGithubToken) {
-    const api = await lazyGitHub(credentials, { owner, repo, apiUrl }, log)()
+    const api = await lazyGitHub(credentials, readRunContext(), log)()
     reporter.commentOn(
       new StickyComment(api, saved.comment.issue, saved.report.commentKey, saved.comment)
     )
@@ -37,7 +37,7 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
   // short): write what it decided.
   if (state.phase === 'ended') return await reporter.finish()
   const devin = credentials.hasDevinKey
-    ? createDevinClient(credentials, { apiUrl: get('api-url') || 'https://api.devin.ai', log })
+    ? createDevinClient(credentials, { apiUrl: readApiUrl(get), log })
     : undefined
   await finalizeCancelled({
     state,
@@ -53,4 +53,8 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
 }
 
 const saved = parseState(core.getState(STATE_KEY))
-if (saved && !saved.final) await finalizeInterrupted(saved)
+// A backstop that fails would only add a red step to a job that already ended badly: warn.
+if (saved && !saved.final)
+  await finalizeInterrupted(saved).catch((err: unknown) =>
+    core.warning(`The post step could not finalize the Devin handoff: ${errorText(err)}`)
+  )

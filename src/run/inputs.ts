@@ -154,6 +154,11 @@ export function parseUrl(name: string, raw: string): string {
   return raw.replace(/\/+$/, '')
 }
 
+/** `api-url`, checked, without trailing slashes; the post step reads it the same way. */
+export function readApiUrl(get: InputReader): string {
+  return parseUrl('api-url', get('api-url') || 'https://api.devin.ai')
+}
+
 /** JSON or YAML; YAML is loaded only when the text is not JSON, to keep start-up lean. */
 export async function parseSchema(raw: string): Promise<Record<string, unknown> | undefined> {
   if (raw === '') return undefined
@@ -259,7 +264,7 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
   }
   const inputs: Inputs = {
     orgId,
-    apiUrl: parseUrl('api-url', get('api-url') || 'https://api.devin.ai'),
+    apiUrl: readApiUrl(get),
     task: await readTask(get, workspace),
     includeDiff: parseBoolean('include-diff', get('include-diff'), true),
     baseRef: get('base-ref'),
