@@ -212,20 +212,27 @@ describe('createGitHubApi: rate limits', () => {
   })
 
   it('does not space writes out (the action paces its own edits)', async () => {
-    const { gh, api } = await setup()
+    // No request timeout near: only the order of arrivals decides.
+    const { gh, api } = await setup({ timeoutMs: NEVER_MS })
     const c = gh.addComment({ issue: PR, body: 'x', login: 'github-actions[bot]', type: 'Bot' })
     const d = gh.addComment({ issue: PR, body: 'x', login: 'github-actions[bot]', type: 'Bot' })
-    await Promise.all([
+    // Every answer is held until all four writes are in flight. plugin-throttling's own groups
+    // send writes one at a time (and 1-3 s apart), so with them the second write would never go
+    // out while the first is held: this test would hang until vitest's timeout fails it.
+    let release: () => void = () => undefined
+    const held = new Promise<void>((resolve) => (release = resolve))
+    gh.fault({ method: 'POST', path: COMMENTS, times: 2 }, { until: held })
+    gh.fault({ method: 'PATCH', path: ONE_COMMENT, times: 2 }, { until: held })
+    const writes = Promise.all([
       api.createComment(PR, 'one'),
       api.createComment(PR, 'two'),
       api.updateComment(c.id, 'three'),
       api.updateComment(d.id, 'four')
     ])
-    // plugin-throttling's own groups would send these one by one, 1 s apart (3 s between the
-    // creates): the last at least 3 s after the first.
-    const at = gh.requests.map((q) => q.at)
-    expect(at).toHaveLength(4)
-    expect(Math.max(...at) - Math.min(...at)).toBeLessThan(2000)
+    await gh.waitFor(() => gh.requests.length >= 4, 'all four writes in flight at once')
+    release()
+    await writes
+    expect(gh.requests).toHaveLength(4)
   })
 })
 
