@@ -4,6 +4,8 @@
  * may import the stages before it and the layers beneath all of them, never one after it:
  *
  *   hygiene, net          text and network basics; import nothing of the action
+ *   egress                the one gate every outgoing text passes (log, outputs, summary,
+ *                         comment bodies, Devin requests); the only importer of @actions/core
  *   credentials           read and mask the credentials (reveal: the two client factories only)
  *   devin, github         the two API edges; neither imports the other
  *   state                 the run's state and phase
@@ -14,6 +16,7 @@
  */
 const ORDER = [
   ['hygiene', 'net'],
+  ['egress'],
   ['credentials'],
   ['devin', 'github'],
   ['state'],
@@ -59,6 +62,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/' },
       to: { circular: true }
+    },
+    {
+      name: 'runner-written-by-egress-only',
+      comment:
+        'Only src/egress/ writes to the runner (log, outputs, summary, state, failure): everything else goes through the gate.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/egress/' },
+      to: { path: '(^|/)node_modules/@actions/core/|^@actions/core$' }
     },
     {
       name: 'credentials-revealed-by-factories-only',

@@ -19,6 +19,8 @@
  */
 import { registerHooks, stripTypeScriptTypes } from 'node:module'
 import * as path from 'node:path'
+import type { ForDevin } from '../src/egress/devin.ts'
+import type { SessionCreateRequest } from '../src/devin/types.ts'
 
 // src uses NodeNext `.js` specifiers for its `.ts` files, and (being bundled by ncc, not run by
 // Node) may use TypeScript syntax that plain type stripping refuses: transform those files.
@@ -96,7 +98,7 @@ async function trial(mode: Mode, seed: number): Promise<Trial> {
   devin.script([])
   const { session } = await client.createSession(
     devin.orgId,
-    { prompt: 'bench' },
+    { prompt: 'bench' } as ForDevin<SessionCreateRequest>,
     { dedupeTag: 'bench' }
   )
   const stored = devin.sessions.get(session.sessionId)

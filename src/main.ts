@@ -3,16 +3,18 @@
  * stage lives in its folder; this file decides only the order, and that the report is written
  * whatever happens.
  */
-import * as core from '@actions/core'
 import { readCredentials } from './credentials/read.js'
 import { createDevinClient } from './devin/factory.js'
+import { screenForDevin } from './egress/devin.js'
+import { openLog } from './egress/log.js'
+import { linkHosts } from './egress/markdown.js'
+import { failStep } from './egress/step.js'
 import type { GitHubApi } from './github/client.js'
 import { describeFailure } from './github/errors.js'
 import { lazyGitHub } from './github/factory.js'
 import { react, type CommentRef } from './github/reactions.js'
 import { StickyComment } from './github/sticky-comment.js'
 import { prepareHandoff } from './handoff/prepare.js'
-import { coreLog as log } from './hygiene/log.js'
 import { follow } from './lifecycle/follow.js'
 import { Reporter } from './report/reporter.js'
 import { readRunContext } from './run/context.js'
@@ -27,6 +29,7 @@ export async function run(): Promise<void> {
   const get = envInputReader()
   const credentials = readCredentials(get) // masked before anything else can print them
   const scrub = (text: string): string => credentials.scrub(text)
+  const log = openLog(scrub) // the one writer of the log: credentials out, commands inert
   let reporter: Reporter | undefined
   let asked: CommentRef | undefined
   let github: (() => Promise<GitHubApi>) | undefined
@@ -36,7 +39,8 @@ export async function run(): Promise<void> {
     const gh = (github = lazyGitHub(credentials, ctx, log))
     const slug = `${ctx.owner}/${ctx.repo}`
     const state = new RunState({ slug, runUrl: ctx.runUrl, commentKey: inputs.commentKey })
-    reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, log })
+    const links = linkHosts(ctx.serverUrl, inputs.apiUrl)
+    reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, links, log })
     const decision = await decide(ctx, inputs, credentials.hasDevinKey, gh, log)
     const found = decision.target
     if (found) state.targetFound({ prNumber: found.pr?.number, headRef: found.headRef })
@@ -55,7 +59,11 @@ export async function run(): Promise<void> {
     if (refused) return await reporter.skip(refused)
     const handoff = await packing
     state.packed(handoff.summary)
-    if (inputs.dryRun) return await reporter.dryRun(handoff.prompt, handoff.bytes)
+    if (inputs.dryRun) {
+      // What a dry run shows is what would be sent: through the same screen as a request.
+      const shown = await screenForDevin(handoff.prompt, { mode: inputs.secretScan, log })
+      return await reporter.dryRun(shown.value, handoff.bytes)
+    }
 
     asked = trigger.comment
     await react(gh, asked, 'eyes', log)
@@ -66,7 +74,7 @@ export async function run(): Promise<void> {
       const orgId = await devin.resolveOrgId(inputs.orgId)
       const started = await startSession({ ...run, devin, orgId, prompt: handoff.prompt, trigger })
       state.sessionStarted(toView(started.session), started.how, { orgId, ...started })
-      core.info(`Devin session: ${state.report.session?.url}`)
+      log.info(`Devin session: ${state.report.session?.url}`)
       await react(gh, asked, 'rocket', log)
       if (inputs.wait) await follow({ ...run, state, surfaces: reporter, devin, orgId, scrub })
       else state.endedAsStarted()
@@ -80,6 +88,6 @@ export async function run(): Promise<void> {
     reporter?.state.failed(message)
     await reporter?.finish().catch(() => undefined)
     if (github) await react(github, asked, 'confused', log)
-    core.setFailed(message)
+    failStep(message, scrub)
   }
 }

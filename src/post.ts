@@ -3,12 +3,13 @@
  * cancelled or killed before it could finish. It restores the run from the saved state and hands
  * it to the same cancellation core the main step's signal handler uses (src/lifecycle/cancel.ts).
  */
-import * as core from '@actions/core'
 import { readCredentials } from './credentials/read.js'
 import { createDevinClient } from './devin/factory.js'
+import { openLog, runnerLog } from './egress/log.js'
+import { linkHosts } from './egress/markdown.js'
+import { readStepState } from './egress/step.js'
 import { lazyGitHub } from './github/factory.js'
 import { StickyComment } from './github/sticky-comment.js'
-import { coreLog as log } from './hygiene/log.js'
 import { errorText } from './hygiene/scrub.js'
 import { finalizeCancelled, POST_BUDGET } from './lifecycle/cancel.js'
 import { Reporter } from './report/reporter.js'
@@ -23,12 +24,22 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
   const get = envInputReader()
   const credentials = readCredentials(get)
   const scrub = (text: string): string => credentials.scrub(text)
+  const log = openLog(scrub)
+  const ctx = readRunContext()
+  const links = linkHosts(ctx.serverUrl, readApiUrl(get))
   const state = new RunState({ restore: saved.report })
   state.orgId = saved.orgId
   state.terminated = saved.terminated
-  const reporter = new Reporter({ state, scrub, stopOnCancel: saved.stopOnCancel, log, post: true })
+  const reporter = new Reporter({
+    state,
+    scrub,
+    stopOnCancel: saved.stopOnCancel,
+    links,
+    log,
+    post: true
+  })
   if (saved.comment && credentials.hasGithubToken) {
-    const api = await lazyGitHub(credentials, readRunContext(), log)()
+    const api = await lazyGitHub(credentials, ctx, log)()
     reporter.commentOn(
       new StickyComment(api, saved.comment.issue, saved.report.commentKey, saved.comment)
     )
@@ -52,9 +63,9 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
   })
 }
 
-const saved = parseState(core.getState(STATE_KEY))
+const saved = parseState(readStepState(STATE_KEY))
 // A backstop that fails would only add a red step to a job that already ended badly: warn.
 if (saved && !saved.final)
   await finalizeInterrupted(saved).catch((err: unknown) =>
-    core.warning(`The post step could not finalize the Devin handoff: ${errorText(err)}`)
+    runnerLog.warning(`The post step could not finalize the Devin handoff: ${errorText(err)}`)
   )

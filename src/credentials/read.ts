@@ -4,7 +4,7 @@
  * a credential is there and scrub text, but only the Devin and GitHub client factories can get at
  * the values (through `reveal.ts`).
  */
-import * as core from '@actions/core'
+import { mask as maskInLog } from '../egress/step.js'
 import { scrub } from '../hygiene/scrub.js'
 import { load, store } from './vault.js'
 
@@ -36,10 +36,10 @@ export class Credentials {
   }
 }
 
-/** `mask` registers a value with the runner so the log never shows it (`core.setSecret`). */
+/** `mask` registers a value with the runner so the log never shows it. */
 export function readCredentials(
   get: InputGetter,
-  mask: (secret: string) => void = core.setSecret
+  mask: (secret: string) => void = maskInLog
 ): Credentials {
   const devinKey = get('api-key').trim()
   const githubToken = get('github-token').trim()

@@ -2,6 +2,7 @@
  * Client for the Devin v3 REST API: one method per call the action makes. HTTP, retries and
  * errors are the transport's (./transport.ts); JSON shapes are parsed by ./types.ts.
  */
+import type { ForDevin } from '../egress/devin.js'
 import {
   type DevinAttachment,
   type DevinMessage,
@@ -75,7 +76,7 @@ export class DevinClient {
    */
   async createSession(
     orgId: string,
-    body: SessionCreateRequest,
+    body: ForDevin<SessionCreateRequest>,
     opts: { dedupeTag: string }
   ): Promise<{ session: DevinSession; recovered: boolean }> {
     const tag = opts.dedupeTag
@@ -176,11 +177,14 @@ export class DevinClient {
     return this.#page('GET', path, await this.#http.json('GET', path, { query }), parseMessage)
   }
 
-  /** Not retried on 5xx/network errors: a resend could deliver the message twice. */
+  /**
+   * Not retried on 5xx/network errors: a resend could deliver the message twice. Requests take
+   * only what went through the egress gate's screen (`ForDevin`).
+   */
   async sendMessage(
     orgId: string,
     sessionId: string,
-    message: string
+    message: ForDevin<string>
   ): Promise<DevinSession | undefined> {
     const path = this.#sessionPath(orgId, sessionId, 'messages')
     return parseSession(await this.#http.json('POST', path, { body: { message } }))

@@ -3,11 +3,12 @@
  * author being the token's identity (anyone can paste a marker), across every page of comments.
  * When two runs race and both create one, the oldest wins and later duplicates are deleted.
  */
+import { capUnits } from '../egress/caps.js'
+import { MAX_COMMENT_CHARS, type CommentBody } from '../egress/comment.js'
 import type { GitHubApi } from './client.js'
 import type { IssueComment } from './types.js'
 
-/** GitHub refuses bodies above 65,536 characters. */
-export const MAX_COMMENT_CHARS = 65_536
+export { MAX_COMMENT_CHARS } from '../egress/comment.js'
 
 export function markerFor(key: string): string {
   return `<!-- devin-handoff:${key} -->`
@@ -15,12 +16,12 @@ export function markerFor(key: string): string {
 
 const TRUNCATED = '\n\n_…the rest of this comment was cut to fit GitHub’s size limit._\n'
 
-/** Puts the marker first and keeps the whole body under the limit. */
-export function withMarker(key: string, body: string): string {
-  const marker = markerFor(key)
-  const full = `${marker}\n${body}`
-  if (full.length <= MAX_COMMENT_CHARS) return full
-  return full.slice(0, MAX_COMMENT_CHARS - TRUNCATED.length) + TRUNCATED
+/**
+ * Puts the marker first. The gate already cut the body to leave room for the marker; the cap
+ * here only holds if that room ever ran short.
+ */
+export function withMarker(key: string, body: CommentBody): string {
+  return capUnits(`${markerFor(key)}\n${body}`, MAX_COMMENT_CHARS, TRUNCATED)
 }
 
 export function isOurs(comment: IssueComment, key: string, login: string): boolean {
@@ -85,7 +86,7 @@ export class StickyComment {
   }
 
   /** Creates or updates the comment; an unchanged body costs no request. */
-  async write(body: string): Promise<StickyResult> {
+  async write(body: CommentBody): Promise<StickyResult> {
     const full = withMarker(this.key, body)
     if (this.id !== undefined && full === this.lastBody) {
       return { id: this.id, url: this.url ?? '', created: false, deletedDuplicates: 0 }

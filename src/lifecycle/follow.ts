@@ -1,8 +1,8 @@
 /** Following a started session: the "working" comment first, then the waiting loop. */
 import * as path from 'node:path'
-import * as core from '@actions/core'
 import type { DevinClient } from '../devin/client.js'
-import type { Log } from '../hygiene/log.js'
+import type { RunnerLog } from '../egress/log.js'
+import { failStep } from '../egress/step.js'
 import type { RunContext } from '../run/context.js'
 import type { Inputs } from '../run/inputs.js'
 import type { RunState } from '../state/run-state.js'
@@ -23,7 +23,7 @@ export async function follow(o: {
   inputs: Inputs
   ctx: RunContext
   scrub: (text: string) => string
-  log: Log
+  log: RunnerLog
 }): Promise<void> {
   const { state, surfaces, inputs } = o
   state.waitingBegan()
@@ -44,7 +44,8 @@ export async function follow(o: {
     publish: () => surfaces.publish(),
     finish: () => surfaces.finish(),
     save: () => surfaces.saveState(false),
-    fail: (m) => core.setFailed(m),
+    fail: (m) => failStep(m, o.scrub),
+    print: (title, body) => o.log.block(title, body),
     scrub: o.scrub,
     log: o.log
   })

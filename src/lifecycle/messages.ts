@@ -1,10 +1,8 @@
 /**
- * Devin's messages in the log: each printed once, as a collapsible group, fenced so that Devin's
- * text cannot issue workflow commands, and read sparingly (see `MessageStream.afterPoll`).
+ * Devin's messages in the log: each printed once, as a collapsible group that the log gate fences
+ * so Devin's text cannot issue workflow commands (src/egress/log.ts `block`), and read sparingly
+ * (see `MessageStream.afterPoll`).
  */
-import { randomUUID } from 'node:crypto'
-import { EOL } from 'node:os'
-import * as core from '@actions/core'
 import type { DevinClient, DevinMessage } from '../devin/client.js'
 import { DevinApiError } from '../devin/errors.js'
 import type { Log } from '../hygiene/log.js'
@@ -15,14 +13,6 @@ const MAX_MESSAGE_PAGES = 20
 /** Message reads a poll earns, and how many can be banked: ≤ 1 read per 20 polls over time. */
 const READS_PER_POLL = 1 / 20
 const MAX_BANKED_READS = 2
-
-/** Devin text may contain `::command::` lines; stop-commands keeps them from being executed. */
-export function printGroup(title: string, body: string): void {
-  core.startGroup(title)
-  const token = randomUUID()
-  process.stdout.write(`::stop-commands::${token}${EOL}${body}${EOL}::${token}::${EOL}`)
-  core.endGroup()
-}
 
 export function messageTitle(m: DevinMessage): string {
   const first = (m.message.split('\n').find((l) => l.trim() !== '') ?? '').trim()

@@ -15,12 +15,12 @@ import type { RunState } from '../state/run-state.js'
 import { toView } from '../state/view.js'
 import { downloadAttachments } from './attachments.js'
 import { finalizeCancelled } from './cancel.js'
-import { MessageStream, printGroup } from './messages.js'
+import { MessageStream } from './messages.js'
 import { watchForCancel, type WatchOptions } from './signals.js'
 import { CommentThrottle } from './throttle.js'
 
 export { COMMENT_GAP_MS, CommentThrottle } from './throttle.js'
-export { MessageStream, messageTitle, printGroup } from './messages.js'
+export { MessageStream, messageTitle } from './messages.js'
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>
 
@@ -45,7 +45,7 @@ export interface WaitDeps {
   finish: () => Promise<void>
   /** Saves the state for the post step. */
   save: () => void
-  /** Marks the step failed (core.setFailed in the action). */
+  /** Marks the step failed (the egress gate's `failStep` in the action). */
   fail: (message: string) => void
   scrub: (text: string) => string
   log: Log
@@ -53,8 +53,8 @@ export interface WaitDeps {
   clock?: () => number
   sleep?: Sleep
   random?: () => number
-  /** Prints one Devin message as a collapsible log group. */
-  print?: (title: string, body: string) => void
+  /** Prints one Devin message as a collapsible log group (the log gate's `block`). */
+  print: (title: string, body: string) => void
   /** Signal handling (tests pass an emitter and a fake exit). */
   cancel?: WatchOptions
   maxConsecutiveFailures?: number
@@ -129,7 +129,7 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
     devin,
     orgId,
     sessionId: first.id,
-    print: deps.print ?? printGroup,
+    print: deps.print,
     log,
     scrub: deps.scrub
   })

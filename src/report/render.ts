@@ -1,7 +1,13 @@
 /**
  * Everything the run tells people: step outputs, the job summary and the sticky comment body,
- * all rendered from one Report so that they never disagree.
+ * all rendered from one Report so that they never disagree. Every text the action did not write
+ * (titles, branches, Devin's status and URLs, error details) is placed with the egress gate's
+ * Markdown rules (src/egress/markdown.ts): as plain text, as code, or as a link only to an
+ * expected host.
  */
+import { capBytes } from '../egress/caps.js'
+import { mdCode, mdLink, mdText, mdUrl, type LinkHosts } from '../egress/markdown.js'
+import { MAX_SUMMARY_BYTES } from '../egress/step.js'
 import { describeStatus } from '../devin/status.js'
 import { fenceFor } from '../hygiene/fence.js'
 import type { HandoffSummary, Report, Result } from '../state/run-state.js'
@@ -20,11 +26,6 @@ export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
   return `${(n / 1024 / 1024).toFixed(1)} MB`
-}
-
-/** Keeps user- and Devin-supplied text from breaking out of a table cell. */
-export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
 const HEADLINE: Record<Result, string> = {
@@ -50,33 +51,33 @@ export function handoffLine(h: HandoffSummary): string {
     `${h.files} changed file${h.files === 1 ? '' : 's'}`,
     `${formatBytes(h.promptBytes)} prompt`
   ]
-  parts.push(`change from ${h.source}`)
+  parts.push(`change from ${mdText(h.source)}`)
   if (h.omitted > 0) parts.push(`${h.omitted} left out${h.truncated ? ' (budget)' : ''}`)
   if (h.redactions > 0)
     parts.push(`${h.redactions} secret${h.redactions === 1 ? '' : 's'} redacted`)
   return parts.join(' · ')
 }
 
-function rows(r: Report): Array<[string, string]> {
+function rows(r: Report, links: LinkHosts): Array<[string, string]> {
   const out: Array<[string, string]> = []
   const s = r.session
   if (s) {
-    out.push(['Session', `[${cell(s.title || s.id)}](${s.url})`])
+    out.push(['Session', mdLink(s.title || s.id, s.url, links.devin)])
     out.push([
       'Status',
-      `\`${s.status}\`${s.detail ? ` / \`${s.detail}\`` : ''}: ${describeStatus(s.status, s.detail)}`
+      `${mdCode(s.status)}${s.detail ? ` / ${mdCode(s.detail)}` : ''}: ${mdText(describeStatus(s.status, s.detail))}`
     ])
   }
   if (r.result)
-    out.push(['Result', `\`${r.result}\`${r.skipReason ? `: ${cell(r.skipReason)}` : ''}`])
+    out.push(['Result', `${mdCode(r.result)}${r.skipReason ? `: ${mdText(r.skipReason)}` : ''}`])
   out.push(['Elapsed', formatElapsed(r.updatedAt - r.startedAt)])
   if (s?.acus !== undefined) out.push(['ACUs', String(Math.round(s.acus * 100) / 100)])
   if (s && s.pullRequests.length > 0)
-    out.push(['Pull requests', s.pullRequests.map((u) => `<${u}>`).join(' ')])
+    out.push(['Pull requests', s.pullRequests.map((u) => mdUrl(u, [links.github])).join(' ')])
   if (r.handoff) out.push(['Handoff', handoffLine(r.handoff)])
   if (r.attachments.length > 0)
-    out.push(['Attachments', r.attachments.map((a) => `\`${cell(a)}\``).join(', ')])
-  if (r.runUrl) out.push(['Run', `[workflow run](${r.runUrl})`])
+    out.push(['Attachments', r.attachments.map((a) => mdCode(a)).join(', ')])
+  if (r.runUrl) out.push(['Run', mdLink('workflow run', r.runUrl, [links.github])])
   return out
 }
 
@@ -93,15 +94,21 @@ function fencedJson(value: unknown): string {
 /** Structured output can be large; the comment keeps a bounded excerpt. */
 const MAX_STRUCTURED_CHARS = 20_000
 
-export function renderComment(r: Report): string {
-  const lines = [`### ${headline(r)}`, '']
-  if (r.note) lines.push(`> ${r.note}`, '')
-  if (r.error) lines.push(`> **Error:** ${cell(r.error)}`, '')
-  lines.push(table(rows(r)), '')
+/** The note and error: the action's words, which may quote a server's or Devin's. */
+function notes(r: Report): string[] {
+  const lines: string[] = []
+  if (r.note) lines.push(`> ${mdText(r.note)}`, '')
+  if (r.error) lines.push(`> **Error:** ${mdText(r.error)}`, '')
+  return lines
+}
+
+export function renderComment(r: Report, links: LinkHosts): string {
+  const lines = [`### ${headline(r)}`, '', ...notes(r)]
+  lines.push(table(rows(r, links)), '')
   if (r.timeline.length > 0) {
     lines.push('<details><summary>Timeline</summary>', '')
     for (const t of r.timeline.slice(-30)) {
-      lines.push(`- ${formatElapsed(t.at - r.startedAt)}: ${cell(t.text)}`)
+      lines.push(`- ${formatElapsed(t.at - r.startedAt)}: ${mdText(t.text)}`)
     }
     lines.push('', '</details>', '')
   }
@@ -112,30 +119,31 @@ export function renderComment(r: Report): string {
       block = `_Structured output is ${formatBytes(block.length)}; see the \`structured-output\` step output._`
     lines.push('<details><summary>Structured output</summary>', '', block, '', '</details>', '')
   }
-  const key = r.commentKey === 'default' ? '' : ` · key \`${cell(r.commentKey)}\``
+  const key = r.commentKey === 'default' ? '' : ` · key ${mdCode(r.commentKey)}`
   lines.push(`<sub>Devin Handoff · updated ${new Date(r.updatedAt).toISOString()}${key}</sub>`)
   return lines.join('\n')
 }
 
-export function renderSummary(r: Report, prompt?: string): string {
-  const lines = [`## ${headline(r)}`, '']
-  if (r.note) lines.push(`> ${r.note}`, '')
-  if (r.error) lines.push(`> **Error:** ${cell(r.error)}`, '')
-  const pairs = rows(r)
+/** The prompt's share of the summary: what is left of the runner's limit after the rest. */
+const SUMMARY_PROMPT_BYTES = MAX_SUMMARY_BYTES - 64 * 1024
+
+export function renderSummary(r: Report, links: LinkHosts, prompt?: string): string {
+  const lines = [`## ${headline(r)}`, '', ...notes(r)]
+  const pairs = rows(r, links)
   pairs.unshift([
     'Repository',
-    `${r.slug}${r.prNumber ? ` #${r.prNumber}` : ''}${r.headRef ? ` (\`${cell(r.headRef)}\`)` : ''}`
+    `${mdText(r.slug)}${r.prNumber ? ` #${r.prNumber}` : ''}${r.headRef ? ` (${mdCode(r.headRef)})` : ''}`
   ])
   if (r.wait) {
     const waited = formatElapsed((r.wait.endedAt ?? r.updatedAt) - r.wait.startedAt)
     pairs.push(['Waited', `${waited} (${r.wait.polls} poll${r.wait.polls === 1 ? '' : 's'})`])
   }
-  if (r.commentUrl) pairs.push(['Comment', `[sticky comment](${r.commentUrl})`])
+  if (r.commentUrl) pairs.push(['Comment', mdLink('sticky comment', r.commentUrl, [links.github])])
   lines.push(table(pairs), '')
   if (prompt !== undefined) {
-    const fence = fenceFor(prompt)
-    // The step summary is capped at 1 MiB; keep the prompt well inside it.
-    const shown = prompt.length > 400_000 ? `${prompt.slice(0, 400_000)}\n…(cut)` : prompt
+    // Cut by bytes, never through a character, so the whole summary fits the runner's limit.
+    const shown = capBytes(prompt, SUMMARY_PROMPT_BYTES, '\n…(cut)')
+    const fence = fenceFor(shown)
     lines.push(
       '<details><summary>Prompt</summary>',
       '',

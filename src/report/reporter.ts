@@ -1,12 +1,16 @@
 /**
  * Where the run's state is told: the sticky comment (while the run goes on and at its end), and at
  * the end, once, the step outputs and the job summary; plus the saved state for the post step.
- * Everything is rendered from one report (./render.ts) so that no two places disagree.
+ * Everything is rendered from one report (./render.ts) so that no two places disagree, and
+ * written through the egress gate (src/egress/), the only writer of the log, outputs, summary,
+ * state and comment bodies.
  */
-import * as core from '@actions/core'
+import { commentBody } from '../egress/comment.js'
+import type { RunnerLog } from '../egress/log.js'
+import type { LinkHosts } from '../egress/markdown.js'
+import { failStep, saveStepState, setOutputs, writeSummary } from '../egress/step.js'
 import { githubErrorMessage } from '../github/errors.js'
 import type { StickyComment } from '../github/sticky-comment.js'
-import type { Log } from '../hygiene/log.js'
 import type { FailOn } from '../run/inputs.js'
 import type { RunState } from '../state/run-state.js'
 import { STATE_KEY, type SavedState } from '../state/saved.js'
@@ -18,7 +22,9 @@ export interface ReporterOptions {
   /** Removes credentials from any text about to be shown. */
   scrub: (text: string) => string
   stopOnCancel: boolean
-  log: Pick<Log, 'info' | 'warning'>
+  /** Where links in the comment and summary may point (the GitHub server, Devin's web app). */
+  links: LinkHosts
+  log: Pick<RunnerLog, 'info' | 'warning' | 'notice' | 'block'>
   /** The post step restores a run; it neither saves state again nor sets the main step's outputs. */
   post?: boolean
 }
@@ -45,7 +51,9 @@ export class Reporter {
     if (!this.#sticky) return
     this.state.touch()
     try {
-      const res = await this.#sticky.write(renderComment(this.state.report))
+      const res = await this.#sticky.write(
+        commentBody(renderComment(this.state.report, this.#o.links), this.#o.scrub)
+      )
       this.state.commentWritten(res.url)
       if (res.deletedDuplicates > 0)
         this.#o.log.info(`Deleted ${res.deletedDuplicates} duplicate sticky comment(s)`)
@@ -81,27 +89,25 @@ export class Reporter {
       terminated: this.state.terminated,
       report: this.state.snapshot()
     }
-    core.saveState(STATE_KEY, JSON.stringify(state))
+    saveStepState(STATE_KEY, JSON.stringify(state))
   }
 
   /** Fails the step when `fail-on` names the result the run ended with. */
   failIfAsked(failOn: FailOn[]): void {
     const failure = failureFor(this.state.report, failOn)
-    if (failure) core.setFailed(failure)
+    if (failure) failStep(failure, this.#o.scrub)
   }
 
   /** A run that hands nothing off: a notice that says why, and the report. */
   async skip(reason: string): Promise<void> {
     this.state.skipped(reason)
-    core.notice(`Devin handoff skipped: ${reason}`)
+    this.#o.log.notice(`Devin handoff skipped: ${reason}`)
     await this.finish()
   }
 
   /** A dry run: the prompt in the log (folded) and in the summary; nothing was sent. */
   async dryRun(prompt: string, bytes: number): Promise<void> {
-    core.startGroup(`Prompt (${bytes} bytes, dry run: nothing sent)`)
-    core.info(prompt)
-    core.endGroup()
+    this.#o.log.block(`Prompt (${bytes} bytes, dry run: nothing sent)`, prompt)
     this.state.dryRun()
     await this.finish(prompt)
   }
@@ -117,12 +123,12 @@ export class Reporter {
     const post = this.#o.post === true
     if (!post) {
       const { 'comment-url': _later, ...outputs } = outputsOf(this.state.report)
-      for (const [k, v] of Object.entries(outputs)) core.setOutput(k, v)
+      setOutputs(outputs, this.#o.scrub)
     }
     await this.publish()
-    if (!post) core.setOutput('comment-url', this.state.report.commentUrl ?? '')
+    if (!post) setOutputs({ 'comment-url': this.state.report.commentUrl ?? '' }, this.#o.scrub)
     try {
-      await core.summary.addRaw(renderSummary(this.state.report, prompt)).write()
+      await writeSummary(renderSummary(this.state.report, this.#o.links, prompt), this.#o.scrub)
     } catch (err) {
       this.#o.log.warning(`Could not write the job summary: ${(err as Error).message}`)
     }

@@ -6,6 +6,7 @@
 import type { DevinClient } from '../devin/client.js'
 import type { DevinSession } from '../devin/types.js'
 import { isLive } from '../devin/status.js'
+import { screenForDevin, type ForDevin } from '../egress/devin.js'
 import type { Log } from '../hygiene/log.js'
 import type { RunContext } from '../run/context.js'
 import type { Inputs } from '../run/inputs.js'
@@ -37,7 +38,7 @@ export async function reuse(
   devin: Pick<DevinClient, 'findSessionsByTags' | 'sendMessage' | 'getSession'>,
   orgId: string,
   tag: string,
-  message: string,
+  message: ForDevin<string>,
   log: Pick<Log, 'info'>
 ): Promise<DevinSession | undefined> {
   const live = pickLive(await devin.findSessionsByTags(orgId, [tag]))
@@ -70,16 +71,22 @@ export async function startSession(o: {
   prompt: string
   /** A comment that says `<phrase> new` asks for a new session even with `reuse-session`. */
   trigger: Pick<Trigger, 'forceNew'>
-  log: Pick<Log, 'info'>
+  log: Pick<Log, 'info' | 'warning'>
 }): Promise<Started> {
   const { devin, orgId, inputs, target, ctx } = o
+  // Every field sent, not just the prompt, passes the secret screen (a title or tag built from
+  // a PR title or branch could carry a credential).
+  const screen = async <T>(v: T): Promise<ForDevin<T>> =>
+    (await screenForDevin(v, { mode: inputs.secretScan, log: o.log })).value
   if (inputs.reuseSession && !o.trigger.forceNew) {
-    const message = followUpMessage(o.prompt)
+    const message = await screen(followUpMessage(o.prompt))
     const tag = threadTag(target, inputs.commentKey)
     const reused = await reuse(devin, orgId, tag, message, o.log)
     if (reused) return { session: reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
   }
-  const body = createRequest(inputs, target, o.prompt, sessionTags(inputs, target, ctx))
+  const body = await screen(
+    createRequest(inputs, target, o.prompt, sessionTags(inputs, target, ctx))
+  )
   const { session } = await devin.createSession(orgId, body, {
     dedupeTag: runTag(ctx, inputs.commentKey)
   })

@@ -18,6 +18,7 @@ import {
   type PrScenario,
   type PrScenarioOptions
 } from '../helpers/scenario.ts'
+import { renderedText } from '../helpers/markdown.ts'
 
 const FORK = 'mallory/widgets'
 /** What `${{ github.token }}` is on a fork PR or a Dependabot run: it can read, not write. */
@@ -45,7 +46,7 @@ function expectSkip(r: ActionResult, reason: RegExp): void {
   expect(r.outputs['skip-reason']).toMatch(reason)
   const notice = r.commands.find((c) => c.command === 'notice')
   expect(notice?.message).toBe(`Devin handoff skipped: ${r.outputs['skip-reason']}`)
-  expect(r.summary).toContain(r.outputs['skip-reason'])
+  expect(renderedText(r.summary)).toContain(r.outputs['skip-reason'])
   expect(r.commands.filter((c) => c.command === 'error')).toEqual([])
   expect(r.outputs['session-id'] ?? '').toBe('')
 }

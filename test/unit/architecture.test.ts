@@ -63,6 +63,12 @@ describe('import rules', () => {
       /error credentials-revealed-by-factories-only/
     ],
     [
+      'a stage writing to the runner around the egress gate',
+      'src/run/trigger.ts',
+      "import * as core from '@actions/core'\nexport const planted = core.info",
+      /error runner-written-by-egress-only: src\/run\/trigger\.ts/
+    ],
+    [
       'the Devin edge reaching into the GitHub edge',
       'src/devin/client.ts',
       "import '../github/errors.js'",

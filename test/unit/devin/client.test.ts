@@ -11,6 +11,7 @@ import {
   DevinNetworkError,
   normalizeSessionId
 } from '../../../src/devin/client.ts'
+import { forDevin } from '../../helpers/gated.ts'
 
 const KEY = 'cog_TestKey_9f8e7d6c5b4a3210'
 const ORG = 'org-x'
@@ -190,18 +191,16 @@ describe('request shapes and parsing', () => {
       json(res, 200, sessionJson('devin-s1', ['t']))
     })
     const { client } = makeClient(srv.url)
-    const out = await client.createSession(
-      ORG,
-      { prompt: 'do it', tags: ['t'] },
-      { dedupeTag: 'run-1' }
-    )
+    const out = await client.createSession(ORG, forDevin({ prompt: 'do it', tags: ['t'] }), {
+      dedupeTag: 'run-1'
+    })
     expect(out).toMatchObject({ recovered: false, session: { sessionId: 'devin-s1' } })
     const create = srv.requests[0]!
     expect([create.method, create.path]).toEqual(['POST', `/v3/organizations/${ORG}/sessions`])
     expect(create.headers['content-type']).toBe('application/json')
     expect(JSON.parse(create.body)).toEqual({ prompt: 'do it', tags: ['t', 'run-1'] })
 
-    const after = await client.sendMessage(ORG, 's1', 'more')
+    const after = await client.sendMessage(ORG, 's1', forDevin('more'))
     expect(after?.sessionId).toBe('devin-s1')
     expect(srv.requests[1]!.path).toBe(`/v3/organizations/${ORG}/sessions/devin-s1/messages`)
     expect(JSON.parse(srv.requests[1]!.body)).toEqual({ message: 'more' })
@@ -362,7 +361,7 @@ describe('error messages', () => {
         res.end(c.body)
       })
       const { client } = makeClient(srv.url)
-      const err = await rejection(client.sendMessage(ORG, 'a', 'hello'))
+      const err = await rejection(client.sendMessage(ORG, 'a', forDevin('hello')))
       expect(err).toBeInstanceOf(DevinApiError)
       expect(err.message).toMatch(c.expected)
       expect(err.message).not.toContain('\n')
@@ -395,7 +394,9 @@ describe('error messages', () => {
     const errors: Error[] = []
     for (let n = 0; n < echoes.length; n++)
       errors.push(await rejection(client.getSession(ORG, 'a')))
-    errors.push(await rejection(client.createSession(ORG, { prompt: 'p' }, { dedupeTag: 'tag-1' })))
+    errors.push(
+      await rejection(client.createSession(ORG, forDevin({ prompt: 'p' }), { dedupeTag: 'tag-1' }))
+    )
     for (const err of errors) {
       const dump = [
         err.message,
@@ -416,7 +417,9 @@ describe('retries', () => {
     const dev = fakeDevin(['429', 'ok'])
     const srv = await startServer(dev.handler)
     const { client, waits } = makeClient(srv.url)
-    const out = await client.createSession(ORG, { prompt: 'p', tags: ['k'] }, { dedupeTag: 'k' })
+    const out = await client.createSession(ORG, forDevin({ prompt: 'p', tags: ['k'] }), {
+      dedupeTag: 'k'
+    })
     expect(out.recovered).toBe(false)
     expect(waits).toEqual([7000])
     expect(srv.requests.map((r) => r.method)).toEqual(['POST', 'POST'])
@@ -430,7 +433,7 @@ describe('retries', () => {
       json(res, 429, { detail: 'rate limited' }, n === 1 ? { 'retry-after': '3600' } : {})
     })
     const { client, waits } = makeClient(srv.url, { maxAttempts: 3 })
-    const err = await rejection(client.sendMessage(ORG, 'a', 'x'))
+    const err = await rejection(client.sendMessage(ORG, 'a', forDevin('x')))
     expect(err.message).toContain('429 Too Many Requests: rate limited')
     expect(waits).toEqual([60_000, 1000])
     expect(srv.requests).toHaveLength(3)
@@ -445,7 +448,7 @@ describe('retries', () => {
     const { client, waits } = makeClient(srv.url)
     expect((await client.getSession(ORG, 'abc')).sessionId).toBe('devin-abc')
     expect(waits).toEqual([500, 1000])
-    const err = await rejection(client.sendMessage(ORG, 'abc', 'hi'))
+    const err = await rejection(client.sendMessage(ORG, 'abc', forDevin('hi')))
     expect(err).toMatchObject({ status: 503 })
     expect(srv.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
     expect(srv.requests).toHaveLength(4)
@@ -478,11 +481,9 @@ describe('createSession never duplicates', () => {
     const dev = fakeDevin(['drop-after'])
     const srv = await startServer(dev.handler)
     const { client, logs } = makeClient(srv.url)
-    const out = await client.createSession(
-      ORG,
-      { prompt: 'p', tags: ['run-7'] },
-      { dedupeTag: 'run-7' }
-    )
+    const out = await client.createSession(ORG, forDevin({ prompt: 'p', tags: ['run-7'] }), {
+      dedupeTag: 'run-7'
+    })
     expect(out).toMatchObject({ recovered: true, session: { sessionId: 'devin-s1' } })
     expect(dev.sessions).toHaveLength(1)
     expect(srv.requests.map((r) => r.method)).toEqual(['POST', 'GET'])
@@ -494,11 +495,9 @@ describe('createSession never duplicates', () => {
     const dev = fakeDevin(['drop-before', 'ok'])
     const srv = await startServer(dev.handler)
     const { client } = makeClient(srv.url)
-    const out = await client.createSession(
-      ORG,
-      { prompt: 'p', tags: ['run-8'] },
-      { dedupeTag: 'run-8' }
-    )
+    const out = await client.createSession(ORG, forDevin({ prompt: 'p', tags: ['run-8'] }), {
+      dedupeTag: 'run-8'
+    })
     expect(out.recovered).toBe(false)
     expect(dev.sessions).toHaveLength(1)
     expect(srv.requests.map((r) => r.method)).toEqual(['POST', 'GET', 'POST'])
@@ -509,7 +508,9 @@ describe('createSession never duplicates', () => {
       const dev = fakeDevin([mode])
       const srv = await startServer(dev.handler)
       const { client } = makeClient(srv.url)
-      const out = await client.createSession(ORG, { prompt: 'p', tags: ['r'] }, { dedupeTag: 'r' })
+      const out = await client.createSession(ORG, forDevin({ prompt: 'p', tags: ['r'] }), {
+        dedupeTag: 'r'
+      })
       expect(out.recovered).toBe(true)
       expect(dev.sessions).toHaveLength(1)
       expect(srv.requests.map((r) => r.method)).toEqual(['POST', 'GET'])
@@ -528,7 +529,9 @@ describe('createSession never duplicates', () => {
     // Only the create may time out: the lookup after it is answered at once and must not come
     // near the timeout, even on a busy machine.
     const { client } = makeClient(srv.url, { requestTimeoutMs: 2000 })
-    const out = await client.createSession(ORG, { prompt: 'p', tags: ['t9'] }, { dedupeTag: 't9' })
+    const out = await client.createSession(ORG, forDevin({ prompt: 'p', tags: ['t9'] }), {
+      dedupeTag: 't9'
+    })
     expect(out).toMatchObject({ recovered: true, session: { sessionId: 'devin-slow1' } })
     expect(srv.requests.map((r) => r.method)).toEqual(['POST', 'GET'])
   })
@@ -542,10 +545,14 @@ describe('createSession never duplicates', () => {
       json(res, 403, { detail: 'no ViewOrgSessions' })
     })
     const { client } = makeClient(srv.url)
-    const bad = await rejection(client.createSession(ORG, { prompt: '' }, { dedupeTag: 'a' }))
+    const bad = await rejection(
+      client.createSession(ORG, forDevin({ prompt: '' }), { dedupeTag: 'a' })
+    )
     expect(bad.message).toContain('422 Unprocessable Entity: body.prompt: too short')
     expect(srv.requests).toHaveLength(1)
-    const err = await rejection(client.createSession(ORG, { prompt: 'p' }, { dedupeTag: 'b-tag' }))
+    const err = await rejection(
+      client.createSession(ORG, forDevin({ prompt: 'p' }), { dedupeTag: 'b-tag' })
+    )
     expect(err.message).toMatch(/Could not check .*403.*tagged b-tag/)
     expect(srv.requests.filter((r) => r.method === 'POST')).toHaveLength(2)
   })

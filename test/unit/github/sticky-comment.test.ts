@@ -6,6 +6,7 @@ import {
   withMarker
 } from '../../../src/github/sticky-comment.ts'
 import type { GitHubApi, IssueComment } from '../../../src/github/client.ts'
+import { commentText } from '../../helpers/gated.ts'
 
 /** In-memory comments with the REST semantics the sticky logic relies on. */
 function fakeApi(login = 'github-actions[bot]') {
@@ -61,10 +62,10 @@ describe('StickyComment', () => {
   it('creates once, then updates in place and skips unchanged bodies', async () => {
     const f = fakeApi()
     const s = new StickyComment(f.api, 1, 'default')
-    const first = await s.write('hello')
+    const first = await s.write(commentText('hello'))
     expect(first.created).toBe(true)
-    await s.write('hello')
-    await s.write('changed')
+    await s.write(commentText('hello'))
+    await s.write(commentText('changed'))
     expect(f.comments).toHaveLength(1)
     expect(f.comments[0]?.body).toBe(`${markerFor('default')}\nchanged`)
     expect(f.calls.filter((c) => c.startsWith('update'))).toHaveLength(1)
@@ -75,7 +76,7 @@ describe('StickyComment', () => {
     f.seed(`${markerFor('default')}\nfake`, 'mallory')
     f.seed(`${markerFor('other')}\nother key`)
     f.seed(`${markerFor('default')}\nours`)
-    const res = await new StickyComment(f.api, 1, 'default').write('new body')
+    const res = await new StickyComment(f.api, 1, 'default').write(commentText('new body'))
     expect(res.created).toBe(false)
     expect(res.id).toBe(3)
     expect(f.comments.map((c) => c.body)).toEqual([
@@ -89,7 +90,7 @@ describe('StickyComment', () => {
     const f = fakeApi()
     f.seed(`${markerFor('default')}\nrun A`)
     f.seed(`${markerFor('default')}\nrun B`)
-    const res = await new StickyComment(f.api, 1, 'default').write('run C')
+    const res = await new StickyComment(f.api, 1, 'default').write(commentText('run C'))
     expect(res).toMatchObject({ id: 1, deletedDuplicates: 1 })
     expect(f.comments).toHaveLength(1)
   })
@@ -102,7 +103,7 @@ describe('StickyComment', () => {
       f.seed(`${markerFor('default')}\nother run`)
       return create(issue, body)
     }
-    const res = await new StickyComment(f.api, 1, 'default').write('mine')
+    const res = await new StickyComment(f.api, 1, 'default').write(commentText('mine'))
     expect(f.comments).toHaveLength(1)
     expect(res.id).toBe(f.comments[0]?.id)
     expect(f.comments[0]?.body).toBe(`${markerFor('default')}\nmine`)
@@ -120,14 +121,14 @@ describe('StickyComment', () => {
       ) // and it deletes ours
       return mine
     }
-    const res = await new StickyComment(f.api, 1, 'default').write('mine')
+    const res = await new StickyComment(f.api, 1, 'default').write(commentText('mine'))
     expect(f.comments).toHaveLength(1)
     expect(res.id).toBe(f.comments[0]?.id)
     expect(f.comments[0]?.body).toBe(`${markerFor('default')}\nmine`)
   })
 
   it('keeps bodies under the GitHub limit', () => {
-    const body = withMarker('default', 'x'.repeat(100_000))
+    const body = withMarker('default', commentText('x'.repeat(100_000)))
     expect(body.length).toBeLessThanOrEqual(MAX_COMMENT_CHARS)
     expect(body).toMatch(/cut to fit/)
   })

@@ -10,6 +10,7 @@ import {
   targetPath,
   uniqueName
 } from '../../../src/lifecycle/attachments.ts'
+import { forDevin } from '../../helpers/gated.ts'
 
 describe('sanitizeFileName', () => {
   it.each([
@@ -96,7 +97,9 @@ describe('downloadAttachments against the Devin emulator', () => {
       sleep: async () => undefined
     })
     devin.script([{ status: 'exit', attachments }])
-    const { session } = await client.createSession(devin.orgId, { prompt: 'x' }, { dedupeTag: 't' })
+    const { session } = await client.createSession(devin.orgId, forDevin({ prompt: 'x' }), {
+      dedupeTag: 't'
+    })
     await client.getSession(devin.orgId, session.sessionId)
     return session.sessionId
   }

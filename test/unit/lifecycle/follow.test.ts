@@ -8,6 +8,7 @@ import { follow } from '../../../src/lifecycle/follow.ts'
 import type { RunContext } from '../../../src/run/context.ts'
 import { readInputs } from '../../../src/run/inputs.ts'
 import { RunState } from '../../../src/state/run-state.ts'
+import { recordingLog } from '../../helpers/log.ts'
 
 const dirs: string[] = []
 afterEach(async () => {
@@ -89,7 +90,7 @@ describe('follow', () => {
         calls.push(`save ${final}`)
       }
     }
-    const quiet = { debug: () => undefined, info: () => undefined, warning: () => undefined }
+    const quiet = recordingLog()
     const done = follow({
       state,
       surfaces,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DevinApiError } from '../../../src/devin/errors.ts'
 import type { DevinMessage, Page } from '../../../src/devin/types.ts'
-import { MessageStream, messageTitle, printGroup } from '../../../src/lifecycle/messages.ts'
+import { MessageStream, messageTitle } from '../../../src/lifecycle/messages.ts'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -28,24 +28,6 @@ describe('messageTitle', () => {
     const t = messageTitle(msg('1', 'x'.repeat(150), 'user'))
     expect(t).toBe(`💬 user: ${'x'.repeat(99)}…`)
     expect(messageTitle(msg('1', '  \n '))).toBe('💬 devin: (empty message)')
-  })
-})
-
-describe('printGroup', () => {
-  it('prints the body in a group, with workflow commands stopped around it', () => {
-    const out: string[] = []
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out.push(String(chunk))
-      return true
-    })
-    printGroup('💬 devin: hi', '::set-output name=x::y\n::error::boom')
-    vi.restoreAllMocks()
-    const text = out.join('')
-    const m =
-      /^::group::💬 devin: hi\n::stop-commands::([0-9a-f-]{36})\n([\s\S]*)\n::\1::\n::endgroup::\n$/.exec(
-        text
-      )
-    expect(m?.[2]).toBe('::set-output name=x::y\n::error::boom')
   })
 })
 

@@ -25,6 +25,8 @@ import {
   type WaitDeps
 } from '../../../src/lifecycle/wait.ts'
 import type { DevinMessage, Page } from '../../../src/devin/client.ts'
+import { forDevin } from '../../helpers/gated.ts'
+import { linkHosts } from '../../../src/egress/markdown.ts'
 
 const PR = 7
 
@@ -146,12 +148,14 @@ async function setup(
   const log = {
     info: (m: string) => infos.push(m),
     warning: (m: string) => warnings.push(m),
-    debug: () => undefined
+    debug: () => undefined,
+    notice: () => undefined,
+    block: () => undefined
   }
   devin.script(o.steps ?? [{ status: 'running', status_detail: 'finished' }])
   const { session } = await client.createSession(
     devin.orgId,
-    { prompt: 'Fix the build', tags: ['github-action'] },
+    forDevin({ prompt: 'Fix the build', tags: ['github-action'] }),
     { dedupeTag: 'gh-run:test' }
   )
   const state = followingState(session, {
@@ -160,7 +164,13 @@ async function setup(
     runUrl: ctx.runUrl,
     commentKey: inputs.commentKey
   })
-  const reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, log })
+  const reporter = new Reporter({
+    state,
+    scrub,
+    stopOnCancel: inputs.stopOnCancel,
+    links: linkHosts('https://github.com'),
+    log
+  })
   if (api) reporter.commentOn(new StickyComment(api, PR, inputs.commentKey))
   if (api) await reporter.publish()
   const printed: Array<{ title: string; body: string }> = []

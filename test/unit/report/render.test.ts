@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { outputsOf, renderComment, renderSummary } from '../../../src/report/render.ts'
 import type { Report } from '../../../src/state/run-state.ts'
+import { linkHosts } from '../../../src/egress/markdown.ts'
+
+const LINKS = linkHosts('https://github.com')
 
 const base: Report = {
   phase: 'ended',
@@ -39,7 +42,7 @@ describe('report', () => {
   }
 
   it('renders every part the contract names in the comment', () => {
-    const body = renderComment(r)
+    const body = renderComment(r, LINKS)
     expect(body).toContain('[acme/app#12: a \\| b](https://app.devin.ai/sessions/devin-1)')
     expect(body).toContain('`running` / `finished`')
     expect(body).toContain('| Elapsed | 2m 5s |')
@@ -70,7 +73,7 @@ describe('report', () => {
   })
 
   it('shows the prompt in the summary inside a fence it cannot close', () => {
-    const s = renderSummary(r, 'task\n```\nnot closed')
+    const s = renderSummary(r, LINKS, 'task\n```\nnot closed')
     expect(s).toContain('````markdown\ntask\n```\nnot closed\n````')
   })
 })

@@ -9,6 +9,8 @@ import { Reporter } from '../../../src/report/reporter.ts'
 import { RunState } from '../../../src/state/run-state.ts'
 import { parseState, type SavedState } from '../../../src/state/saved.ts'
 import { seededRandom } from '../../helpers/fake-secrets.ts'
+import { openLog } from '../../../src/egress/log.ts'
+import { linkHosts } from '../../../src/egress/markdown.ts'
 
 const rand = seededRandom(7)
 const TOKEN = `ghs_${rand(36)}`
@@ -150,7 +152,8 @@ function reporter(state: RunState, o: { post?: boolean; stopOnCancel?: boolean }
     state,
     scrub,
     stopOnCancel: o.stopOnCancel ?? false,
-    log: { info: (m) => infos.push(m), warning: (m) => warnings.push(m) },
+    links: linkHosts('https://github.com'),
+    log: { ...openLog(), info: (m) => infos.push(m), warning: (m) => warnings.push(m) },
     post: o.post
   })
   return { r, warnings, infos }
@@ -386,7 +389,7 @@ describe('skip, dry run and fail-on', () => {
     expect(o['session-id']).toBe('')
     expect(o['prompt-bytes']).toBe('')
     expect(await readFile(file('summary'), 'utf8')).toMatch(
-      /^## ⏭️ Devin handoff skipped[\s\S]*`skipped`: bot: dependabot\[bot\] is not listed/
+      /^## ⏭️ Devin handoff skipped[\s\S]*`skipped`: bot: dependabot\\\[bot\\\] is not listed/
     )
     expect((await savedStates()).at(-1)?.report.result).toBe('skipped')
   })
@@ -408,7 +411,8 @@ describe('skip, dry run and fail-on', () => {
     vi.restoreAllMocks()
     const printed = out.join('')
     expect(printed).toContain('::group::Prompt (19 bytes, dry run: nothing sent)')
-    expect(printed).toContain('# Task\n```\nfenced\n```')
+    // The gate fences the prompt: the runner reads no command from it.
+    expect(printed).toMatch(/::stop-commands::([0-9a-f-]{36})\n# Task\n```\nfenced\n```\n::\1::\n/)
     expect(printed).toContain('::endgroup::')
     expect(Object.fromEntries(await fileCommands('output'))).toMatchObject({
       result: 'dry-run',

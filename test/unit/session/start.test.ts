@@ -7,6 +7,7 @@ import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
 import { followUpMessage } from '../../../src/session/request.ts'
 import { pickLive, reuse, startSession } from '../../../src/session/start.ts'
+import { forDevin } from '../../helpers/gated.ts'
 
 function session(id: string, over: Record<string, unknown> = {}): DevinSession {
   const s = parseSession({ session_id: id, status: 'running', status_detail: 'working', ...over })
@@ -91,9 +92,9 @@ function inputs(values: Record<string, string> = {}): Promise<Inputs> {
   return readInputs((n) => all[n] ?? '', '/nonexistent')
 }
 
-function logger(): { info: (m: string) => void; lines: string[] } {
+function logger(): { info: (m: string) => void; warning: (m: string) => void; lines: string[] } {
   const lines: string[] = []
-  return { info: (m) => lines.push(m), lines }
+  return { info: (m) => lines.push(m), warning: (m) => lines.push(m), lines }
 }
 
 describe('pickLive', () => {
@@ -142,7 +143,7 @@ describe('reuse', () => {
     const devin = new FakeDevin()
     devin.found = [session('devin-a', { updated_at: 1 }), session('devin-b', { updated_at: 2 })]
     const log = logger()
-    const got = await reuse(devin, 'org-1', 'gh:octo/repo#3:default', 'MSG', log)
+    const got = await reuse(devin, 'org-1', 'gh:octo/repo#3:default', forDevin('MSG'), log)
     expect(devin.foundTags).toEqual([['gh:octo/repo#3:default']])
     expect(devin.sent).toEqual([{ orgId: 'org-1', sessionId: 'devin-b', message: 'MSG' }])
     expect(got?.sessionId).toBe('devin-b')
@@ -155,7 +156,7 @@ describe('reuse', () => {
     const devin = new FakeDevin()
     devin.found = [session('devin-a')]
     devin.onSend = () => undefined
-    const got = await reuse(devin, 'org-1', 't', 'MSG', logger())
+    const got = await reuse(devin, 'org-1', 't', forDevin('MSG'), logger())
     expect(devin.calls).toEqual(['find org-1', 'send devin-a', 'get devin-a'])
     expect(got?.status).toBe('resuming')
   })
@@ -164,7 +165,7 @@ describe('reuse', () => {
     const devin = new FakeDevin()
     devin.found = [session('devin-x', { status: 'exit' })]
     const log = logger()
-    expect(await reuse(devin, 'org-1', 'tag-1', 'MSG', log)).toBeUndefined()
+    expect(await reuse(devin, 'org-1', 'tag-1', forDevin('MSG'), log)).toBeUndefined()
     expect(devin.sent).toEqual([])
     expect(log.lines).toEqual(['No live Devin session tagged tag-1; creating a new one'])
   })
@@ -178,7 +179,7 @@ describe('reuse', () => {
         throw apiError(status)
       }
       const log = logger()
-      expect(await reuse(devin, 'org-1', 't', 'MSG', log)).toBeUndefined()
+      expect(await reuse(devin, 'org-1', 't', forDevin('MSG'), log)).toBeUndefined()
       expect(log.lines).toEqual([
         `Session devin-a can no longer take messages (${status}); creating a new one`
       ])
@@ -192,7 +193,7 @@ describe('reuse', () => {
     devin.onSend = () => {
       throw err
     }
-    await expect(reuse(devin, 'org-1', 't', 'MSG', logger())).rejects.toBe(err)
+    await expect(reuse(devin, 'org-1', 't', forDevin('MSG'), logger())).rejects.toBe(err)
   })
 
   it('lets a failure without a status through', async () => {
@@ -201,7 +202,9 @@ describe('reuse', () => {
     devin.onSend = () => {
       throw new Error('socket hang up')
     }
-    await expect(reuse(devin, 'org-1', 't', 'MSG', logger())).rejects.toThrow('socket hang up')
+    await expect(reuse(devin, 'org-1', 't', forDevin('MSG'), logger())).rejects.toThrow(
+      'socket hang up'
+    )
   })
 })
 
