@@ -160,6 +160,8 @@ export interface PullRequestCheckoutOptions {
   extraBaseCommits?: Files[]
   /** Commits on `feature` before the final head commit. */
   extraHeadCommits?: Files[]
+  /** The head branch's name (default `feature`). */
+  headRef?: string
 }
 
 export interface PullRequestCheckout extends Fixture {
@@ -176,8 +178,9 @@ export interface PullRequestCheckout extends Fixture {
 export function makePullRequestCheckout(opts: PullRequestCheckoutOptions): PullRequestCheckout {
   const { root, origin, seed, workspace, cleanup } = newRoot()
   const n = opts.prNumber ?? 1
+  const headRef = opts.headRef ?? 'feature'
   const forkPointSha = commitAll(seed, opts.base, 'base')
-  runGit(seed, ['checkout', '-q', '-b', 'feature'])
+  runGit(seed, ['checkout', '-q', '-b', headRef])
   for (const [i, files] of (opts.extraHeadCommits ?? []).entries())
     commitAll(seed, files, `feature ${i + 1}`)
   const headSha = commitAll(seed, opts.head, 'feature change', opts.renames)
@@ -202,7 +205,7 @@ export function makePullRequestCheckout(opts: PullRequestCheckoutOptions): PullR
     '-q',
     'origin',
     'main',
-    'feature',
+    headRef,
     `${headSha}:refs/pull/${n}/head`,
     `${mergeSha}:refs/pull/${n}/merge`
   ])
@@ -244,7 +247,7 @@ export function makePullRequestCheckout(opts: PullRequestCheckoutOptions): PullR
     headSha,
     mergeSha,
     forkPointSha,
-    headRef: 'feature',
+    headRef,
     baseRef: 'main',
     prNumber: n
   }
