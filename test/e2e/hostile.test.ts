@@ -177,8 +177,11 @@ describe('a hostile pull request, end to end', () => {
 
   it('issues no workflow command the action did not write, in any run', () => {
     for (const [name, r] of Object.entries(results)) {
-      const foreign = foreignCommands(runnerCommands(r.stdout), MARK, [API_KEY, GITHUB_TOKEN])
-      expect(foreign, name).toEqual([])
+      // The runner reads commands from both streams.
+      for (const out of [r.stdout, r.stderr]) {
+        const foreign = foreignCommands(runnerCommands(out), MARK, [API_KEY, GITHUB_TOKEN])
+        expect(foreign, name).toEqual([])
+      }
     }
   })
 
