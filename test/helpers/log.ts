@@ -1,4 +1,5 @@
 /** A log that records what each level was given, in the gate's shape (src/egress/log.ts). */
+import { vi } from 'vitest'
 import type { RunnerLog } from '../../src/egress/log.ts'
 
 export interface RecordedLog extends RunnerLog {
@@ -25,4 +26,14 @@ export function recordingLog(): RecordedLog {
     notice: (m) => void r.notices.push(m),
     block: (title, body) => void r.blocks.push({ title, body })
   }
+}
+
+/** Everything written to stdout from now until `vi.restoreAllMocks()`, chunk by chunk. */
+export function captureStdout(): string[] {
+  const chunks: string[] = []
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(String(chunk))
+    return true
+  })
+  return chunks
 }

@@ -11,6 +11,7 @@ import {
   type Permission,
   type PullFixture
 } from '../emulators/github.ts'
+import { captureStdout } from '../helpers/log.ts'
 
 const TOKEN = 'ghs_test_token'
 const PR = 7
@@ -118,11 +119,7 @@ beforeEach(async () => {
   for (const f of ['output', 'state', 'summary']) await writeFile(file(f), '')
   devin = await startDevinEmulator()
   gh = await startGitHubEmulator({ owner: 'octo', repo: 'repo', pulls: [pull] })
-  stdout = []
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk))
-    return true
-  })
+  stdout = captureStdout()
 })
 
 afterEach(async () => {

@@ -6,6 +6,7 @@ import { RunState, type SessionView } from '../../src/state/run-state.ts'
 import type { SavedState } from '../../src/state/saved.ts'
 import { startDevinEmulator, type DevinEmulator } from '../emulators/devin.ts'
 import { startGitHubEmulator, type GitHubEmulator } from '../emulators/github.ts'
+import { captureStdout } from '../helpers/log.ts'
 
 const STATE_ENV = 'STATE_devin-handoff'
 const TOKEN = 'ghs_test_token'
@@ -67,11 +68,7 @@ beforeEach(async () => {
   process.env['INPUT_API-URL'] = devin.url
   process.env.GITHUB_REPOSITORY = 'octo/repo'
   process.env.GITHUB_API_URL = gh.url
-  stdout = []
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk))
-    return true
-  })
+  stdout = captureStdout()
 })
 
 afterEach(async () => {

@@ -1,19 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { openLog } from '../../../src/egress/log.ts'
 import { foreignCommands, runnerCommands } from '../../helpers/runner-commands.ts'
+import { captureStdout } from '../../helpers/log.ts'
 
 const HOSTILE =
   'title\n::set-env name=HACKED::1\r::add-mask::HACKED\n  ##[set-output name=HACKED]x\n::stop-commands::HACKED'
 const KEY = 'cog_secretvalue123456'
-
-function capture(): string[] {
-  const out: string[] = []
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk))
-    return true
-  })
-  return out
-}
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -21,7 +13,7 @@ afterEach(() => {
 
 describe('openLog', () => {
   it('lets no planted command through any level, and the runner still sees its own', () => {
-    const out = capture()
+    const out = captureStdout()
     const log = openLog()
     log.info(HOSTILE)
     log.debug(HOSTILE)
@@ -49,7 +41,7 @@ describe('openLog', () => {
   })
 
   it('removes the run’s credentials and anything shaped like a Devin key or bearer token', () => {
-    const out = capture()
+    const out = captureStdout()
     const log = openLog((t) => t.replaceAll('ghs_runtoken', '***'))
     log.info(`token ghs_runtoken, key ${KEY}, Authorization: Bearer abc.def`)
     log.block('t', `key ${KEY}`)

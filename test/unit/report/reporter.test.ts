@@ -11,6 +11,7 @@ import { parseState, type SavedState } from '../../../src/state/saved.ts'
 import { seededRandom } from '../../helpers/fake-secrets.ts'
 import { openLog } from '../../../src/egress/log.ts'
 import { linkHosts } from '../../../src/egress/markdown.ts'
+import { captureStdout } from '../../helpers/log.ts'
 
 const rand = seededRandom(7)
 const TOKEN = `ghs_${rand(36)}`
@@ -365,15 +366,6 @@ describe('the post-mode reporter', () => {
 })
 
 describe('skip, dry run and fail-on', () => {
-  function captureStdout(): string[] {
-    const lines: string[] = []
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk))
-      return true
-    })
-    return lines
-  }
-
   it('skip() ends the run as skipped, with a notice, outputs and a summary', async () => {
     const state = new RunState({ slug: 'octo/repo', runUrl: '', commentKey: 'default' }, clock)
     const { r } = reporter(state)
