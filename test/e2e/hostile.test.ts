@@ -61,7 +61,8 @@ const KEY_LINE_SHOWN = keyLines[22] as string
 /** Over 1 MiB of three-byte characters: a cut by characters would still be three times over. */
 const BIG_TASK = `${COMMANDS}\n${MARKDOWN}\n${SECRET.task}\n${'€'.repeat(400_000)}\n`
 
-const TITLE = `::error title=${MARK}::x ${MARKDOWN} ${SECRET.title}`
+// The credential early: a session title keeps only the first 100 characters.
+const TITLE = `::error title=${MARK}::x ${SECRET.title} ${MARKDOWN}`
 const BODY = `Body\n${COMMANDS}\n${MARKDOWN}\n### Forged heading\n${SECRET.body}\n`
 const BRANCH = `fix/${SECRET.branch}`
 
