@@ -2,9 +2,11 @@
  * Loopback emulator of the slice of GitHub's REST API the action uses: pulls (JSON, diff, files),
  * issues, issue comments, reactions and collaborator permissions. Error bodies, pagination (`Link`
  * headers, per_page caps) and the limits (65,536-char comments, 300-file diffs, 3,000 listed files)
- * follow GitHub so the action meets them here first.
+ * follow GitHub so the action meets them here first. Users, Apps and comments are typed with
+ * GitHub's OpenAPI description (@octokit/openapi-types), so their shape is checked by the compiler.
  */
 
+import type { components } from '@octokit/openapi-types'
 import { HttpEmulator } from './http.ts'
 import type { EmuRequest, Reply } from './http.ts'
 
@@ -13,9 +15,18 @@ export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'n
 export interface TokenIdentity {
   login: string
   type: 'Bot' | 'User'
-  /** Installation tokens (GITHUB_TOKEN) cannot call GET /user. */
+  /**
+   * Installation tokens (GITHUB_TOKEN, actions/create-github-app-token) cannot call GET /user.
+   * They write as their App's bot, `<slug>[bot]` with type Bot.
+   */
   installation?: boolean
   readOnly?: boolean
+  /**
+   * The App whose token this is, by slug: what GitHub puts in `performed_via_github_app` on what
+   * it writes. Bot tokens default to their login's slug; set it on a User token to model an App
+   * acting for a person (a user-to-server token: the comment's author is the person).
+   */
+  app?: string
 }
 
 export interface FileFixture {
@@ -56,6 +67,8 @@ export interface StoredComment {
   body: string
   login: string
   type: 'Bot' | 'User'
+  /** Slug of the App whose token wrote it; undefined when a person's token did. */
+  app?: string
   created_at: string
   updated_at: string
   deleted: boolean
@@ -98,14 +111,68 @@ export function ghError(status: number, message: string, extra: object = {}): Re
   return { status, json: { message, documentation_url: DOCS, status: String(status), ...extra } }
 }
 
+type SimpleUser = components['schemas']['simple-user']
+type Integration = NonNullable<components['schemas']['nullable-integration']>
+type IssueCommentJson = components['schemas']['issue-comment']
+
 const userId = (login: string): number =>
   [...login].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 100_000_000, 7) + 1000
 const iso = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
-const user = (login: string, type: 'Bot' | 'User' = 'User'): object => ({
-  login,
-  id: userId(login),
-  type
-})
+const API = 'https://api.github.com'
+const user = (login: string, type: 'Bot' | 'User' | 'Organization' = 'User'): SimpleUser => {
+  const url = `${API}/users/${encodeURIComponent(login)}`
+  const slug = botSlug(login)
+  return {
+    login,
+    id: userId(login),
+    node_id: `${type === 'Bot' ? 'BOT' : 'U'}_${Buffer.from(login).toString('base64url')}`,
+    avatar_url: `https://avatars.githubusercontent.com/u/${userId(login)}?v=4`,
+    gravatar_id: '',
+    url,
+    html_url:
+      type === 'Bot' && slug ? `https://github.com/apps/${slug}` : `https://github.com/${login}`,
+    followers_url: `${url}/followers`,
+    following_url: `${url}/following{/other_user}`,
+    gists_url: `${url}/gists{/gist_id}`,
+    starred_url: `${url}/starred{/owner}{/repo}`,
+    subscriptions_url: `${url}/subscriptions`,
+    organizations_url: `${url}/orgs`,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events{/privacy}`,
+    received_events_url: `${url}/received_events`,
+    type,
+    site_admin: false
+  }
+}
+
+/** An App's bot account is `<slug>[bot]`. */
+export function botSlug(login: string): string | undefined {
+  return /^(.+)\[bot\]$/i.exec(login)?.[1]
+}
+
+/** The App whose token wrote something, as `performed_via_github_app` shows it. */
+function integration(slug: string, owner: string): Integration {
+  // The default GITHUB_TOKEN's App, as api.github.com shows it.
+  const actions = slug === 'github-actions'
+  return {
+    id: actions ? 15368 : userId(`app/${slug}`),
+    slug,
+    node_id: `A_${Buffer.from(slug).toString('base64url')}`,
+    owner: user(actions ? 'github' : owner, 'Organization'),
+    name: actions ? 'GitHub Actions' : slug,
+    description: actions ? 'Automate your workflow from idea to production' : null,
+    external_url: actions ? 'https://help.github.com/en/actions' : `https://example.com/${slug}`,
+    html_url: `https://github.com/apps/${slug}`,
+    created_at: '2018-07-30T09:30:17Z',
+    updated_at: '2024-04-10T20:33:16Z',
+    permissions: { issues: 'write', pull_requests: 'write', metadata: 'read', contents: 'read' },
+    events: []
+  }
+}
+
+/** The App a token acts for: its own for a bot, the one named for a person's App token. */
+const appOf = (who: TokenIdentity): string | undefined =>
+  who.app ?? (who.type === 'Bot' ? botSlug(who.login) : undefined)
 
 /** One page of `items` plus GitHub's RFC 5988 `Link` header (query params kept, page replaced). */
 export function paginate<T>(items: T[], req: EmuRequest, baseUrl: string): Reply {
@@ -166,20 +233,26 @@ export class GitHubEmulator extends HttpEmulator {
     return `${this.owner}/${this.repo}`
   }
 
-  /** Seeds a comment written by someone else (or by the token's identity). */
+  /**
+   * Seeds a comment written by someone else (or by the token's identity). A bot's comment is
+   * performed via its App unless `app` says otherwise (null: via none).
+   */
   addComment(c: {
     issue: number
     body: string
     login: string
     type?: 'Bot' | 'User'
+    app?: string | null
   }): StoredComment {
     const t = iso()
+    const type = c.type ?? 'User'
     const stored: StoredComment = {
       id: this.nextId++,
       issue: c.issue,
       body: c.body,
       login: c.login,
-      type: c.type ?? 'User',
+      type,
+      app: c.app === null ? undefined : (c.app ?? (type === 'Bot' ? botSlug(c.login) : undefined)),
       created_at: t,
       updated_at: t,
       deleted: false
@@ -269,7 +342,7 @@ export class GitHubEmulator extends HttpEmulator {
     }
   }
 
-  private commentJson(c: StoredComment): object {
+  private commentJson(c: StoredComment): IssueCommentJson {
     const kind = this.pulls.has(c.issue) ? 'pull' : 'issues'
     return {
       id: c.id,
@@ -281,7 +354,8 @@ export class GitHubEmulator extends HttpEmulator {
       user: user(c.login, c.type),
       created_at: c.created_at,
       updated_at: c.updated_at,
-      author_association: this.permissions[c.login] ? 'COLLABORATOR' : 'NONE'
+      author_association: this.permissions[c.login] ? 'COLLABORATOR' : 'NONE',
+      performed_via_github_app: c.app === undefined ? null : integration(c.app, this.owner)
     }
   }
 
@@ -444,7 +518,13 @@ export class GitHubEmulator extends HttpEmulator {
       if (!this.pulls.has(n) && !this.issues.has(n)) return ghError(404, 'Not Found')
       const body = this.checkBody(req)
       if (typeof body !== 'string') return body
-      const c = this.addComment({ issue: n, body, login: who.login, type: who.type })
+      const c = this.addComment({
+        issue: n,
+        body,
+        login: who.login,
+        type: who.type,
+        app: appOf(who) ?? null
+      })
       return { status: 201, json: this.commentJson(c) }
     })
     for (const method of ['GET', 'PATCH', 'DELETE']) {

@@ -450,6 +450,54 @@ describe('GitHub emulator', () => {
     })
   })
 
+  it('says which App wrote a comment (performed_via_github_app), as GitHub does', async () => {
+    const emu = await github({
+      tokens: {
+        ...tokens,
+        ghs_app: { login: 'my-app[bot]', type: 'Bot', installation: true },
+        ghu_eve: { login: 'eve', type: 'User', app: 'my-app' }
+      },
+      issues: [{ number: 3 }]
+    })
+    emu.addComment({ issue: 3, body: 'seeded bot', login: 'other[bot]', type: 'Bot' })
+    const post = (token: string, body: string) =>
+      gh(
+        emu,
+        '/repos/octo/hello/issues/3/comments',
+        { method: 'POST', body: JSON.stringify({ body }) },
+        token
+      )
+    for (const [token, body] of [
+      ['ghs_test_token', 'actions'],
+      ['ghs_app', 'app'],
+      ['ghp_user', 'pat'],
+      ['ghu_eve', 'for eve']
+    ] as const) {
+      expect((await post(token, body)).status).toBe(201)
+    }
+    const listed = (await (await gh(emu, '/repos/octo/hello/issues/3/comments')).json()) as Array<{
+      body: string
+      user: { login: string; type: string }
+      performed_via_github_app: { id: number; slug: string; name: string; owner: object } | null
+    }>
+    const seen = listed.map((c) => [
+      c.body,
+      c.user.login,
+      c.user.type,
+      c.performed_via_github_app?.slug ?? null
+    ])
+    expect(seen).toEqual([
+      ['seeded bot', 'other[bot]', 'Bot', 'other'],
+      ['actions', 'github-actions[bot]', 'Bot', 'github-actions'],
+      ['app', 'my-app[bot]', 'Bot', 'my-app'],
+      ['pat', 'alice', 'User', null],
+      // An App acting for a person: the person is the author, the App performed it.
+      ['for eve', 'eve', 'User', 'my-app']
+    ])
+    expect(listed[1]?.performed_via_github_app).toMatchObject({ id: 15368, name: 'GitHub Actions' })
+    expect(listed[1]?.user).toMatchObject({ html_url: 'https://github.com/apps/github-actions' })
+  })
+
   it('pages comments with Link headers across more than 100 comments', async () => {
     const emu = await github({ tokens, pulls: [pr(7, 1)] })
     for (let i = 0; i < 150; i++) emu.addComment({ issue: 7, body: `c${i}`, login: 'bob' })
