@@ -24,8 +24,11 @@ export interface GitHubApi {
   getPull(number: number): Promise<PullRequestPayload>
   pullFiles(number: number): AsyncIterable<PullFileEntry>
   permissionOf(login: string): Promise<Permission>
-  /** Login of the token's identity, for telling our comments from look-alikes. */
-  whoAmI(): Promise<string>
+  /**
+   * Login of the token's identity, for telling our comments from look-alikes; undefined for an
+   * App installation token, which `GET /user` does not answer (see ./identity.ts).
+   */
+  whoAmI(): Promise<string | undefined>
   listComments(issue: number): AsyncIterable<IssueComment>
   createComment(issue: number, body: string): Promise<IssueComment>
   updateComment(id: number, body: string): Promise<IssueComment>
@@ -33,8 +36,13 @@ export interface GitHubApi {
   react(kind: 'issue' | 'review', commentId: number, content: string): Promise<void>
 }
 
-/** The token's identity when `GET /user` is refused, as it is for the default installation token. */
-export const DEFAULT_BOT = 'github-actions[bot]'
+/**
+ * GitHub App installation tokens start so: the default `GITHUB_TOKEN` and the ones
+ * actions/create-github-app-token makes. `GET /user` is closed to them, so it is not asked.
+ */
+export function isInstallationToken(token: string): boolean {
+  return token.startsWith('ghs_')
+}
 
 interface RequestErrorLike {
   status?: number
@@ -224,6 +232,20 @@ async function buildOctokit(
   )
 }
 
+/**
+ * `GET /user`'s login, or undefined where it cannot answer: an installation token whose prefix
+ * is not known (older tokens, proxies) gets a 403 that is no rate limit; some proxies answer 404.
+ */
+async function userLogin(octokit: Octokit): Promise<string | undefined> {
+  try {
+    return (await octokit.request('GET /user')).data.login
+  } catch (err) {
+    const e = err as RequestErrorLike
+    if (e.status === 404 || (e.status === 403 && !isRateLimit(e))) return undefined
+    throw err
+  }
+}
+
 export async function createGitHubApi(opts: {
   token: string
   owner: string
@@ -243,7 +265,7 @@ export async function createGitHubApi(opts: {
   })
   const { owner, repo } = opts
   const r = { owner, repo }
-  let login: string | undefined
+  let me: { login?: string } | undefined
   // Route strings rather than the REST method plugin: same requests, same types, without
   // compiling ~80 KB of endpoint tables on every run.
   return {
@@ -278,15 +300,8 @@ export async function createGitHubApi(opts: {
       }
     },
     async whoAmI() {
-      if (login) return login
-      try {
-        login = (await octokit.request('GET /user')).data.login
-      } catch (err) {
-        const status = (err as RequestErrorLike).status
-        if (status !== 403 && status !== 404) throw err
-        login = DEFAULT_BOT
-      }
-      return login
+      me ??= { login: isInstallationToken(opts.token) ? undefined : await userLogin(octokit) }
+      return me.login
     },
     async *listComments(issue) {
       const pages = octokit.paginate.iterator(

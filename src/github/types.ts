@@ -5,7 +5,10 @@ export interface IssueComment {
   body?: string
   html_url: string
   created_at: string
+  updated_at?: string
   user: { login: string; type?: string } | null
+  /** The GitHub App whose token wrote the comment; null when a person's token did. */
+  performed_via_github_app?: { id?: number; slug?: string } | null
 }
 
 export interface PullRequestPayload {

@@ -60,8 +60,9 @@ export class Reporter {
     } catch (err) {
       if (!this.#commentWarned) {
         const status = (err as { status?: unknown }).status
+        // A 404 is a pull request or comment that is gone (a deleted comment is recreated).
         const hint =
-          status === 403 || status === 404
+          status === 403
             ? " The token needs 'pull-requests: write' (and 'issues: write'); fork PRs get a read-only token."
             : ''
         this.#o.log.warning(

@@ -6,7 +6,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createGitHubApi, type GitHubApi } from '../../../src/github/client.ts'
-import { ghError, startGitHubEmulator, type GitHubEmulator } from '../../emulators/github.ts'
+import {
+  ghError,
+  startGitHubEmulator,
+  type GitHubEmulator,
+  type TokenIdentity
+} from '../../emulators/github.ts'
 import type { RecordedRequest } from '../../emulators/http.ts'
 
 const OWNER = 'octo'
@@ -38,10 +43,13 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((e) => e.close()))
 })
 
-async function setup(opts: { timeoutMs?: number } = {}) {
+async function setup(
+  opts: { timeoutMs?: number; token?: string; tokens?: Record<string, TokenIdentity> } = {}
+) {
   const gh = await startGitHubEmulator({
     owner: OWNER,
     repo: REPO,
+    tokens: opts.tokens,
     pulls: [
       {
         number: PR,
@@ -53,7 +61,7 @@ async function setup(opts: { timeoutMs?: number } = {}) {
   open.push(gh)
   const logs: string[] = []
   const api = await createGitHubApi({
-    token: TOKEN,
+    token: opts.token ?? TOKEN,
     owner: OWNER,
     repo: REPO,
     apiUrl: gh.url,
@@ -257,5 +265,50 @@ describe('createGitHubApi: the request timeout', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 50)
     expect(answers(gh.requestsTo('POST', COMMENTS))).toEqual(['timed out'])
     expect(gh.liveComments(PR)).toHaveLength(1)
+  })
+})
+
+describe('createGitHubApi: whoAmI', () => {
+  const tokens: Record<string, TokenIdentity> = {
+    ghs_app: { login: 'my-app[bot]', type: 'Bot', installation: true },
+    // An installation token without the prefix (older formats, GitHub Enterprise Server).
+    v1_0123456789abcdef: { login: 'my-app[bot]', type: 'Bot', installation: true },
+    ghp_alice: { login: 'alice', type: 'User' }
+  }
+
+  it('does not ask GET /user for an installation token: it cannot answer', async () => {
+    const { gh, api } = await setup({ token: 'ghs_app', tokens })
+    expect(await api.whoAmI()).toBeUndefined()
+    expect(gh.requests).toHaveLength(0)
+  })
+
+  it('takes a refused GET /user as an installation token, once', async () => {
+    const { gh, api } = await setup({ token: 'v1_0123456789abcdef', tokens })
+    expect(await api.whoAmI()).toBeUndefined()
+    expect(await api.whoAmI()).toBeUndefined()
+    expect(answers(gh.requestsTo('GET', '/user'))).toEqual([403])
+  })
+
+  it("names a personal token's login, once", async () => {
+    const { gh, api } = await setup({ token: 'ghp_alice', tokens })
+    expect(await api.whoAmI()).toBe('alice')
+    expect(await api.whoAmI()).toBe('alice')
+    expect(gh.requestsTo('GET', '/user')).toHaveLength(1)
+  })
+
+  it('does not mistake a rate-limited GET /user for an installation token', async () => {
+    const { gh, api } = await setup({ token: 'ghp_alice', tokens })
+    const reset = String(Math.floor(Date.now() / 1000) + 3600)
+    gh.fault(
+      { method: 'GET', path: '/user' },
+      {
+        status: 403,
+        headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset },
+        body: body(403, 'API rate limit exceeded for user ID 1.')
+      }
+    )
+    await expect(api.whoAmI()).rejects.toMatchObject({ status: 403 })
+    // Not remembered as an installation: the next call asks again.
+    expect(await api.whoAmI()).toBe('alice')
   })
 })

@@ -8,54 +8,87 @@ import {
 import type { GitHubApi, IssueComment } from '../../../src/github/client.ts'
 import { commentText } from '../../helpers/gated.ts'
 
-/** In-memory comments with the REST semantics the sticky logic relies on. */
-function fakeApi(login = 'github-actions[bot]') {
+interface Who {
+  login: string
+  type?: 'Bot' | 'User'
+  /** Slug of the App the token belongs to (bots: their own). */
+  app?: string
+}
+
+const appFor = (w: Who): string | undefined =>
+  w.app ?? (w.type === 'Bot' ? w.login.replace(/\[bot\]$/, '') : undefined)
+
+/**
+ * In-memory comments with the REST semantics the sticky logic relies on: only the author may
+ * edit or delete (403 otherwise), a gone comment is 404. `asked` is what `GET /user` tells:
+ * the token's login, or undefined for an installation token.
+ */
+function fakeApi(me: Who | string = 'github-actions[bot]', asked?: string | null) {
+  const token: Who = typeof me === 'string' ? { login: me } : me
   const comments: IssueComment[] = []
   let next = 1
   let clock = 0
   const calls: string[] = []
+  const fail = (status: number) => Object.assign(new Error(`HTTP ${status}`), { status })
+  const mustOwn = (id: number): IssueComment => {
+    const c = comments.find((x) => x.id === id)
+    if (!c) throw fail(404)
+    if (c.user?.login !== token.login) throw fail(403)
+    return c
+  }
+  const make = (body: string, w: Who): IssueComment => {
+    const app = appFor(w)
+    return {
+      id: next++,
+      body,
+      html_url: `u/${next}`,
+      created_at: String(clock++).padStart(4, '0'),
+      user: { login: w.login, type: w.type ?? 'User' },
+      performed_via_github_app: app ? { id: 1, slug: app } : null
+    }
+  }
   const api: Partial<GitHubApi> = {
-    whoAmI: async () => login,
+    whoAmI: async () => {
+      calls.push('whoami')
+      return asked === undefined ? token.login : (asked ?? undefined)
+    },
     async *listComments() {
       calls.push('list')
       yield* comments.map((c) => ({ ...c }))
     },
     async createComment(_issue, body) {
       calls.push('create')
-      const c = {
-        id: next++,
-        body,
-        html_url: `u/${next}`,
-        created_at: String(clock++).padStart(4, '0'),
-        user: { login }
-      }
+      const c = make(body, token)
       comments.push(c)
       return { ...c }
     },
     async updateComment(id, body) {
       calls.push(`update:${id}`)
-      const c = comments.find((x) => x.id === id)
-      if (!c) throw Object.assign(new Error('Not Found'), { status: 404 })
+      const c = mustOwn(id)
       c.body = body
       return { ...c }
     },
     async deleteComment(id) {
       calls.push(`delete:${id}`)
-      const i = comments.findIndex((x) => x.id === id)
-      if (i < 0) throw Object.assign(new Error('Not Found'), { status: 404 })
-      comments.splice(i, 1)
+      mustOwn(id)
+      comments.splice(
+        comments.findIndex((x) => x.id === id),
+        1
+      )
     }
   }
-  const seed = (body: string, who = login) => {
-    comments.push({
-      id: next++,
-      body,
-      html_url: 'x',
-      created_at: String(clock++).padStart(4, '0'),
-      user: { login: who }
-    })
+  const seed = (body: string, who: Who | string = token): IssueComment => {
+    const c = make(body, typeof who === 'string' ? { login: who } : who)
+    comments.push(c)
+    return c
   }
-  return { api: api as GitHubApi, comments, calls, seed }
+  const remove = (id: number): void => {
+    comments.splice(
+      comments.findIndex((x) => x.id === id),
+      1
+    )
+  }
+  return { api: api as GitHubApi, comments, calls, seed, remove }
 }
 
 describe('StickyComment', () => {
@@ -131,5 +164,147 @@ describe('StickyComment', () => {
     const body = withMarker('default', commentText('x'.repeat(100_000)))
     expect(body.length).toBeLessThanOrEqual(MAX_COMMENT_CHARS)
     expect(body).toMatch(/cut to fit/)
+  })
+})
+
+const MARK = markerFor('default')
+const MY_APP: Who = { login: 'my-app[bot]', type: 'Bot' }
+const ACTIONS: Who = { login: 'github-actions[bot]', type: 'Bot' }
+/** An installation token: `GET /user` cannot say who it is. */
+const INSTALLATION = null
+
+describe('StickyComment with an App installation token', () => {
+  it('finds its own comment from an earlier run and updates it in place', async () => {
+    const f = fakeApi(MY_APP, INSTALLATION)
+    await new StickyComment(f.api, 1, 'default').write(commentText('run 1'))
+    const res = await new StickyComment(f.api, 1, 'default').write(commentText('run 2'))
+    expect(res).toMatchObject({ created: false, deletedDuplicates: 0 })
+    expect(f.comments.map((c) => [c.user?.login, c.body])).toEqual([
+      ['my-app[bot]', `${MARK}\nrun 2`]
+    ])
+  })
+
+  it('never adopts or deletes a person’s comment with the marker, also one written through the App', async () => {
+    const f = fakeApi(MY_APP, INSTALLATION)
+    const planted = f.seed(`${MARK}\nplanted`, 'mallory')
+    const viaApp = f.seed(`${MARK}\nvia app`, { login: 'eve', app: 'my-app' })
+    const res = await new StickyComment(f.api, 1, 'default').write(commentText('mine'))
+    expect(res.created).toBe(true)
+    expect(f.calls.filter((c) => /^(update|delete)/.test(c))).toEqual([])
+    expect(f.comments.find((c) => c.id === planted.id)?.body).toBe(`${MARK}\nplanted`)
+    expect(f.comments.find((c) => c.id === viaApp.id)?.body).toBe(`${MARK}\nvia app`)
+    expect(f.comments).toHaveLength(3)
+  })
+
+  it('cleans up its duplicates once its own comment is written, and only those', async () => {
+    const f = fakeApi(MY_APP, INSTALLATION)
+    const oldest = f.seed(`${MARK}\nrun A`)
+    f.seed(`${MARK}\nhuman`, 'mallory')
+    f.seed(`${MARK}\nrun B`)
+    const res = await new StickyComment(f.api, 1, 'default').write(commentText('run C'))
+    expect(res).toMatchObject({ id: oldest.id, created: false, deletedDuplicates: 1 })
+    expect(f.comments.map((c) => c.body)).toEqual([`${MARK}\nrun C`, `${MARK}\nhuman`])
+    // Written first, deleted after: a comment inferred ours is proven writable before its kin go.
+    expect(f.calls.filter((c) => /^(update|delete)/.test(c))).toEqual([
+      `update:${oldest.id}`,
+      expect.stringMatching(/^delete:/)
+    ])
+  })
+
+  it('lets go of another App’s comment GitHub will not let it edit, and writes its own', async () => {
+    const f = fakeApi(MY_APP, INSTALLATION)
+    const theirs = f.seed(`${MARK}\nfrom the default token`, ACTIONS)
+    const s = new StickyComment(f.api, 1, 'default')
+    const res = await s.write(commentText('mine'))
+    expect(res.created).toBe(true)
+    expect(f.comments.find((c) => c.id === theirs.id)?.body).toBe(`${MARK}\nfrom the default token`)
+    expect(f.comments.find((c) => c.id === res.id)?.user?.login).toBe('my-app[bot]')
+    // The create answer named the writer: the next write goes straight to its comment.
+    f.calls.length = 0
+    await s.write(commentText('later'))
+    expect(f.calls).toEqual([`update:${res.id}`])
+  })
+
+  it('a second run with both Apps’ comments on the PR picks its own, without creating', async () => {
+    const f = fakeApi(MY_APP, INSTALLATION)
+    f.seed(`${MARK}\nfrom the default token`, ACTIONS)
+    await new StickyComment(f.api, 1, 'default').write(commentText('run 1'))
+    f.calls.length = 0
+    const res = await new StickyComment(f.api, 1, 'default').write(commentText('run 2'))
+    expect(res.created).toBe(false)
+    expect(f.calls).not.toContain('create')
+    expect(f.comments.map((c) => c.body)).toEqual([
+      `${MARK}\nfrom the default token`,
+      `${MARK}\nrun 2`
+    ])
+  })
+
+  it('learns its login from the create answer and settles a race by it', async () => {
+    const f = fakeApi(MY_APP, INSTALLATION)
+    const create = f.api.createComment.bind(f.api)
+    f.api.createComment = async (issue, body) => {
+      f.seed(`${MARK}\nracing run`) // another run of the same App got there first
+      f.seed(`${MARK}\nplanted`, 'mallory')
+      return create(issue, body)
+    }
+    const res = await new StickyComment(f.api, 1, 'default').write(commentText('mine'))
+    expect(res.deletedDuplicates).toBe(1)
+    expect(f.comments.map((c) => [c.user?.login, c.body])).toEqual([
+      ['my-app[bot]', `${MARK}\nmine`],
+      ['mallory', `${MARK}\nplanted`]
+    ])
+  })
+})
+
+describe('StickyComment when its comment is deleted', () => {
+  it('forgets the id and creates a fresh comment, looking first', async () => {
+    const f = fakeApi()
+    const s = new StickyComment(f.api, 1, 'default')
+    const first = await s.write(commentText('waiting'))
+    f.remove(first.id)
+    f.calls.length = 0
+    const res = await s.write(commentText('finished'))
+    expect(res).toMatchObject({ created: true })
+    expect(res.id).not.toBe(first.id)
+    expect(f.comments.map((c) => c.body)).toEqual([`${MARK}\nfinished`])
+    expect(f.calls).toEqual([`update:${first.id}`, 'list', 'create', 'list'])
+  })
+
+  it('adopts the comment a racing run recreated instead of creating another', async () => {
+    const f = fakeApi()
+    const s = new StickyComment(f.api, 1, 'default')
+    const first = await s.write(commentText('waiting'))
+    f.remove(first.id)
+    const other = f.seed(`${MARK}\nother run`)
+    const res = await s.write(commentText('finished'))
+    expect(res).toMatchObject({ id: other.id, created: false })
+    expect(f.comments.map((c) => c.body)).toEqual([`${MARK}\nfinished`])
+  })
+
+  it('tries once more per write, not forever', async () => {
+    const f = fakeApi()
+    const s = new StickyComment(f.api, 1, 'default')
+    await s.write(commentText('waiting'))
+    // Listed but gone for edits: a stale listing, or a proxy that answers 404.
+    f.api.updateComment = async (id) => {
+      f.calls.push(`update:${id}`)
+      throw Object.assign(new Error('Not Found'), { status: 404 })
+    }
+    f.calls.length = 0
+    await expect(s.write(commentText('finished'))).rejects.toMatchObject({ status: 404 })
+    expect(f.calls.filter((c) => c.startsWith('update'))).toHaveLength(2)
+    expect(f.calls).not.toContain('create')
+  })
+
+  it('does not let go of its own comment when GitHub refuses the edit (a read-only token)', async () => {
+    const f = fakeApi(MY_APP, INSTALLATION)
+    const s = new StickyComment(f.api, 1, 'default')
+    const first = await s.write(commentText('waiting'))
+    f.api.updateComment = async () => {
+      throw Object.assign(new Error('Resource not accessible by integration'), { status: 403 })
+    }
+    await expect(s.write(commentText('finished'))).rejects.toMatchObject({ status: 403 })
+    expect(f.calls.filter((c) => c === 'create')).toHaveLength(1)
+    expect(f.comments.map((c) => c.id)).toEqual([first.id])
   })
 })
