@@ -19,8 +19,18 @@ export function isBotLogin(login: string, type?: string): boolean {
   return type === 'Bot' || /\[bot\]$/i.test(login)
 }
 
+/**
+ * Events no one triggers: the repository runs them. A `schedule` run's actor is whoever last
+ * edited the cron line, who may have left since or be a bot; what runs is the default branch's
+ * workflow, which only people with write access can change. Every other event is someone's act
+ * and stays checked: `workflow_dispatch` (who pressed the button), `repository_dispatch` (whose
+ * token sent it), `workflow_run` (who started the run it follows, a fork's author included).
+ */
+const REPOSITORY_EVENTS = new Set(['schedule'])
+
 /** The people whose permission decides: who triggered the run, and who wrote a triggering comment. */
 export function actorsOf(ctx: RunContext): Actor[] {
+  if (REPOSITORY_EVENTS.has(ctx.eventName)) return []
   const sender = ctx.payload.sender
   const login = ctx.triggeringActor || sender?.login || ''
   const actors: Actor[] = []

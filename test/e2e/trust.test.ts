@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { TokenIdentity } from '../emulators/github.ts'
 import { runGit } from '../helpers/checkout.ts'
+import { dispatchPayload, makeBranchCheckout, schedulePayload } from '../helpers/events.ts'
 import type { ActionResult } from '../helpers/run-action.ts'
 import {
   GITHUB_TOKEN,
@@ -285,5 +286,64 @@ describe('comment triggers', () => {
     expectHandoff(r, t)
     const prompt = (t.devin.requestsTo('POST', /\/sessions$/)[0]?.json as { prompt: string }).prompt
     expect(prompt).toContain('please add tests for mul')
+  })
+})
+
+describe('runs no person triggered', () => {
+  /**
+   * A run on `event` for PR #7 from the default branch, whose actor is carol. For `schedule`
+   * GitHub names whoever last edited the cron line; carol has since lost access.
+   */
+  async function runAs(
+    t: PrScenario,
+    event: 'schedule' | 'workflow_dispatch',
+    actor = 'carol'
+  ): Promise<ActionResult> {
+    const payload = event === 'schedule' ? schedulePayload() : dispatchPayload({ pr: '7' })
+    if (event === 'workflow_dispatch') payload.sender = { login: actor, type: 'User' }
+    return await t.run(
+      { 'pr-number': '7' },
+      {
+        eventName: event,
+        payload,
+        workspace: makeBranchCheckout(t.checkout, t.checkout.baseSha),
+        env: {
+          GITHUB_ACTOR: actor,
+          GITHUB_TRIGGERING_ACTOR: actor,
+          GITHUB_SHA: t.checkout.baseSha,
+          GITHUB_REF: 'refs/heads/main'
+        }
+      }
+    )
+  }
+  const onlyAlice = { permissions: { alice: 'write' as const } }
+
+  it('hands off a schedule whose cron was last edited by someone who has since lost access', async () => {
+    const t = await scenario({ github: onlyAlice })
+    const r = await runAs(t, 'schedule')
+    expectHandoff(r, t)
+    expect(permissionLookups(t)).toEqual([])
+    expect(t.github.liveComments(7)).toHaveLength(1)
+  })
+
+  it('hands off a schedule whose cron a bot last edited', async () => {
+    const t = await scenario({ github: onlyAlice })
+    const r = await runAs(t, 'schedule', 'renovate[bot]')
+    expectHandoff(r, t)
+    expect(r.commands.filter((c) => c.command === 'warning')).toEqual([])
+  })
+
+  it('still skips workflow_dispatch by someone without write access: a person pressed the button', async () => {
+    const t = await scenario({ github: onlyAlice })
+    const r = await runAs(t, 'workflow_dispatch')
+    expectSkip(r, /^permission: carol \(triggering actor\) has 'none' on acme\/widgets/)
+    expect(t.devin.requests).toHaveLength(0)
+  })
+
+  it('still skips a fork PR named by pr-number on a schedule', async () => {
+    const t = await scenario({ headRepo: FORK, author: 'mallory', github: onlyAlice })
+    const r = await runAs(t, 'schedule')
+    expectSkip(r, /^fork: pull request #7 comes from mallory\/widgets/)
+    expect(t.devin.requests).toHaveLength(0)
   })
 })

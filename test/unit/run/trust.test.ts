@@ -59,6 +59,32 @@ describe('trust', () => {
   })
 })
 
+describe('trust: who triggered it', () => {
+  const none = async (): Promise<Permission> => 'none'
+
+  it('does not gate a schedule on whoever last edited the cron, person or bot', async () => {
+    const left = ctx({ schedule: '17 3 * * *' }, 'carol', 'schedule')
+    expect(actorsOf(left)).toEqual([])
+    expect(await permissionSkipReason(left, 'admin', none)).toBeUndefined()
+    const bot = ctx({ schedule: '17 3 * * *' }, 'renovate[bot]', 'schedule')
+    expect(skipReason(bot, target(false), inputs())).toBeUndefined()
+  })
+
+  it('still skips a fork PR named by pr-number on a schedule', () => {
+    const c = ctx({ schedule: '17 3 * * *' }, 'carol', 'schedule')
+    expect(skipReason(c, target(true), inputs())).toMatch(/^fork: /)
+  })
+
+  it.each(['workflow_dispatch', 'repository_dispatch', 'workflow_run', 'push'])(
+    'gates %s on its actor: a person (or their token) started it',
+    async (event) => {
+      const c = ctx({ sender: { login: 'carol', type: 'User' } }, 'carol', event)
+      expect(actorsOf(c).map((a) => a.login)).toEqual(['carol'])
+      expect(await permissionSkipReason(c, 'write', none)).toMatch(/^permission: carol /)
+    }
+  )
+})
+
 describe('trigger phrase', () => {
   it('matches only a whole leading phrase', () => {
     expect(afterPhrase('  /devin fix the test', '/devin')).toBe('fix the test')
