@@ -73,5 +73,17 @@ export function pickOwn(
   return { keep: mine[0], duplicates: mine.slice(1), certain: false }
 }
 
-/** The key `refused` is kept under. */
-export const botKey = (c: IssueComment): string | undefined => appBotOf(c)?.toLowerCase()
+/**
+ * The writer, learned from a create whose answer was lost: GitHub acted if an App bot's comment
+ * now carries exactly the body that was sent (it holds the time to the millisecond, so no other
+ * run's matches, and no person can write as a bot). Unchanged when it was known or none does.
+ */
+export function writerFromSent(
+  marked: readonly IssueComment[],
+  sent: string,
+  writer: Writer
+): Writer {
+  if (writer !== undefined) return writer
+  const mine = marked.find((c) => c.body === sent && appBotOf(c) !== undefined)
+  return mine?.user?.login
+}

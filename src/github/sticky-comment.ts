@@ -7,7 +7,7 @@
 import { capUnits } from '../egress/caps.js'
 import { MAX_COMMENT_CHARS, type CommentBody } from '../egress/comment.js'
 import type { GitHubApi } from './client.js'
-import { pickOwn, type Writer } from './identity.js'
+import { pickOwn, writerFromSent, type Writer } from './identity.js'
 import type { IssueComment } from './types.js'
 
 export { MAX_COMMENT_CHARS } from '../egress/comment.js'
@@ -126,9 +126,15 @@ export class StickyComment {
     return this.writer.login
   }
 
-  private async pick() {
+  /** The token's own comment among the marked ones; `sent`: the body of a create just tried. */
+  private async pick(sent?: string) {
     const marked = await markedComments(this.api, this.issue, this.key)
-    return pickOwn(marked, await this.writerLogin(), this.refused)
+    let writer = await this.writerLogin()
+    if (sent !== undefined && writer === undefined) {
+      writer = writerFromSent(marked, sent, writer)
+      if (writer !== undefined) this.writer = { login: writer }
+    }
+    return pickOwn(marked, writer, this.refused)
   }
 
   /** Adopts an earlier run's comment, if any; returns its duplicates, deleted once written. */
@@ -158,7 +164,7 @@ export class StickyComment {
         if (!outcomeUnknown(err)) throw err
         failure = err
       }
-      const { keep, certain } = await this.pick()
+      const { keep, certain } = await this.pick(body)
       if (keep) return this.adopt(keep, certain)
       if (attempt >= 2) throw failure
     }

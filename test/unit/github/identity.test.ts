@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { appBotOf, pickOwn } from '../../../src/github/identity.ts'
+import { appBotOf, pickOwn, writerFromSent } from '../../../src/github/identity.ts'
 import type { IssueComment } from '../../../src/github/types.ts'
 
 let next = 1
@@ -86,5 +86,29 @@ describe('pickOwn', () => {
     expect(
       pickOwn(marked, undefined, new Set(['my-app[bot]', 'github-actions[bot]'])).keep
     ).toBeUndefined()
+  })
+})
+
+describe('writerFromSent', () => {
+  const sent = '<!-- devin-handoff:default -->\nupdated 2024-01-01T00:00:00.123Z'
+  const withBody = (c: IssueComment, body: string): IssueComment => ({ ...c, body })
+
+  it('names the App bot whose comment carries exactly the body that was sent', () => {
+    const marked = [
+      withBody(comment('other-app[bot]'), 'x'),
+      withBody(comment('my-app[bot]'), sent)
+    ]
+    expect(writerFromSent(marked, sent, undefined)).toBe('my-app[bot]')
+  })
+
+  it('learns nothing from a person who copied the body, or from a near miss', () => {
+    expect(writerFromSent([withBody(comment('mallory'), sent)], sent, undefined)).toBeUndefined()
+    const near = withBody(comment('my-app[bot]'), `${sent} `)
+    expect(writerFromSent([near], sent, undefined)).toBeUndefined()
+  })
+
+  it('keeps a writer already known', () => {
+    const marked = [withBody(comment('my-app[bot]'), sent)]
+    expect(writerFromSent(marked, sent, 'alice')).toBe('alice')
   })
 })

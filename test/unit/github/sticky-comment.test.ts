@@ -256,6 +256,26 @@ describe('StickyComment with an App installation token', () => {
   })
 })
 
+describe('StickyComment with an installation token whose create answer was lost', () => {
+  it('finds what it sent, learns its login from it, and settles a race by it', async () => {
+    const f = fakeApi(MY_APP, INSTALLATION)
+    const create = f.api.createComment.bind(f.api)
+    f.api.createComment = async (issue, body) => {
+      f.seed(`${MARK}\nplanted`, 'mallory')
+      await create(issue, body) // GitHub acted…
+      f.seed(`${MARK}\nracing run`) // …a racing run of the same App too…
+      throw Object.assign(new Error('Bad Gateway'), { status: 502 }) // …and the answer was lost
+    }
+    const res = await new StickyComment(f.api, 1, 'default').write(commentText('mine'))
+    expect(f.calls.filter((c) => c === 'create')).toHaveLength(1)
+    expect(res.deletedDuplicates).toBe(1)
+    expect(f.comments.map((c) => [c.user?.login, c.body])).toEqual([
+      ['mallory', `${MARK}\nplanted`],
+      ['my-app[bot]', `${MARK}\nmine`]
+    ])
+  })
+})
+
 describe('StickyComment when its comment is deleted', () => {
   it('forgets the id and creates a fresh comment, looking first', async () => {
     const f = fakeApi()
