@@ -1,12 +1,21 @@
 /**
  * Starting the session: with `reuse-session`, the live session of this PR and key gets the
  * handoff as a message; otherwise (or when there is none) a new session is created, with an
- * unknown create outcome settled by the client before any resend.
+ * unknown create outcome settled by the client before any resend. A message whose outcome is
+ * unknown keeps the live session: it may well have arrived, and a second session would split
+ * the work.
  */
 import type { DevinClient } from '../devin/client.js'
+import {
+  DevinApiError,
+  DevinMalformedResponseError,
+  DevinNetworkError,
+  isUnknownOutcome
+} from '../devin/errors.js'
 import type { DevinSession } from '../devin/types.js'
 import { isLive } from '../devin/status.js'
 import type { Log } from '../hygiene/log.js'
+import { errorText } from '../hygiene/scrub.js'
 import type { RunContext } from '../run/context.js'
 import type { Inputs } from '../run/inputs.js'
 import type { Target } from '../run/target.js'
@@ -19,6 +28,22 @@ export interface Started {
   how: 'created' | 'reused'
   /** Bytes really sent when that was not the prompt itself (the follow-up message). */
   promptBytes?: number
+  /** What the run should say about the start (a follow-up whose delivery is unconfirmed). */
+  note?: string
+}
+
+/** The run's note for a follow-up that went out but whose delivery nobody confirmed. */
+export function unconfirmedNote(why: string): string {
+  return `The handoff was sent to the running Devin session, but ${why}, so its delivery could not be confirmed; check the session before sending it again.`
+}
+
+/** Why a message's outcome is unknown, in words of our own (no server text goes into the note). */
+function whyUnknown(err: Error): string {
+  if (err instanceof DevinNetworkError)
+    return err.timedOut ? 'no answer came in time' : 'the connection failed before the answer'
+  if (err instanceof DevinMalformedResponseError) return 'its answer could not be read'
+  if (err instanceof DevinApiError) return `the answer was ${err.status}`
+  return 'the answer was lost'
 }
 
 /** Newest first: the session a follow-up should go to when several are live. */
@@ -31,24 +56,25 @@ export function pickLive(sessions: DevinSession[]): DevinSession | undefined {
 
 /**
  * Sends `message` to the live session tagged `tag`, which also wakes a suspended one. A session
- * that is gone by the time the message arrives (404/400/409) means a new one is created instead.
+ * that is gone by the time the message arrives (404/400/409) means a new one is created instead;
+ * an answer that never came or cannot be trusted (5xx, dropped, timed out) keeps the live session
+ * with a note, since the message may have arrived.
  */
 export async function reuse(
   devin: Pick<DevinClient, 'findSessionsByTags' | 'sendMessage' | 'getSession'>,
   orgId: string,
   tag: string,
   message: string,
-  log: Pick<Log, 'info'>
-): Promise<DevinSession | undefined> {
+  log: Pick<Log, 'info' | 'warning'>
+): Promise<{ session: DevinSession; note?: string } | undefined> {
   const live = pickLive(await devin.findSessionsByTags(orgId, [tag]))
   if (!live) {
     log.info(`No live Devin session tagged ${tag}; creating a new one`)
     return undefined
   }
+  let answer: DevinSession | undefined
   try {
-    const answer = await devin.sendMessage(orgId, live.sessionId, message)
-    log.info(`Sent the handoff to the running session ${live.sessionId}`)
-    return answer ?? (await devin.getSession(orgId, live.sessionId))
+    answer = await devin.sendMessage(orgId, live.sessionId, message)
   } catch (err) {
     const status = (err as { status?: number }).status
     if (status === 404 || status === 400 || status === 409) {
@@ -57,8 +83,15 @@ export async function reuse(
       )
       return undefined
     }
-    throw err
+    if (!isUnknownOutcome(err)) throw err
+    log.warning(
+      `Sending the handoff to the running session ${live.sessionId} may or may not have worked ` +
+        `(${errorText(err)}); keeping that session rather than starting a second one.`
+    )
+    return { session: live, note: unconfirmedNote(whyUnknown(err)) }
   }
+  log.info(`Sent the handoff to the running session ${live.sessionId}`)
+  return { session: answer ?? (await devin.getSession(orgId, live.sessionId)) }
 }
 
 export async function startSession(o: {
@@ -70,14 +103,14 @@ export async function startSession(o: {
   prompt: string
   /** A comment that says `<phrase> new` asks for a new session even with `reuse-session`. */
   trigger: Pick<Trigger, 'forceNew'>
-  log: Pick<Log, 'info'>
+  log: Pick<Log, 'info' | 'warning'>
 }): Promise<Started> {
   const { devin, orgId, inputs, target, ctx } = o
   if (inputs.reuseSession && !o.trigger.forceNew) {
     const message = followUpMessage(o.prompt)
     const tag = threadTag(target, inputs.commentKey)
     const reused = await reuse(devin, orgId, tag, message, o.log)
-    if (reused) return { session: reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
+    if (reused) return { ...reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
   }
   const body = createRequest(inputs, target, o.prompt, sessionTags(inputs, target, ctx))
   const { session } = await devin.createSession(orgId, body, {

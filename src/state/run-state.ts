@@ -142,11 +142,14 @@ export class RunState {
     this.#r.phase = 'starting'
   }
 
-  /** `promptBytes`: what was really sent, when it differs from the packed prompt (a follow-up). */
+  /**
+   * `promptBytes`: what was really sent, when it differs from the packed prompt (a follow-up).
+   * `note`: what the run should say about the start (a follow-up whose delivery is unconfirmed).
+   */
   sessionStarted(
     session: SessionView,
     how: 'created' | 'reused',
-    o: { orgId: string; promptBytes?: number }
+    o: { orgId: string; promptBytes?: number; note?: string }
   ): void {
     this.#expect('starting')
     this.#r.session = session
@@ -154,10 +157,12 @@ export class RunState {
     this.orgId = o.orgId
     if (o.promptBytes !== undefined && this.#r.handoff)
       this.#r.handoff = { ...this.#r.handoff, promptBytes: o.promptBytes }
+    if (o.note !== undefined) this.#r.note = o.note
+    const sent = o.note === undefined ? 'handoff sent' : 'handoff sent, delivery not confirmed,'
     this.event(
       how === 'created'
         ? `session created (${session.status})`
-        : `handoff sent to the running session (${session.status})`
+        : `${sent} to the running session (${session.status})`
     )
   }
 

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { DevinApiError } from '../../../src/devin/errors.ts'
+import {
+  DevinApiError,
+  DevinMalformedResponseError,
+  DevinNetworkError
+} from '../../../src/devin/errors.ts'
 import { parseSession, type DevinSession } from '../../../src/devin/types.ts'
 import type { SessionCreateRequest } from '../../../src/devin/types.ts'
 import type { RunContext } from '../../../src/run/context.ts'
 import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
 import { followUpMessage } from '../../../src/session/request.ts'
-import { pickLive, reuse, startSession } from '../../../src/session/start.ts'
+import { pickLive, reuse, startSession, unconfirmedNote } from '../../../src/session/start.ts'
 
 function session(id: string, over: Record<string, unknown> = {}): DevinSession {
   const s = parseSession({ session_id: id, status: 'running', status_detail: 'working', ...over })
@@ -91,9 +95,15 @@ function inputs(values: Record<string, string> = {}): Promise<Inputs> {
   return readInputs((n) => all[n] ?? '', '/nonexistent')
 }
 
-function logger(): { info: (m: string) => void; lines: string[] } {
+function logger() {
   const lines: string[] = []
-  return { info: (m) => lines.push(m), lines }
+  const warnings: string[] = []
+  return {
+    info: (m: string) => void lines.push(m),
+    warning: (m: string) => void warnings.push(m),
+    lines,
+    warnings
+  }
 }
 
 describe('pickLive', () => {
@@ -145,8 +155,9 @@ describe('reuse', () => {
     const got = await reuse(devin, 'org-1', 'gh:octo/repo#3:default', 'MSG', log)
     expect(devin.foundTags).toEqual([['gh:octo/repo#3:default']])
     expect(devin.sent).toEqual([{ orgId: 'org-1', sessionId: 'devin-b', message: 'MSG' }])
-    expect(got?.sessionId).toBe('devin-b')
-    expect(got?.status).toBe('running')
+    expect(got?.session.sessionId).toBe('devin-b')
+    expect(got?.session.status).toBe('running')
+    expect(got?.note).toBeUndefined()
     expect(devin.calls).not.toContain('get devin-b')
     expect(log.lines).toEqual(['Sent the handoff to the running session devin-b'])
   })
@@ -157,7 +168,7 @@ describe('reuse', () => {
     devin.onSend = () => undefined
     const got = await reuse(devin, 'org-1', 't', 'MSG', logger())
     expect(devin.calls).toEqual(['find org-1', 'send devin-a', 'get devin-a'])
-    expect(got?.status).toBe('resuming')
+    expect(got?.session.status).toBe('resuming')
   })
 
   it('returns nothing when no session is live', async () => {
@@ -185,7 +196,7 @@ describe('reuse', () => {
     }
   )
 
-  it.each([401, 403, 422, 500])('lets other failures (%i) through', async (status) => {
+  it.each([401, 403, 422, 429])('lets other refusals (%i) through', async (status) => {
     const devin = new FakeDevin()
     devin.found = [session('devin-a')]
     const err = apiError(status)
@@ -202,6 +213,69 @@ describe('reuse', () => {
       throw new Error('socket hang up')
     }
     await expect(reuse(devin, 'org-1', 't', 'MSG', logger())).rejects.toThrow('socket hang up')
+  })
+
+  const network = (timedOut: boolean) =>
+    new DevinNetworkError(`Devin API POST /messages failed: ${timedOut ? 'timed out' : 'reset'}`, {
+      method: 'POST',
+      path: '/v3/organizations/org-1/sessions/devin-a/messages',
+      code: timedOut ? 'TimeoutError' : 'ECONNRESET',
+      timedOut
+    })
+  const malformed = new DevinMalformedResponseError(
+    'Devin API POST returned an unusable response',
+    {
+      status: 200,
+      detail: 'bad JSON',
+      method: 'POST',
+      path: '/x'
+    }
+  )
+
+  it.each([
+    ['a 502', apiError(502), 'the answer was 502'],
+    ['a 500', apiError(500), 'the answer was 500'],
+    ['a 408', apiError(408), 'the answer was 408'],
+    ['a dropped connection', network(false), 'the connection failed before the answer'],
+    ['a timeout', network(true), 'no answer came in time'],
+    ['an unreadable answer', malformed, 'its answer could not be read']
+  ])('keeps the live session after %s: the message may have arrived', async (_what, err, why) => {
+    const devin = new FakeDevin()
+    const live = session('devin-a', { status: 'suspended', status_detail: 'inactivity' })
+    devin.found = [live]
+    devin.onSend = () => {
+      throw err
+    }
+    const log = logger()
+    const got = await reuse(devin, 'org-1', 't', 'MSG', log)
+    // The live session as listed: no second request that could fail the run as well.
+    expect(got?.session).toBe(live)
+    expect(got?.note).toBe(unconfirmedNote(why))
+    expect(got?.note).toMatch(/delivery could not be confirmed/)
+    expect(devin.calls).toEqual(['find org-1', 'send devin-a'])
+    expect(log.warnings).toEqual([
+      `Sending the handoff to the running session devin-a may or may not have worked (${err.message}); keeping that session rather than starting a second one.`
+    ])
+  })
+
+  it('keeps server text out of the note', async () => {
+    const devin = new FakeDevin()
+    devin.found = [session('devin-a')]
+    const err = new DevinApiError(
+      'Devin API POST failed: 502 Bad Gateway: <script>x</script> | @team',
+      {
+        status: 502,
+        detail: '<script>x</script> | @team',
+        method: 'POST',
+        path: '/x'
+      }
+    )
+    devin.onSend = () => {
+      throw err
+    }
+    const got = await reuse(devin, 'org-1', 't', 'MSG', logger())
+    expect(got?.note).toBe(unconfirmedNote('the answer was 502'))
+    expect(got?.note).not.toMatch(/script|@team|\|/)
   })
 })
 
@@ -275,13 +349,27 @@ describe('startSession', () => {
     expect(devin.calls).toEqual(['find org-1', 'send devin-gone', 'create org-1'])
   })
 
-  it('does not create a session when sending the follow-up fails otherwise', async () => {
+  it('keeps the live session when the follow-up answer is lost, and creates none', async () => {
     const devin = new FakeDevin()
     devin.found = [session('devin-live')]
     devin.onSend = () => {
-      throw apiError(500)
+      throw apiError(502)
     }
-    await expect(start(devin, { 'reuse-session': 'true' })).rejects.toThrow(/500/)
+    const started = await start(devin, { 'reuse-session': 'true' })
+    expect(started.how).toBe('reused')
+    expect(started.session.sessionId).toBe('devin-live')
+    expect(started.note).toBe(unconfirmedNote('the answer was 502'))
+    expect(started.promptBytes).toBeGreaterThan(0)
+    expect(devin.created).toEqual([])
+  })
+
+  it('does not create a session when the follow-up is refused otherwise', async () => {
+    const devin = new FakeDevin()
+    devin.found = [session('devin-live')]
+    devin.onSend = () => {
+      throw apiError(403)
+    }
+    await expect(start(devin, { 'reuse-session': 'true' })).rejects.toThrow(/403/)
     expect(devin.created).toEqual([])
   })
 

@@ -465,3 +465,24 @@ describe('known issue', () => {
     expect(snap.wait).toEqual({ startedAt: T0, polls: 0 })
   })
 })
+
+describe('a follow-up whose delivery is unconfirmed', () => {
+  it('is the run’s start all the same, with the note shown and the timeline saying so', () => {
+    const s = fresh()
+    s.packingBegan()
+    s.packed(summary)
+    s.sessionStarted(view({ status: 'running' }), 'reused', {
+      orgId: 'org-1',
+      note: 'delivery could not be confirmed'
+    })
+    expect(s.report.result).toBe('reused')
+    expect(s.report.note).toBe('delivery could not be confirmed')
+    expect(s.report.timeline.at(-1)?.text).toBe(
+      'handoff sent, delivery not confirmed, to the running session (running)'
+    )
+    // A later end without a note of its own keeps it.
+    s.waitingBegan()
+    s.ended('finished')
+    expect(s.report.note).toBe('delivery could not be confirmed')
+  })
+})
