@@ -14,6 +14,7 @@ import { StickyComment } from './github/sticky-comment.js'
 import { prepareHandoff } from './handoff/prepare.js'
 import { coreLog as log } from './hygiene/log.js'
 import { follow } from './lifecycle/follow.js'
+import { guardRun, type RunGuard } from './lifecycle/guard.js'
 import { Reporter } from './report/reporter.js'
 import { readRunContext } from './run/context.js'
 import { decide, wantsComment } from './run/decide.js'
@@ -30,6 +31,7 @@ export async function run(): Promise<void> {
   let reporter: Reporter | undefined
   let asked: CommentRef | undefined
   let github: (() => Promise<GitHubApi>) | undefined
+  let cancel: RunGuard | undefined
   try {
     const ctx = readRunContext()
     const inputs = await readInputs(get, ctx.workspace)
@@ -37,6 +39,8 @@ export async function run(): Promise<void> {
     const slug = `${ctx.owner}/${ctx.repo}`
     const state = new RunState({ slug, runUrl: ctx.runUrl, commentKey: inputs.commentKey })
     reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, log })
+    // From here on a cancel at any instant ends the run true (src/lifecycle/guard.ts).
+    cancel = guardRun({ state, surfaces: reporter, stopOnCancel: inputs.stopOnCancel, scrub, log })
     const decision = await decide(ctx, inputs, credentials.hasDevinKey, gh, log)
     const found = decision.target
     if (found) state.targetFound({ prNumber: found.pr?.number, headRef: found.headRef })
@@ -64,11 +68,13 @@ export async function run(): Promise<void> {
     const devin = createDevinClient(credentials, { apiUrl: inputs.apiUrl, log })
     try {
       const orgId = await devin.resolveOrgId(inputs.orgId)
-      const started = await startSession({ ...run, devin, orgId, prompt: handoff.prompt, trigger })
+      const prompt = handoff.prompt
+      const started = await startSession({ ...run, devin, orgId, prompt, trigger, watch: cancel })
       state.sessionStarted(toView(started.session), started.how, { orgId, ...started })
       core.info(`Devin session: ${state.report.session?.url}`)
       await react(gh, asked, 'rocket', log)
-      if (inputs.wait) await follow({ ...run, state, surfaces: reporter, devin, orgId, scrub })
+      if (inputs.wait)
+        await follow({ ...run, state, surfaces: reporter, devin, orgId, scrub, cancel })
       else state.endedAsStarted()
     } finally {
       await devin.close()
@@ -76,10 +82,14 @@ export async function run(): Promise<void> {
     await reporter.finish()
     reporter.failIfAsked(inputs.failOn)
   } catch (err) {
+    // Cancelled: the guard owns the run's end, and exits when it has written it.
+    if (cancel?.fired) return await cancel.done
     const message = scrub(describeFailure(err))
     reporter?.state.failed(message)
     await reporter?.finish().catch(() => undefined)
     if (github) await react(github, asked, 'confused', log)
     core.setFailed(message)
+  } finally {
+    cancel?.dispose()
   }
 }

@@ -84,10 +84,7 @@ export class Reporter {
     const sticky = this.#sticky
     const state: SavedState = {
       final,
-      comment:
-        sticky?.commentId !== undefined
-          ? { id: sticky.commentId, url: sticky.commentUrl ?? '', issue: sticky.issue }
-          : undefined,
+      comment: sticky && { issue: sticky.issue, id: sticky.commentId, url: sticky.commentUrl },
       orgId: this.state.orgId,
       stopOnCancel: this.#o.stopOnCancel,
       terminated: this.state.terminated,

@@ -9,6 +9,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Fault, RecordedRequest } from '../emulators/http.ts'
 import { REPO_ROOT, type ActionResult } from '../helpers/run-action.ts'
+import {
+  CANCEL_ROWS,
+  expectTrueEnd,
+  renderWindows,
+  runWindow,
+  type CancelObserved,
+  type CancelRow
+} from './cancel-windows.ts'
 import { GITHUB_TOKEN, OWNER, REPO, prScenario, type PrScenario } from '../helpers/scenario.ts'
 const PR = 7
 const SLUG = `${OWNER}/${REPO}`
@@ -438,7 +446,10 @@ function commentNarrative(o: Observed): string[] {
   return out
 }
 
-function renderFaultTable(rows: TableRow[]): string {
+function renderFaultTable(
+  rows: TableRow[],
+  windows: Array<{ row: CancelRow; o: CancelObserved }>
+): string {
   const esc = (t: string): string => t.replace(/\|/g, '\\|')
   const lines = rows.map((row, i) => {
     const { o } = row
@@ -480,7 +491,8 @@ function renderFaultTable(rows: TableRow[]): string {
     '  group: devin-handoff-${{ github.event.pull_request.number || github.ref }}',
     '  cancel-in-progress: false # a cancelled run may already have created its session',
     '```',
-    ''
+    '',
+    ...renderWindows(windows)
   ].join('\n')
 }
 
@@ -573,6 +585,32 @@ describe.concurrent(
   }
 )
 
+const windows = new Map<number, { row: CancelRow; o: CancelObserved }>()
+
+describe.concurrent('cancellation windows: the run ends true whatever the instant', () => {
+  const scenarios: PrScenario[] = []
+  beforeAll(async () => {
+    for (const _row of CANCEL_ROWS) scenarios.push(await prScenario())
+  }, 300_000)
+  afterAll(async () => {
+    await Promise.all(scenarios.map((t) => t.close()))
+  })
+
+  CANCEL_ROWS.forEach((row, i) => {
+    it(row.window, async () => {
+      const t = scenarios[i] as PrScenario
+      try {
+        const o = await runWindow(row, t)
+        expectTrueEnd(o)
+        row.check(o, t)
+        windows.set(i, { row, o })
+      } finally {
+        await Promise.all([t.devin.close(), t.github.close()])
+      }
+    })
+  })
+})
+
 describe('two workflow runs racing on the same PR', () => {
   it('end with one sticky comment: the oldest is kept, the later duplicate deleted', async () => {
     const t = await prScenario()
@@ -612,9 +650,15 @@ describe('two workflow runs racing on the same PR', () => {
 
 describe('docs/faults.md', () => {
   it('matches what the rows above observed (UPDATE_FAULT_TABLE=1 regenerates it)', () => {
-    const missing = ROWS.map((r, i) => (observed.has(i) ? '' : r.fault)).filter(Boolean)
+    const missing = [
+      ...ROWS.map((r, i) => (observed.has(i) ? '' : r.fault)),
+      ...CANCEL_ROWS.map((r, i) => (windows.has(i) ? '' : r.window))
+    ].filter(Boolean)
     expect(missing, 'rows that failed produce no table line').toEqual([])
-    const table = renderFaultTable(ROWS.map((_r, i) => observed.get(i) as TableRow))
+    const table = renderFaultTable(
+      ROWS.map((_r, i) => observed.get(i) as TableRow),
+      CANCEL_ROWS.map((_r, i) => windows.get(i) as { row: CancelRow; o: CancelObserved })
+    )
     const file = join(REPO_ROOT, FAULT_TABLE_PATH)
     if (process.env.UPDATE_FAULT_TABLE === '1') writeFileSync(file, table)
     const committed = existsSync(file) ? readFileSync(file, 'utf8') : ''

@@ -10,7 +10,16 @@ import type { RunContext } from '../../../src/run/context.ts'
 import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
 import { followUpMessage } from '../../../src/session/request.ts'
-import { pickLive, reuse, startSession, unconfirmedNote } from '../../../src/session/start.ts'
+import {
+  CancelledError,
+  pickLive,
+  reuse,
+  startSession,
+  unconfirmedNote,
+  type StartWatch,
+  type Started
+} from '../../../src/session/start.ts'
+import type { PendingStart } from '../../../src/state/run-state.ts'
 
 function session(id: string, over: Record<string, unknown> = {}): DevinSession {
   const s = parseSession({ session_id: id, status: 'running', status_detail: 'working', ...over })
@@ -57,12 +66,21 @@ class FakeDevin {
     return session(sessionId, { status: 'resuming' })
   }
 
+  async terminateSession(_orgId: string, sessionId: string): Promise<DevinSession | undefined> {
+    this.calls.push(`terminate ${sessionId}`)
+    return undefined
+  }
+
+  /** What createSession does before answering (a test may hold it). */
+  onCreate: () => Promise<void> = async () => undefined
+
   async createSession(
     orgId: string,
     body: SessionCreateRequest,
     opts: { dedupeTag: string }
   ): Promise<{ session: DevinSession; recovered: boolean }> {
     this.calls.push(`create ${orgId}`)
+    await this.onCreate()
     this.created.push({ orgId, body, dedupeTag: opts.dedupeTag })
     return { session: session('devin-new', { status: 'new' }), recovered: false }
   }
@@ -277,6 +295,32 @@ describe('reuse', () => {
     expect(got?.note).toBe(unconfirmedNote('the answer was 502'))
     expect(got?.note).not.toMatch(/script|@team|\|/)
   })
+
+  it('runs beforeSend with the live session just before the message, and not at all without one', async () => {
+    const devin = new FakeDevin()
+    const seen: string[] = []
+    const before = (live: DevinSession): void => {
+      seen.push(`before ${live.sessionId} after ${devin.calls.join(', ')}`)
+    }
+    await reuse(devin, 'org-1', 't', 'MSG', logger(), before)
+    expect(seen).toEqual([])
+    devin.found = [session('devin-a')]
+    await reuse(devin, 'org-1', 't', 'MSG', logger(), before)
+    expect(seen).toEqual(['before devin-a after find org-1, find org-1'])
+    expect(devin.calls.at(-1)).toBe('send devin-a')
+  })
+
+  it('sends nothing when beforeSend refuses', async () => {
+    const devin = new FakeDevin()
+    devin.found = [session('devin-a')]
+    const refuse = (): void => {
+      throw new CancelledError()
+    }
+    await expect(reuse(devin, 'org-1', 't', 'MSG', logger(), refuse)).rejects.toBeInstanceOf(
+      CancelledError
+    )
+    expect(devin.sent).toEqual([])
+  })
 })
 
 describe('startSession', () => {
@@ -379,5 +423,94 @@ describe('startSession', () => {
     const started = await start(devin, { 'reuse-session': 'true' }, true)
     expect(started.how).toBe('created')
     expect(devin.calls).toEqual(['create org-1'])
+  })
+
+  describe('under a cancel watch', () => {
+    function watch() {
+      const ac = new AbortController()
+      const log: string[] = []
+      let settled: Promise<Started> | undefined
+      let client: unknown
+      const w: StartWatch = {
+        signal: ac.signal,
+        sending: (p: PendingStart) => {
+          log.push(`sending ${p.runTag}${p.session ? ` to ${p.session.id}` : ''}`)
+        },
+        starting: (s, c) => {
+          settled = s
+          client = c
+        }
+      }
+      return { w, ac, log, settled: () => settled, client: () => client }
+    }
+
+    async function startWatched(
+      devin: FakeDevin,
+      w: StartWatch,
+      values: Record<string, string> = {}
+    ) {
+      return startSession({
+        devin,
+        orgId: 'org-1',
+        inputs: await inputs(values),
+        target,
+        ctx,
+        prompt: 'p',
+        trigger: { forceNew: false },
+        log: logger(),
+        watch: w
+      })
+    }
+
+    it('says what it sends, with the run tag, before it sends it, and hands over the start', async () => {
+      const devin = new FakeDevin()
+      const h = watch()
+      devin.onCreate = async () => {
+        h.log.push('create on the wire')
+      }
+      const started = await startWatched(devin, h.w)
+      expect(h.log).toEqual(['sending gh-run:octo/repo:77.1:default', 'create on the wire'])
+      expect(await h.settled()).toEqual(started)
+      expect(h.client()).toBe(devin)
+    })
+
+    it('names the live session a follow-up goes to', async () => {
+      const devin = new FakeDevin()
+      devin.found = [session('devin-live')]
+      const h = watch()
+      await startWatched(devin, h.w, { 'reuse-session': 'true' })
+      expect(h.log).toEqual(['sending gh-run:octo/repo:77.1:default to devin-live'])
+    })
+
+    it('sends nothing once cancelled', async () => {
+      const devin = new FakeDevin()
+      devin.found = [session('devin-live')]
+      const h = watch()
+      h.ac.abort()
+      await expect(startWatched(devin, h.w)).rejects.toBeInstanceOf(CancelledError)
+      await expect(startWatched(devin, h.w, { 'reuse-session': 'true' })).rejects.toBeInstanceOf(
+        CancelledError
+      )
+      expect(devin.created).toEqual([])
+      expect(devin.sent).toEqual([])
+      expect(h.log).toEqual([])
+    })
+
+    it('cancelled mid-create: the start settles for the guard, the pipeline gets CancelledError', async () => {
+      const devin = new FakeDevin()
+      const h = watch()
+      let answer: () => void = () => undefined
+      devin.onCreate = () => new Promise<void>((resolve) => (answer = resolve))
+      const started = startWatched(devin, h.w)
+      const outcome = started.then(
+        () => 'resolved',
+        (e: unknown) => e
+      )
+      await new Promise((r) => setImmediate(r))
+      h.ac.abort()
+      answer()
+      expect(await outcome).toBeInstanceOf(CancelledError)
+      expect((await h.settled())?.session.sessionId).toBe('devin-new')
+    })
   })
 })
