@@ -178,15 +178,11 @@ async function trial(mode: Mode, seed: number): Promise<Trial> {
     settings: {
       pollIntervalSeconds: intervalMs / 1000,
       timeoutMinutes: 120,
-      stopOnCancel: false,
       workspace: process.cwd()
     },
     publish: async () => {
       edits.push(since())
     },
-    finish: async () => undefined,
-    save: () => undefined,
-    fail: () => undefined,
     scrub: (t) => t,
     log: quiet,
     clock,
@@ -201,8 +197,7 @@ async function trial(mode: Mode, seed: number): Promise<Trial> {
       printed++
       const at = Number(/@(\d+)$/.exec(body)?.[1] ?? NaN)
       if (Number.isFinite(at)) delays.push(since() - at)
-    },
-    cancel: { source: { on: () => undefined, off: () => undefined } }
+    }
   })
   const made = devin.requests.slice(first)
   await client.close()

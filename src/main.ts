@@ -5,7 +5,6 @@
  */
 import { readCredentials } from './credentials/read.js'
 import { createDevinClient } from './devin/factory.js'
-import { screenForDevin } from './egress/devin.js'
 import { openLog } from './egress/log.js'
 import { linkHosts } from './egress/markdown.js'
 import { failStep } from './egress/step.js'
@@ -16,12 +15,13 @@ import { react, type CommentRef } from './github/reactions.js'
 import { StickyComment } from './github/sticky-comment.js'
 import { prepareHandoff } from './handoff/prepare.js'
 import { follow } from './lifecycle/follow.js'
+import { guardRun, type RunGuard } from './lifecycle/guard.js'
 import { Reporter } from './report/reporter.js'
 import { readRunContext } from './run/context.js'
 import { decide, wantsComment } from './run/decide.js'
 import { envInputReader, readInputs } from './run/inputs.js'
 import { permissionSkipReason } from './run/trust.js'
-import { startSession } from './session/start.js'
+import { startSession, wouldSend } from './session/start.js'
 import { RunState } from './state/run-state.js'
 import { toView } from './state/view.js'
 
@@ -33,6 +33,7 @@ export async function run(): Promise<void> {
   let reporter: Reporter | undefined
   let asked: CommentRef | undefined
   let github: (() => Promise<GitHubApi>) | undefined
+  let cancel: RunGuard | undefined
   try {
     const ctx = readRunContext()
     const inputs = await readInputs(get, ctx.workspace)
@@ -41,6 +42,8 @@ export async function run(): Promise<void> {
     const state = new RunState({ slug, runUrl: ctx.runUrl, commentKey: inputs.commentKey })
     const links = linkHosts(ctx.serverUrl, inputs.apiUrl)
     reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, links, log })
+    // From here on a cancel at any instant ends the run true (src/lifecycle/guard.ts).
+    cancel = guardRun({ state, surfaces: reporter, stopOnCancel: inputs.stopOnCancel, scrub, log })
     const decision = await decide(ctx, inputs, credentials.hasDevinKey, gh, log)
     const found = decision.target
     if (found) state.targetFound({ prNumber: found.pr?.number, headRef: found.headRef })
@@ -59,11 +62,7 @@ export async function run(): Promise<void> {
     if (refused) return await reporter.skip(refused)
     const handoff = await packing
     state.packed(handoff.summary)
-    if (inputs.dryRun) {
-      // What a dry run shows is what would be sent: through the same screen as a request.
-      const shown = await screenForDevin(handoff.prompt, { mode: inputs.secretScan, log })
-      return await reporter.dryRun(shown.value, handoff.bytes)
-    }
+    if (inputs.dryRun) return await reporter.dryRun(await wouldSend(handoff, inputs, log))
 
     asked = trigger.comment
     await react(gh, asked, 'eyes', log)
@@ -72,11 +71,13 @@ export async function run(): Promise<void> {
     const devin = createDevinClient(credentials, { apiUrl: inputs.apiUrl, log })
     try {
       const orgId = await devin.resolveOrgId(inputs.orgId)
-      const started = await startSession({ ...run, devin, orgId, prompt: handoff.prompt, trigger })
+      const prompt = handoff.prompt
+      const started = await startSession({ ...run, devin, orgId, prompt, trigger, watch: cancel })
       state.sessionStarted(toView(started.session), started.how, { orgId, ...started })
       log.info(`Devin session: ${state.report.session?.url}`)
       await react(gh, asked, 'rocket', log)
-      if (inputs.wait) await follow({ ...run, state, surfaces: reporter, devin, orgId, scrub })
+      if (inputs.wait)
+        await follow({ ...run, state, surfaces: reporter, devin, orgId, scrub, cancel })
       else state.endedAsStarted()
     } finally {
       await devin.close()
@@ -84,10 +85,14 @@ export async function run(): Promise<void> {
     await reporter.finish()
     reporter.failIfAsked(inputs.failOn)
   } catch (err) {
+    // Cancelled: the guard owns the run's end, and exits when it has written it.
+    if (cancel?.fired) return await cancel.done
     const message = scrub(describeFailure(err))
     reporter?.state.failed(message)
     await reporter?.finish().catch(() => undefined)
     if (github) await react(github, asked, 'confused', log)
     failStep(message, scrub)
+  } finally {
+    cancel?.dispose()
   }
 }

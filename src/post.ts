@@ -1,7 +1,8 @@
 /**
  * The `post:` step (runs with `post-if: always()`): the backstop for a main step that was
  * cancelled or killed before it could finish. It restores the run from the saved state and hands
- * it to the same cancellation core the main step's signal handler uses (src/lifecycle/cancel.ts).
+ * it to the same cancellation core the main step's signal handler uses (src/lifecycle/cancel.ts),
+ * which also looks up the session of a start the main step could not settle.
  */
 import { readCredentials } from './credentials/read.js'
 import { createDevinClient } from './devin/factory.js'
@@ -11,12 +12,12 @@ import { readStepState } from './egress/step.js'
 import { lazyGitHub } from './github/factory.js'
 import { StickyComment } from './github/sticky-comment.js'
 import { errorText } from './hygiene/scrub.js'
-import { finalizeCancelled, POST_BUDGET } from './lifecycle/cancel.js'
+import { finalizeCancelled, lookUpStart, POST_BUDGET } from './lifecycle/cancel.js'
 import { Reporter } from './report/reporter.js'
 import { readRunContext } from './run/context.js'
 import { envInputReader, readApiUrl } from './run/inputs.js'
 import { RunState } from './state/run-state.js'
-import { parseState, STATE_KEY, type SavedState } from './state/saved.js'
+import { parseState, postStepNeeded, STATE_KEY, type SavedState } from './state/saved.js'
 
 const INTERRUPTED = 'The job ended before the action could finish (cancelled or timed out)'
 
@@ -38,15 +39,18 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
     log,
     post: true
   })
-  if (saved.comment && credentials.hasGithubToken) {
+  const comment = saved.comment
+  if (comment && credentials.hasGithubToken) {
     const api = await lazyGitHub(credentials, ctx, log)()
-    reporter.commentOn(
-      new StickyComment(api, saved.comment.issue, saved.report.commentKey, saved.comment)
-    )
+    // Without an id the main step's first write never came back: the marker finds it, if made.
+    const known = comment.id !== undefined ? { id: comment.id, url: comment.url ?? '' } : undefined
+    reporter.commentOn(new StickyComment(api, comment.issue, saved.report.commentKey, known))
   }
-  // The main step already settled the run (it was cancelled and only its last write was cut
-  // short): write what it decided.
-  if (state.phase === 'ended') return await reporter.finish()
+  const pending = state.report.pending
+  // The main step decided the run and only its last write was cut short: write what it decided.
+  // Left to do after it ended: only a cancel's start it could not settle.
+  if (state.phase === 'ended' && !(state.report.cancelled && pending))
+    return await reporter.finish()
   const devin = credentials.hasDevinKey
     ? createDevinClient(credentials, { apiUrl: readApiUrl(get), log })
     : undefined
@@ -54,18 +58,20 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
     state,
     stopOnCancel: saved.stopOnCancel,
     devin,
+    start: devin && pending && lookUpStart(devin, pending),
     finish: () => reporter.finish(),
     scrub,
     log,
     by: 'post',
-    prefix: INTERRUPTED,
+    // A run the main step had already finalized as cancelled keeps its own opening words.
+    prefix: state.phase === 'ended' ? undefined : INTERRUPTED,
     budget: POST_BUDGET
   })
 }
 
 const saved = parseState(readStepState(STATE_KEY))
 // A backstop that fails would only add a red step to a job that already ended badly: warn.
-if (saved && !saved.final)
+if (saved && postStepNeeded(saved))
   await finalizeInterrupted(saved).catch((err: unknown) =>
     runnerLog.warning(`The post step could not finalize the Devin handoff: ${errorText(err)}`)
   )

@@ -1,24 +1,28 @@
 /**
- * The one cancellation core, used by the signal handler (./signals.ts, the main step) and by the
- * post step (src/post.ts, when the main step was killed before it could finish). It decides what
- * becomes of the session (kept, or stopped with `stop-on-cancel`), records that in the run's
- * state, and has the run finished, each step under a bound.
+ * The one cancellation core, used by the signal handler (./guard.ts, the main step) and by the
+ * post step (src/post.ts, when the main step was killed before it could finish). It settles a
+ * session start that was in flight, decides what becomes of the session (kept, or stopped with
+ * `stop-on-cancel` if it is still working), records that in the run's state, and has the run
+ * finished, each step under a bound.
  */
 import type { DevinClient } from '../devin/client.js'
 import { DevinApiError } from '../devin/errors.js'
+import { classify, describeStatus } from '../devin/status.js'
 import type { DevinSession } from '../devin/types.js'
 import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
-import type { RunState, SessionView } from '../state/run-state.js'
+import { unconfirmedNote } from '../session/notes.js'
+import type { Started } from '../session/start.js'
+import type { PendingStart, RunState, SessionView } from '../state/run-state.js'
 import { toView } from '../state/view.js'
 
-/** Budgets inside the runner's 7.5 s between SIGINT and SIGTERM. */
+/** Budgets inside the runner's 7.5 s between SIGINT and SIGTERM, one after the other. */
 export const CANCEL_BUDGET = {
-  /** An edit already in flight when the signal came. */
-  settleMs: 1500,
-  /** DELETE of the session (runs alongside `settleMs`). */
-  terminateMs: 3000,
-  /** Final comment, summary, outputs and state. */
+  /** A session start in flight when the signal came: wait for its answer to name the session. */
+  settleMs: 2000,
+  /** Reading the session, then its DELETE if it still works (half each). */
+  terminateMs: 2000,
+  /** Final comment (after any edit in flight), summary, outputs and state. */
   finishMs: 2500,
   /** Hard stop: exit even if something above hangs. */
   deadlineMs: 6500
@@ -26,7 +30,8 @@ export const CANCEL_BUDGET = {
 
 /** The post step has no runner deadline pressing: it may take longer per step. */
 export const POST_BUDGET: typeof CANCEL_BUDGET = {
-  settleMs: 0,
+  /** Looking up the session of a start the main step could not settle. */
+  settleMs: 15_000,
   terminateMs: 15_000,
   finishMs: 30_000,
   deadlineMs: 60_000
@@ -47,7 +52,17 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 
 /** What became of the Devin session when the run was cancelled. */
 export type StopOutcome =
-  { kind: 'kept' } | { kind: 'stopped' } | { kind: 'ended' } | { kind: 'failed'; reason: string }
+  | { kind: 'kept' }
+  | { kind: 'stopped' }
+  /** The run had ended on its own before the cancel. */
+  | { kind: 'ended' }
+  /** stop-on-cancel, but Devin had stopped working (waiting for the user, suspended, ended). */
+  | { kind: 'spared'; status: string; detail: string }
+  | { kind: 'failed'; reason: string }
+  /** Nothing was sent to Devin. */
+  | { kind: 'none' }
+  /** A create was sent and its outcome is unknown: the session may exist under `tag`. */
+  | { kind: 'unknown'; tag: string; by: 'signal' | 'post' }
 
 export function cancelNote(outcome: StopOutcome, prefix = 'The workflow was cancelled'): string {
   switch (outcome.kind) {
@@ -57,8 +72,16 @@ export function cancelNote(outcome: StopOutcome, prefix = 'The workflow was canc
       return `${prefix}; the Devin session was stopped (stop-on-cancel).`
     case 'ended':
       return `${prefix} after the Devin session had stopped.`
+    case 'spared':
+      return `${prefix}; the Devin session was not stopped: ${describeStatus(outcome.status, outcome.detail)}.`
     case 'failed':
       return `${prefix}; stopping the Devin session failed (${outcome.reason}), so it may still be running.`
+    case 'none':
+      return `${prefix} before anything was handed off to Devin.`
+    case 'unknown':
+      return outcome.by === 'signal'
+        ? `${prefix} while the Devin session was being created; the post step looks for it by its tag ${outcome.tag}.`
+        : `${prefix} while the Devin session was being created, and whether it was could not be found out: look for a Devin session tagged ${outcome.tag}.`
   }
 }
 
@@ -84,13 +107,72 @@ export async function stopSession(
   }
 }
 
+/** What the cancellation core asks of Devin: read, stop, and find a session by its run tag. */
+export type CancelClient = Pick<DevinClient, 'terminateSession'> &
+  Partial<Pick<DevinClient, 'getSession' | 'findSessionsByTags'>>
+
+/**
+ * Stops the session only if Devin is still working on it. The last poll may be stale, so the
+ * session is read first: one that has since stopped to ask something, or ended, is spared (its
+ * question can still be answered). If it cannot be read, the last known state decides.
+ */
+export async function stopIfWorking(
+  devin: CancelClient,
+  orgId: string,
+  last: SessionView,
+  timeoutMs: number
+): Promise<{ outcome: StopOutcome; session?: SessionView }> {
+  const half = Math.round(timeoutMs / 2)
+  const read = devin.getSession
+    ? await withTimeout(devin.getSession(orgId, last.id), half, 'reading the session').catch(
+        () => undefined
+      )
+    : undefined
+  const now = read ? toView(read) : last
+  if (classify(now.status, now.detail).stopped)
+    return { outcome: { kind: 'spared', status: now.status, detail: now.detail }, session: now }
+  const stopped = await stopSession(devin, orgId, last.id, half)
+  return { outcome: stopped.outcome, session: stopped.session && toView(stopped.session) }
+}
+
+const CUT_SHORT = 'the run ended before its answer came'
+
+/** The oldest of the sessions a run tag found: the one a resend would have duplicated. */
+function oldest(sessions: DevinSession[]): DevinSession | undefined {
+  return [...sessions].sort((a, b) => (a.created_at ?? Infinity) - (b.created_at ?? Infinity))[0]
+}
+
+/**
+ * The post step's way to settle a start the main step could not: the live session a follow-up
+ * went to is read again; a create is looked up by its run tag (none found: none was made).
+ */
+export function lookUpStart(
+  devin: CancelClient,
+  pending: PendingStart
+): () => Promise<Started | undefined> {
+  return async () => {
+    const { orgId, session, runTag } = pending
+    if (session) {
+      if (!devin.getSession) throw new Error('cannot read the session')
+      const s = await devin.getSession(orgId, session.id)
+      return { session: s, how: 'reused', note: unconfirmedNote(CUT_SHORT) }
+    }
+    if (!devin.findSessionsByTags) throw new Error('cannot look sessions up')
+    const found = oldest(await devin.findSessionsByTags(orgId, [runTag]))
+    return found && { session: found, how: 'created' }
+  }
+}
+
 export interface CancelDeps {
   state: RunState
   stopOnCancel: boolean
   /** Absent when the session cannot be stopped from here (no key). */
-  devin?: Pick<DevinClient, 'terminateSession'>
-  /** Resolves when a comment edit that was already in flight is done. */
-  settle?: () => Promise<unknown>
+  devin?: CancelClient
+  /**
+   * The session start that was in flight, settled: the session it made, or undefined when it
+   * made none. Throws (or takes too long) when that cannot be told.
+   */
+  start?: () => Promise<Started | undefined>
   /** Writes everything out (comment, summary, outputs, final state). */
   finish: () => Promise<void>
   /** Saves the state before the final write, so the post step can finish from it. */
@@ -103,32 +185,65 @@ export interface CancelDeps {
   budget?: typeof CANCEL_BUDGET
 }
 
+/** Names the session of a start that was in flight, if it can be told in time. */
+async function settleStart(d: CancelDeps, ms: number): Promise<void> {
+  const { state } = d
+  const pending = state.report.pending
+  if (!pending || !d.start) return
+  let found: Started | undefined
+  try {
+    found = await withTimeout(d.start(), ms, 'the session start in flight')
+  } catch (err) {
+    d.log.warning(`Could not tell how the Devin session start ended: ${d.scrub(errorText(err))}`)
+    // A follow-up went to a known live session: that one is the run's, delivered or not.
+    const live = pending.session
+    if (live) state.startSettled({ session: live, how: 'reused', note: unconfirmedNote(CUT_SHORT) })
+    return
+  }
+  state.startSettled(
+    found && {
+      session: toView(found.session),
+      how: found.how,
+      promptBytes: found.promptBytes,
+      note: found.note
+    }
+  )
+}
+
+/** What the cancel does with the session, if there is one whose fate is still open. */
+async function decideFate(
+  d: CancelDeps,
+  budgetMs: number
+): Promise<{ outcome: StopOutcome; session?: SessionView }> {
+  const { state, log } = d
+  const session = state.session
+  const pending = state.report.pending
+  if (!session)
+    return {
+      outcome: pending ? { kind: 'unknown', tag: pending.runTag, by: d.by } : { kind: 'none' }
+    }
+  // A run that ended on its own (not by a cancel) left its session as Devin has it.
+  if (state.phase === 'ended' && !state.report.cancelled) return { outcome: { kind: 'ended' } }
+  if (state.terminated) return { outcome: { kind: 'stopped' } }
+  if (!d.stopOnCancel || !d.devin || !state.orgId) return { outcome: { kind: 'kept' } }
+  const fate = await stopIfWorking(d.devin, state.orgId, session, budgetMs)
+  if (fate.outcome.kind === 'stopped')
+    log.info(`Stopped the Devin session ${session.id} (stop-on-cancel).`)
+  if (fate.outcome.kind === 'failed') {
+    fate.outcome = { kind: 'failed', reason: d.scrub(fate.outcome.reason) }
+    log.warning(`Could not stop the Devin session ${session.id}: ${fate.outcome.reason}`)
+  }
+  return fate
+}
+
 /** Marks the run cancelled, stops the session if asked, and writes everything out. Returns the note. */
 export async function finalizeCancelled(d: CancelDeps): Promise<string> {
   const { state, log } = d
   const budget = d.budget ?? CANCEL_BUDGET
-  const session = state.session
-  const following = state.phase === 'waiting'
-  let outcome: StopOutcome = { kind: following ? 'kept' : 'ended' }
-  let stoppedView: SessionView | undefined
-  const settled = d.settle
-    ? withTimeout(d.settle(), budget.settleMs, 'the last comment edit').catch(() => undefined)
-    : undefined
-  if (state.terminated) outcome = { kind: 'stopped' }
-  else if (following && session && d.stopOnCancel && d.devin && state.orgId) {
-    const stopped = await stopSession(d.devin, state.orgId, session.id, budget.terminateMs)
-    outcome = stopped.outcome
-    if (outcome.kind === 'stopped') {
-      if (stopped.session) stoppedView = toView(stopped.session)
-      log.info(`Stopped the Devin session ${session.id} (stop-on-cancel).`)
-    } else if (outcome.kind === 'failed') {
-      outcome = { kind: 'failed', reason: d.scrub(outcome.reason) }
-      log.warning(`Could not stop the Devin session ${session.id}: ${outcome.reason}`)
-    }
-  }
-  await settled
+  await settleStart(d, budget.settleMs)
+  const { outcome, session } = await decideFate(d, budget.terminateMs)
   const note = cancelNote(outcome, d.prefix)
-  state.cancelled(note, { stopped: outcome.kind === 'stopped', session: stoppedView, by: d.by })
+  state.cancelled(note, { stopped: outcome.kind === 'stopped', session, by: d.by })
   // If the final write below runs out of time, the post step finishes from this state.
   d.save?.()
   try {

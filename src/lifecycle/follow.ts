@@ -2,17 +2,14 @@
 import * as path from 'node:path'
 import type { DevinClient } from '../devin/client.js'
 import type { RunnerLog } from '../egress/log.js'
-import { failStep } from '../egress/step.js'
 import type { RunContext } from '../run/context.js'
 import type { Inputs } from '../run/inputs.js'
 import type { RunState } from '../state/run-state.js'
-import { waitForSession } from './wait.js'
+import { waitForSession, type CancelSignal } from './wait.js'
 
 /** Where the run is shown (the reporter, seen from here without depending on it). */
 export interface Surfaces {
   publish(): Promise<void>
-  finish(): Promise<void>
-  saveState(final: boolean): void
 }
 
 export async function follow(o: {
@@ -24,6 +21,8 @@ export async function follow(o: {
   ctx: RunContext
   scrub: (text: string) => string
   log: RunnerLog
+  /** The run's cancel guard (./guard.ts), which finalizes a cancelled run itself. */
+  cancel?: CancelSignal
 }): Promise<void> {
   const { state, surfaces, inputs } = o
   state.waitingBegan()
@@ -35,18 +34,15 @@ export async function follow(o: {
     settings: {
       pollIntervalSeconds: inputs.pollIntervalSeconds,
       timeoutMinutes: inputs.timeoutMinutes,
-      stopOnCancel: inputs.stopOnCancel,
       attachmentsDir: inputs.attachmentsPath
         ? path.resolve(o.ctx.workspace, inputs.attachmentsPath)
         : undefined,
       workspace: o.ctx.workspace
     },
     publish: () => surfaces.publish(),
-    finish: () => surfaces.finish(),
-    save: () => surfaces.saveState(false),
-    fail: (m) => failStep(m, o.scrub),
     print: (title, body) => o.log.block(title, body),
     scrub: o.scrub,
-    log: o.log
+    log: o.log,
+    cancel: o.cancel
   })
 }

@@ -14,9 +14,7 @@ import { errorText } from '../hygiene/scrub.js'
 import type { RunState } from '../state/run-state.js'
 import { toView } from '../state/view.js'
 import { downloadAttachments } from './attachments.js'
-import { finalizeCancelled } from './cancel.js'
 import { MessageStream } from './messages.js'
-import { watchForCancel, type WatchOptions } from './signals.js'
 import { CommentThrottle } from './throttle.js'
 
 export { COMMENT_GAP_MS, CommentThrottle } from './throttle.js'
@@ -27,7 +25,6 @@ export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>
 export interface FollowSettings {
   pollIntervalSeconds: number
   timeoutMinutes: number
-  stopOnCancel: boolean
   /** Absolute directory for the session's attachments; none when not wanted. */
   attachmentsDir?: string
   /** Attachment paths are reported relative to this. */
@@ -41,12 +38,6 @@ export interface WaitDeps {
   settings: FollowSettings
   /** Shows the run as it stands (the sticky comment). */
   publish: () => Promise<void>
-  /** Writes the run out at its end; the cancellation path calls it. */
-  finish: () => Promise<void>
-  /** Saves the state for the post step. */
-  save: () => void
-  /** Marks the step failed (the egress gate's `failStep` in the action). */
-  fail: (message: string) => void
   scrub: (text: string) => string
   log: Log
   /** Injectable for tests and the bench; default Date.now / real timers / Math.random. */
@@ -55,10 +46,22 @@ export interface WaitDeps {
   random?: () => number
   /** Prints one Devin message as a collapsible log group (the log gate's `block`). */
   print: (title: string, body: string) => void
-  /** Signal handling (tests pass an emitter and a fake exit). */
-  cancel?: WatchOptions
+  /** The run's cancel guard (./guard.ts): on its signal the loop stops and parks on `done`. */
+  cancel?: CancelSignal
   maxConsecutiveFailures?: number
   commentGapMs?: number
+}
+
+/** What the loop needs of the cancel guard, which finalizes the run itself. */
+export interface CancelSignal {
+  readonly signal: AbortSignal
+  readonly done: Promise<void>
+}
+
+/** Without a guard nothing cancels the wait. */
+const NEVER_CANCELLED: CancelSignal = {
+  signal: new AbortController().signal,
+  done: new Promise<void>(() => undefined)
 }
 
 export const MAX_CONSECUTIVE_FAILURES = 5
@@ -117,6 +120,9 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
   const clock = deps.clock ?? Date.now
   const sleep = deps.sleep ?? abortableSleep
   const random = deps.random ?? Math.random
+  const cancel = deps.cancel ?? NEVER_CANCELLED
+  // Cancelled before the loop began (during the first comment write): the guard owns the run.
+  if (cancel.signal.aborted) return await cancel.done
   const first = state.session
   if (!first || state.phase !== 'waiting')
     throw new Error('waitForSession needs a session to follow')
@@ -134,24 +140,6 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
     scrub: deps.scrub
   })
   const maxFailures = deps.maxConsecutiveFailures ?? MAX_CONSECUTIVE_FAILURES
-  const cancel = watchForCancel(
-    async () => {
-      const note = await finalizeCancelled({
-        state,
-        stopOnCancel: settings.stopOnCancel,
-        devin,
-        settle: () => comments.stop(),
-        finish: deps.finish,
-        save: deps.save,
-        scrub: deps.scrub,
-        log,
-        by: 'signal'
-      })
-      deps.fail(note)
-    },
-    log,
-    deps.cancel
-  )
   const warned = new Set<string>()
   let lastKey = `${first.status}/${first.detail}`
   let lastUpdated: number | null | undefined
@@ -244,36 +232,32 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
     }
   }
 
+  let end: LoopEnd
   try {
-    let end: LoopEnd
-    try {
-      end = await loop()
-    } catch (err) {
-      await comments.stop()
-      throw err
-    }
-    // The finalizer owns the run now; it exits the process when done.
-    if (end === 'cancelled') return await cancel.done
+    end = await loop()
+  } catch (err) {
     await comments.stop()
-    if (end === 'timeout') {
-      const mins = settings.timeoutMinutes
-      state.ended(
-        'timeout',
-        `Stopped waiting after ${mins} minute${mins === 1 ? '' : 's'} (timeout-minutes); the Devin session keeps running.`
-      )
-      state.event('stopped waiting (timeout)')
-      await messages.fetch()
-    } else {
-      const s = state.session
-      log.info(
-        `Devin stopped: ${describeStatus(s?.status ?? '', s?.detail)} (result ${state.report.result}).`
-      )
-    }
-    if (settings.attachmentsDir) await fetchAttachments(deps, settings.attachmentsDir, first.id)
-    if (cancel.signal.aborted) await cancel.done
-  } finally {
-    cancel.dispose()
+    throw err
   }
+  // The guard owns the run now; it exits the process when done.
+  if (end === 'cancelled') return await cancel.done
+  await comments.stop()
+  if (end === 'timeout') {
+    const mins = settings.timeoutMinutes
+    state.ended(
+      'timeout',
+      `Stopped waiting after ${mins} minute${mins === 1 ? '' : 's'} (timeout-minutes); the Devin session keeps running.`
+    )
+    state.event('stopped waiting (timeout)')
+    await messages.fetch()
+  } else {
+    const s = state.session
+    log.info(
+      `Devin stopped: ${describeStatus(s?.status ?? '', s?.detail)} (result ${state.report.result}).`
+    )
+  }
+  if (settings.attachmentsDir) await fetchAttachments(deps, settings.attachmentsDir, first.id)
+  if (cancel.signal.aborted) await cancel.done
 }
 
 async function fetchAttachments(deps: WaitDeps, dir: string, sessionId: string): Promise<void> {

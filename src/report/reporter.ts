@@ -34,6 +34,9 @@ export class Reporter {
   #sticky?: StickyComment
   #commentWarned = false
   #finished = false
+  /** The last comment write queued: writes go one at a time, so a cancel's lands last. */
+  #writes: Promise<void> = Promise.resolve()
+  #finishing?: Promise<void>
   readonly #o: ReporterOptions
 
   constructor(o: ReporterOptions) {
@@ -46,8 +49,17 @@ export class Reporter {
     this.#sticky = sticky
   }
 
-  /** Writes the comment as the run stands. Failures (read-only tokens, forks) warn once. */
-  async publish(): Promise<void> {
+  /**
+   * Writes the comment as the run stands, once any write in flight is done (two at once could
+   * both create it). Failures (read-only tokens, forks) warn once.
+   */
+  publish(): Promise<void> {
+    const next = this.#writes.then(() => this.#write())
+    this.#writes = next.catch(() => undefined)
+    return next
+  }
+
+  async #write(): Promise<void> {
     if (!this.#sticky) return
     this.state.touch()
     try {
@@ -81,10 +93,7 @@ export class Reporter {
     const sticky = this.#sticky
     const state: SavedState = {
       final,
-      comment:
-        sticky?.commentId !== undefined
-          ? { id: sticky.commentId, url: sticky.commentUrl ?? '', issue: sticky.issue }
-          : undefined,
+      comment: sticky && { issue: sticky.issue, id: sticky.commentId, url: sticky.commentUrl },
       orgId: this.state.orgId,
       stopOnCancel: this.#o.stopOnCancel,
       terminated: this.state.terminated,
@@ -107,7 +116,7 @@ export class Reporter {
   }
 
   /** A dry run: the prompt in the log (folded) and in the summary; nothing was sent. */
-  async dryRun(prompt: string, bytes: number): Promise<void> {
+  async dryRun({ prompt, bytes }: { prompt: string; bytes: number }): Promise<void> {
     this.#o.log.block(`Prompt (${bytes} bytes, dry run: nothing sent)`, prompt)
     this.state.dryRun()
     await this.finish(prompt)
@@ -115,12 +124,20 @@ export class Reporter {
 
   /**
    * The end: outputs (first, so a comment write cut short by cancellation cannot lose them; the
-   * comment's URL follows once known), the comment, the job summary, the final state. Once only.
+   * comment's URL follows once known), the comment, the job summary, the final state. Once only:
+   * a second call (a cancel during the final write) waits for the first.
    */
-  async finish(prompt?: string): Promise<void> {
-    if (this.#finished) return
+  finish(prompt?: string): Promise<void> {
+    this.#finishing ??= this.#finish(prompt)
+    return this.#finishing
+  }
+
+  async #finish(prompt?: string): Promise<void> {
     this.#finished = true
     this.state.touch()
+    // The ended state is saved before the final write: a post step after a write cut short
+    // finishes from the end, and never decides the session's fate again as if still waiting.
+    this.saveState(false)
     const post = this.#o.post === true
     if (!post) {
       const { 'comment-url': _later, ...outputs } = outputsOf(this.state.report)

@@ -1,25 +1,72 @@
 /**
  * Starting the session: with `reuse-session`, the live session of this PR and key gets the
  * handoff as a message; otherwise (or when there is none) a new session is created, with an
- * unknown create outcome settled by the client before any resend.
+ * unknown create outcome settled by the client before any resend. A message whose outcome is
+ * unknown keeps the live session: it may well have arrived, and a second session would split
+ * the work. Once the workflow is being cancelled nothing more is sent, and a start in flight is
+ * handed to the cancel (src/lifecycle/guard.ts) so that the session it makes is named.
  */
 import type { DevinClient } from '../devin/client.js'
+import {
+  DevinApiError,
+  DevinMalformedResponseError,
+  DevinNetworkError,
+  isUnknownOutcome
+} from '../devin/errors.js'
 import type { DevinSession } from '../devin/types.js'
 import { isLive } from '../devin/status.js'
 import { screenForDevin, type ForDevin } from '../egress/devin.js'
 import type { Log } from '../hygiene/log.js'
+import { errorText } from '../hygiene/scrub.js'
 import type { RunContext } from '../run/context.js'
 import type { Inputs } from '../run/inputs.js'
 import type { Target } from '../run/target.js'
 import type { Trigger } from '../run/trigger.js'
+import type { PendingStart } from '../state/run-state.js'
+import { toView } from '../state/view.js'
+import { unconfirmedNote } from './notes.js'
 import { createRequest, followUpMessage } from './request.js'
 import { runTag, sessionTags, threadTag } from './tags.js'
+
+export { unconfirmedNote } from './notes.js'
 
 export interface Started {
   session: DevinSession
   how: 'created' | 'reused'
   /** Bytes really sent when that was not the prompt itself (the follow-up message). */
   promptBytes?: number
+  /** What the run should say about the start (a follow-up whose delivery is unconfirmed). */
+  note?: string
+}
+
+/** Why a message's outcome is unknown, in words of our own (no server text goes into the note). */
+function whyUnknown(err: Error): string {
+  if (err instanceof DevinNetworkError)
+    return err.timedOut ? 'no answer came in time' : 'the connection failed before the answer'
+  if (err instanceof DevinMalformedResponseError) return 'its answer could not be read'
+  if (err instanceof DevinApiError) return `the answer was ${err.status}`
+  return 'the answer was lost'
+}
+
+/** The session client a cancel may need: to read, stop, or find the session of a start. */
+export type StopClient = Pick<DevinClient, 'terminateSession' | 'getSession' | 'findSessionsByTags'>
+
+/** What a cancel needs of a start (src/lifecycle/guard.ts): to stop it sending, to wait for it. */
+export interface StartWatch {
+  /** Aborted once the workflow is being cancelled: from then on nothing is sent. */
+  readonly signal: AbortSignal
+  /** The handoff is about to be sent: a create, or a message to the live `session`. */
+  sending(pending: PendingStart): void
+  /** How the start ends, and the client it talks through. */
+  starting(settled: Promise<Started>, devin: StopClient): void
+}
+
+/** The workflow is being cancelled: the start stops where it is and sends nothing more. */
+export class CancelledError extends Error {
+  override name = 'CancelledError'
+  constructor() {
+    super('the workflow is being cancelled; nothing more is sent to Devin')
+  }
 }
 
 /** Newest first: the session a follow-up should go to when several are live. */
@@ -32,24 +79,27 @@ export function pickLive(sessions: DevinSession[]): DevinSession | undefined {
 
 /**
  * Sends `message` to the live session tagged `tag`, which also wakes a suspended one. A session
- * that is gone by the time the message arrives (404/400/409) means a new one is created instead.
+ * that is gone by the time the message arrives (404/400/409) means a new one is created instead;
+ * an answer that never came or cannot be trusted (5xx, dropped, timed out) keeps the live session
+ * with a note, since the message may have arrived. `beforeSend` runs just before the message goes.
  */
 export async function reuse(
   devin: Pick<DevinClient, 'findSessionsByTags' | 'sendMessage' | 'getSession'>,
   orgId: string,
   tag: string,
   message: ForDevin<string>,
-  log: Pick<Log, 'info'>
-): Promise<DevinSession | undefined> {
+  log: Pick<Log, 'info' | 'warning'>,
+  beforeSend: (live: DevinSession) => void = () => undefined
+): Promise<{ session: DevinSession; note?: string } | undefined> {
   const live = pickLive(await devin.findSessionsByTags(orgId, [tag]))
   if (!live) {
     log.info(`No live Devin session tagged ${tag}; creating a new one`)
     return undefined
   }
+  beforeSend(live)
+  let answer: DevinSession | undefined
   try {
-    const answer = await devin.sendMessage(orgId, live.sessionId, message)
-    log.info(`Sent the handoff to the running session ${live.sessionId}`)
-    return answer ?? (await devin.getSession(orgId, live.sessionId))
+    answer = await devin.sendMessage(orgId, live.sessionId, message)
   } catch (err) {
     const status = (err as { status?: number }).status
     if (status === 404 || status === 400 || status === 409) {
@@ -58,12 +108,19 @@ export async function reuse(
       )
       return undefined
     }
-    throw err
+    if (!isUnknownOutcome(err)) throw err
+    log.warning(
+      `Sending the handoff to the running session ${live.sessionId} may or may not have worked ` +
+        `(${errorText(err)}); keeping that session rather than starting a second one.`
+    )
+    return { session: live, note: unconfirmedNote(whyUnknown(err)) }
   }
+  log.info(`Sent the handoff to the running session ${live.sessionId}`)
+  return { session: answer ?? (await devin.getSession(orgId, live.sessionId)) }
 }
 
-export async function startSession(o: {
-  devin: Pick<DevinClient, 'findSessionsByTags' | 'sendMessage' | 'getSession' | 'createSession'>
+interface StartOptions {
+  devin: Pick<DevinClient, 'sendMessage' | 'createSession'> & StopClient
   orgId: string
   inputs: Inputs
   target: Target
@@ -72,23 +129,54 @@ export async function startSession(o: {
   /** A comment that says `<phrase> new` asks for a new session even with `reuse-session`. */
   trigger: Pick<Trigger, 'forceNew'>
   log: Pick<Log, 'info' | 'warning'>
-}): Promise<Started> {
-  const { devin, orgId, inputs, target, ctx } = o
+  /** The run's cancel guard; without one, nothing watches the start. */
+  watch?: StartWatch
+}
+
+/**
+ * Starts the session. Under a cancel the start rejects with CancelledError and the guard, which
+ * was handed the start, names its session: the pipeline must not record it a second time.
+ */
+export function startSession(o: StartOptions): Promise<Started> {
+  const settled = begin(o)
+  o.watch?.starting(settled, o.devin)
+  return settled.then((started) => {
+    if (o.watch?.signal.aborted) throw new CancelledError()
+    return started
+  })
+}
+
+async function begin(o: StartOptions): Promise<Started> {
+  const { devin, orgId, inputs, target, ctx, watch } = o
+  const tag = runTag(ctx, inputs.commentKey)
   // Every field sent, not just the prompt, passes the secret screen (a title or tag built from
   // a PR title or branch could carry a credential).
   const screen = async <T>(v: T): Promise<ForDevin<T>> =>
     (await screenForDevin(v, { mode: inputs.secretScan, log: o.log })).value
+  const sending = (live?: DevinSession): void => {
+    if (watch?.signal.aborted) throw new CancelledError()
+    watch?.sending({ orgId, runTag: tag, session: live && toView(live) })
+  }
   if (inputs.reuseSession && !o.trigger.forceNew) {
     const message = await screen(followUpMessage(o.prompt))
-    const tag = threadTag(target, inputs.commentKey)
-    const reused = await reuse(devin, orgId, tag, message, o.log)
-    if (reused) return { session: reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
+    const thread = threadTag(target, inputs.commentKey)
+    const reused = await reuse(devin, orgId, thread, message, o.log, sending)
+    if (reused) return { ...reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
   }
   const body = await screen(
     createRequest(inputs, target, o.prompt, sessionTags(inputs, target, ctx))
   )
-  const { session } = await devin.createSession(orgId, body, {
-    dedupeTag: runTag(ctx, inputs.commentKey)
-  })
+  sending()
+  const { session } = await devin.createSession(orgId, body, { dedupeTag: tag })
   return { session, how: 'created' }
+}
+
+/** What a dry run shows is what would be sent: the prompt through the same screen as a request. */
+export async function wouldSend(
+  handoff: { prompt: string; bytes: number },
+  inputs: Pick<Inputs, 'secretScan'>,
+  log: Pick<Log, 'warning'>
+): Promise<{ prompt: string; bytes: number }> {
+  const { value } = await screenForDevin(handoff.prompt, { mode: inputs.secretScan, log })
+  return { prompt: value, bytes: handoff.bytes }
 }

@@ -45,6 +45,26 @@ export interface TimelineEntry {
   text: string
 }
 
+/**
+ * A session start that has been sent and whose outcome the run does not know yet: what a cancel
+ * needs to find its session anyway (the run tag of a create, or the live session a follow-up
+ * message went to).
+ */
+export interface PendingStart {
+  orgId: string
+  runTag: string
+  /** Set for a follow-up message: the live session it is being sent to. */
+  session?: SessionView
+}
+
+/** How a start that a cancel cut short turned out, once known. */
+export interface SettledStart {
+  session: SessionView
+  how: 'created' | 'reused'
+  promptBytes?: number
+  note?: string
+}
+
 export interface Report {
   phase: Phase
   /** Set when the session was started, and again when the run ended; absent while waiting. */
@@ -68,6 +88,8 @@ export interface Report {
   attachments: string[]
   /** Set by the waiting loop: when it started and ended, and how many times it polled. */
   wait?: { startedAt: number; endedAt?: number; polls: number }
+  /** A start sent but not settled; cleared once its session is known (or known not to exist). */
+  pending?: PendingStart
 }
 
 export class PhaseError extends Error {
@@ -142,23 +164,60 @@ export class RunState {
     this.#r.phase = 'starting'
   }
 
-  /** `promptBytes`: what was really sent, when it differs from the packed prompt (a follow-up). */
+  /** The handoff is about to be sent; until it settles, a cancel has to find its session by this. */
+  startSent(pending: PendingStart): void {
+    this.#expect('starting')
+    this.#r.pending = pending
+    this.orgId = pending.orgId
+  }
+
+  /**
+   * `promptBytes`: what was really sent, when it differs from the packed prompt (a follow-up).
+   * `note`: what the run should say about the start (a follow-up whose delivery is unconfirmed).
+   */
   sessionStarted(
     session: SessionView,
     how: 'created' | 'reused',
-    o: { orgId: string; promptBytes?: number }
+    o: { orgId: string; promptBytes?: number; note?: string }
   ): void {
     this.#expect('starting')
     this.#r.session = session
     this.#r.result = how
+    this.#r.pending = undefined
     this.orgId = o.orgId
     if (o.promptBytes !== undefined && this.#r.handoff)
       this.#r.handoff = { ...this.#r.handoff, promptBytes: o.promptBytes }
+    if (o.note !== undefined) this.#r.note = o.note
+    const sent = o.note === undefined ? 'handoff sent' : 'handoff sent, delivery not confirmed,'
     this.event(
       how === 'created'
         ? `session created (${session.status})`
-        : `handoff sent to the running session (${session.status})`
+        : `${sent} to the running session (${session.status})`
     )
+  }
+
+  /**
+   * A start that a cancel cut short has settled, with the session it made or none. Before the run
+   * ended (the signal handler waited for it) this is the start; after (the post step looked the
+   * session up) the session joins the ended run.
+   */
+  startSettled(found: SettledStart | undefined): void {
+    const pending = this.#r.pending
+    if (!pending) throw new PhaseError('no session start is pending')
+    if (found && this.#r.phase === 'starting') {
+      const { promptBytes, note } = found
+      this.sessionStarted(found.session, found.how, { orgId: pending.orgId, promptBytes, note })
+      return
+    }
+    this.#r.pending = undefined
+    if (!found) {
+      this.event('no session was started')
+      return
+    }
+    this.#r.session = found.session
+    this.#r.result = found.how
+    if (found.note !== undefined) this.#r.note = found.note
+    this.event(`session found afterwards (${found.session.status})`)
   }
 
   waitingBegan(): void {
@@ -190,6 +249,7 @@ export class RunState {
   }
 
   skipped(reason: string): void {
+    this.#stillOpen()
     this.#r.skipReason = reason
     this.#end('skipped')
   }
@@ -201,6 +261,7 @@ export class RunState {
 
   /** The run is over with `result`, and `note` says why where the result alone does not. */
   ended(result: Result, note?: string): void {
+    this.#stillOpen()
     if (note !== undefined) this.#r.note = note
     this.#end(result)
   }
@@ -216,6 +277,7 @@ export class RunState {
    * how the wait ended); one that failed mid-wait, or no session at all, is an error.
    */
   failed(message: string): void {
+    this.#stillOpen()
     this.#r.error = message
     const keep = this.#r.session ? this.#r.result : undefined
     this.#end(keep ?? 'error')
@@ -224,20 +286,24 @@ export class RunState {
   /**
    * The workflow was cancelled (`by: 'signal'` in the main step, `'post'` when the post step
    * finishes a run the main step could not); `note` says what became of the session. A run
-   * cancelled while following its session has no result: it was neither finished nor failed.
+   * cancelled while following its session has no result: it was neither finished nor failed; one
+   * cancelled before that keeps the result of its start, if it had one. A run that had already
+   * ended keeps its result and is not marked cancelled: the cancel changed nothing of it. From
+   * here on nothing else may end the run (a pipeline cut short must not rewrite it).
    */
   cancelled(
     note: string,
     o: { stopped: boolean; session?: SessionView; by: 'signal' | 'post' }
   ): void {
-    const wasWaiting = this.#r.phase === 'waiting'
+    const open = this.#r.phase !== 'ended'
     if (o.session) this.#r.session = o.session
     if (o.stopped) this.terminated = true
-    this.#r.cancelled = wasWaiting
     this.#r.note = note
     if (o.by === 'post') this.event('finalized by the post step')
     else this.event(o.stopped ? 'workflow cancelled; session stopped' : 'workflow cancelled')
-    if (this.#r.phase !== 'ended') this.#end(wasWaiting ? undefined : (this.#r.result ?? 'error'))
+    if (!open) return
+    this.#end(this.#r.phase === 'waiting' ? undefined : this.#r.result)
+    this.#r.cancelled = true
   }
 
   touch(): void {
@@ -248,7 +314,12 @@ export class RunState {
     this.#r.commentUrl = url
   }
 
+  #stillOpen(): void {
+    if (this.#r.cancelled) throw new PhaseError('the run was cancelled')
+  }
+
   #end(result: Result | undefined): void {
+    this.#stillOpen()
     if (this.#r.phase === 'waiting' && this.#r.wait) this.#r.wait.endedAt ??= this.#clock()
     this.#r.result = result
     this.#r.phase = 'ended'

@@ -1,6 +1,8 @@
 /**
  * End to end: cancelling the built action while it waits, the way the runner does it (SIGINT,
- * SIGTERM 7.5 s later, then SIGKILL), and the post step as the backstop.
+ * SIGTERM 7.5 s later, then SIGKILL), and the post step as the backstop. The other instants a
+ * cancel can hit (before anything is sent, mid-create, mid comment write, mid follow-up) are the
+ * cancellation windows of ./cancel-windows.ts, which faults.test.ts runs into docs/faults.md.
  *
  * Nothing here times the action with a wall clock: that it ends inside the runner's grace period
  * follows from its own hard deadline (checked against the budgets in the unit tests). These tests

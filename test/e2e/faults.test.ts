@@ -1,7 +1,7 @@
 /**
- * The built action under injected faults on the two calls that matter: Devin's create-session
- * (money) and GitHub's sticky comment (what people read). Every row must end with exactly one
- * session and a green step. The table in docs/faults.md is generated from what the rows observed
+ * The built action under injected faults on the calls that matter: Devin's create-session
+ * (money), the follow-up message to a reused session, and GitHub's sticky comment (what people
+ * read). Every row must end with exactly one session for the run and a green step. The table in docs/faults.md is generated from what the rows observed
  * here; the last test fails when the committed table drifts (UPDATE_FAULT_TABLE=1 rewrites it).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -9,6 +9,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Fault, RecordedRequest } from '../emulators/http.ts'
 import { REPO_ROOT, type ActionResult } from '../helpers/run-action.ts'
+import {
+  CANCEL_ROWS,
+  expectTrueEnd,
+  renderWindows,
+  runWindow,
+  type CancelObserved,
+  type CancelRow
+} from './cancel-windows.ts'
 import { GITHUB_TOKEN, OWNER, REPO, prScenario, type PrScenario } from '../helpers/scenario.ts'
 const PR = 7
 const SLUG = `${OWNER}/${REPO}`
@@ -50,6 +58,10 @@ const ghError = (status: number, message: string): object => ({
 interface Expected {
   /** Create requests Devin received. */
   creates: number
+  /** Sessions this run created (default 1; a reused session was created by an earlier run). */
+  sessions?: number
+  /** The `result` output (default `created`). */
+  result?: string
   /** Lookups by the run tag before a resend. */
   lookups?: number
   recovered?: boolean
@@ -65,6 +77,7 @@ interface Row {
   on: string
   setup(t: PrScenario): void
   env?: Record<string, string>
+  inputs?: Record<string, string>
   expect: Expected
   /** Extra row-specific assertions. */
   check?(t: PrScenario, r: ActionResult, o: Observed): void
@@ -90,6 +103,38 @@ const CREATE = 'Devin `POST …/sessions`'
 function devin(fault: string, f: Fault, expect: Expected, more: Partial<Row> = {}): Row {
   const setup = (t: PrScenario): void => t.devin.fault({ method: 'POST', path: SESSIONS }, f)
   return { fault, side: 'devin', on: CREATE, setup, expect, ...more }
+}
+
+const MESSAGES = /^\/v3\/organizations\/[^/]+\/sessions\/[^/]+\/messages$/
+/** The live session of this PR and key that an earlier run left, found by its thread tag. */
+const THREAD_TAG = `gh:${SLUG}#${PR}:default`
+const seedLive = (t: PrScenario): string =>
+  t.devin.seedSession({ prompt: 'an earlier handoff', tags: ['github-action', THREAD_TAG] })
+
+/** A fault on the follow-up message to the live session (`reuse-session`). */
+function message(fault: string, f: Fault, expect: Expected, more: Partial<Row> = {}): Row {
+  const setup = (t: PrScenario): void => {
+    seedLive(t)
+    t.devin.fault({ method: 'POST', path: MESSAGES }, f)
+  }
+  const on = 'Devin `POST …/sessions/{id}/messages` (`reuse-session`)'
+  return { fault, side: 'devin', on, setup, expect, inputs: { 'reuse-session': 'true' }, ...more }
+}
+
+/** The message's outcome is unknown: the live session stays the run's, with a note; none created. */
+const KEPT: Expected = { creates: 0, sessions: 0, result: 'reused', comments: 1 }
+
+/** The note that says so, in the comment and the summary, and the session named in both. */
+function keptChecks(t: PrScenario, r: ActionResult): void {
+  const [live] = [...t.devin.sessions.keys()]
+  expect(r.outputs['session-id']).toBe(live)
+  const note = /delivery could not be confirmed; check the session before sending it again/
+  expect(t.github.liveComments(PR)[0]?.body).toMatch(note)
+  expect(r.summary).toMatch(note)
+  expect(r.summary).toContain(r.outputs['session-url'])
+  expect(
+    r.commands.some((c) => c.command === 'warning' && /may or may not have worked/.test(c.message))
+  ).toBe(true)
 }
 
 const GH_CALLS = {
@@ -174,6 +219,43 @@ const ROWS: Row[] = [
       }
     }
   ),
+  message(
+    '502 after the server acted (delivered; proxy gave up)',
+    { status: 502, body: problem(502, 'Bad Gateway'), afterAction: true },
+    KEPT,
+    {
+      check: (t, r) => {
+        keptChecks(t, r)
+        const [live] = [...t.devin.sessions.values()]
+        expect(live?.messages.at(-1)?.message).toContain('Review this pull request')
+      }
+    }
+  ),
+  message('502 (server did not act)', { status: 502, body: problem(502, 'Bad Gateway') }, KEPT, {
+    check: keptChecks
+  }),
+  message('connection dropped after the server acted', { drop: 'after' }, KEPT, {
+    check: keptChecks
+  }),
+  message(SLOW, { hang: true }, KEPT, {
+    env: REQUEST_TIMEOUT,
+    check: (t, r, o) => {
+      keptChecks(t, r)
+      expect(o.messages.map((q) => q.answer)).toEqual(['abandoned'])
+    }
+  }),
+  message(
+    '404: the session is gone (a definite refusal)',
+    { status: 404, body: problem(404, 'Not Found') },
+    { ...CLEAN, result: 'created' },
+    {
+      check: (t, r) => {
+        const [, made] = [...t.devin.sessions.keys()]
+        expect(r.outputs['session-id']).toBe(made)
+        expect(r.stdout).toMatch(/can no longer take messages \(404\)/)
+      }
+    }
+  ),
   github('secondary rate limit (403, `Retry-After: 1`)', 'create', SECONDARY),
   github('429 without `Retry-After`', 'create', { status: 429, body: ghError(429, 'Slow down') }),
   github('500 (server did not act)', 'create', { status: 500, body: ghError(500, 'Error') }),
@@ -244,6 +326,7 @@ interface Observed {
   sessions: number
   creates: RecordedRequest[]
   lookups: RecordedRequest[]
+  messages: RecordedRequest[]
   devinCalls: RecordedRequest[]
   commentCalls: RecordedRequest[]
   recovered: boolean
@@ -296,7 +379,9 @@ const failed = (q: RecordedRequest): boolean =>
 
 function trace(row: TableRow): string {
   const label = (q: RecordedRequest): string => {
-    if (row.side === 'devin') return q.method === 'POST' ? 'create' : 'lookup'
+    if (MESSAGES.test(q.path)) return 'message'
+    if (row.side === 'devin')
+      return q.method === 'POST' ? 'create' : isLookup(q) ? 'lookup' : 'find live'
     const byMethod: Record<string, string> = { GET: 'list', POST: 'create', PATCH: 'update' }
     return byMethod[q.method] ?? q.method.toLowerCase()
   }
@@ -307,6 +392,15 @@ function trace(row: TableRow): string {
 function narrate(row: TableRow): string {
   const { o } = row
   const out: string[] = []
+  const [sent] = o.messages
+  if (sent && o.result === 'reused') {
+    out.push(
+      `message outcome unknown (${answer(sent)}): kept the live session as the run's session, ` +
+        'with a note that delivery could not be confirmed; created none'
+    )
+  } else if (sent) {
+    out.push(`the live session refused the message (${answer(sent)}): created a new session`)
+  }
   if (o.lookups.length > 0) {
     const retried = o.lookups.filter((q) => q.answer !== 200).map(answer)
     out.push(
@@ -352,7 +446,10 @@ function commentNarrative(o: Observed): string[] {
   return out
 }
 
-function renderFaultTable(rows: TableRow[]): string {
+function renderFaultTable(
+  rows: TableRow[],
+  windows: Array<{ row: CancelRow; o: CancelObserved }>
+): string {
   const esc = (t: string): string => t.replace(/\|/g, '\\|')
   const lines = rows.map((row, i) => {
     const { o } = row
@@ -370,8 +467,10 @@ function renderFaultTable(rows: TableRow[]): string {
     'GitHub emulators with one fault injected, and records what the emulators saw. "Requests" lists',
     "the calls to the faulted API in order with the emulator's answer (`dropped`: the connection was",
     'closed without an answer; `timed out`: the emulator held the answer until the action gave up',
-    'on it). Rows on Devin show the create and any lookup by the run tag; rows on GitHub show the',
-    'comment calls.',
+    'on it). Rows on Devin show the create and any lookup by the run tag, and with `reuse-session`',
+    'the search for the live session by its thread tag (`find live`) and the follow-up `message`;',
+    'rows on GitHub show the comment calls. "Sessions created" counts the sessions the run created:',
+    'a reused session was created by an earlier run.',
     '',
     '| # | Fault | Injected on | Requests | What the action did | Sessions created | Sticky comments | Step outcome |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -392,7 +491,8 @@ function renderFaultTable(rows: TableRow[]): string {
     '  group: devin-handoff-${{ github.event.pull_request.number || github.ref }}',
     '  cancel-in-progress: false # a cancelled run may already have created its session',
     '```',
-    ''
+    '',
+    ...renderWindows(windows)
   ].join('\n')
 }
 
@@ -400,17 +500,23 @@ const isLookup = (q: RecordedRequest): boolean =>
   q.method === 'GET' &&
   SESSIONS.test(q.path) &&
   [q.query.tags].flat().some((t) => typeof t === 'string' && t.startsWith('gh-run:'))
+/** Reuse looks for the live session by the PR's thread tag. */
+const isFindLive = (q: RecordedRequest): boolean =>
+  q.method === 'GET' && SESSIONS.test(q.path) && [q.query.tags].flat().some((t) => t === THREAD_TAG)
 
 function observe(t: PrScenario, r: ActionResult): Observed {
   const creates = t.devin.requestsTo('POST', SESSIONS)
   const lookups = t.devin.requests.filter(isLookup)
+  const messages = t.devin.requestsTo('POST', MESSAGES)
+  const findLive = t.devin.requests.filter(isFindLive)
   const commentCalls = t.github.requests.filter((q) => q.path === GH_LIST || GH_ONE.test(q.path))
   const warnings = r.commands.filter((c) => c.command === 'warning').map((c) => c.message)
   return {
     sessions: t.devin.createCount,
     creates,
     lookups,
-    devinCalls: [...creates, ...lookups].sort((a, b) => a.at - b.at),
+    messages,
+    devinCalls: [...creates, ...lookups, ...messages, ...findLive].sort((a, b) => a.at - b.at),
     commentCalls,
     recovered: /Recovered Devin session/.test(r.stdout),
     liveComments: t.github.liveComments(PR).length,
@@ -423,49 +529,82 @@ function observe(t: PrScenario, r: ActionResult): Observed {
 
 const observed = new Map<number, TableRow>()
 
-describe.concurrent('faults: each row ends with exactly one session and a green step', () => {
-  // Every row's git checkout is made before any row runs: making one blocks this process (sync
-  // git), and with it the emulators answering the rows already running.
+describe.concurrent(
+  'faults: each row ends with exactly one session for the run and a green step',
+  () => {
+    // Every row's git checkout is made before any row runs: making one blocks this process (sync
+    // git), and with it the emulators answering the rows already running.
+    const scenarios: PrScenario[] = []
+    beforeAll(async () => {
+      for (const _row of ROWS) scenarios.push(await prScenario())
+    }, 300_000)
+    afterAll(async () => {
+      await Promise.all(scenarios.map((t) => t.close()))
+    })
+
+    ROWS.forEach((row, i) => {
+      it(`${row.on}: ${row.fault}`, async () => {
+        const t = scenarios[i] as PrScenario
+        try {
+          row.setup(t)
+          const env = { ...t.options().env, ...row.env }
+          const r = await t.run(row.inputs ?? {}, { env, timeoutMs: 45_000 })
+          // The action has exited, so its connections are closing: let every held answer settle.
+          await Promise.all([t.devin, t.github].map((e) => e.waitFor(() => e.holding === 0)))
+          const o = observe(t, r)
+          const log = `${r.stdout}\n${r.stderr}`
+          expect(o.sessions, log).toBe(row.expect.sessions ?? 1)
+          expect(r.code, log).toBe(0)
+          expect(o.result).toBe(row.expect.result ?? 'created')
+          if (row.expect.result === undefined)
+            expect(r.outputs['session-id']).toBe([...t.devin.sessions.keys()][0])
+          expect(o.creates.length, log).toBe(row.expect.creates)
+          if (row.expect.lookups !== undefined)
+            expect(o.lookups.length, log).toBe(row.expect.lookups)
+          if (row.expect.recovered !== undefined)
+            expect(o.recovered, log).toBe(row.expect.recovered)
+          expect(o.liveComments, log).toBe(row.expect.comments)
+          expect(o.commentWarning, log).toBe(row.expect.commentWarning ?? false)
+          if (row.expect.comments === 1) {
+            const [c] = t.github.liveComments(PR)
+            expect(c?.body, log).toContain(r.outputs['session-id'])
+            expect(r.outputs['comment-url'], log).toContain(String(c?.id))
+          }
+          // No injected fault may turn into a red check or an error annotation.
+          expect(r.commands.filter((c) => c.command === 'error')).toEqual([])
+          expectRetryAfterHonoured(t.devin.requests)
+          expectRetryAfterHonoured(t.github.requests)
+          row.check?.(t, r, o)
+          observed.set(i, { fault: row.fault, on: row.on, side: row.side, o })
+        } finally {
+          // The emulators only: removing the checkout (sync) waits for afterAll.
+          await Promise.all([t.devin.close(), t.github.close()])
+        }
+      })
+    })
+  }
+)
+
+const windows = new Map<number, { row: CancelRow; o: CancelObserved }>()
+
+describe.concurrent('cancellation windows: the run ends true whatever the instant', () => {
   const scenarios: PrScenario[] = []
   beforeAll(async () => {
-    for (const _row of ROWS) scenarios.push(await prScenario())
+    for (const _row of CANCEL_ROWS) scenarios.push(await prScenario())
   }, 300_000)
   afterAll(async () => {
     await Promise.all(scenarios.map((t) => t.close()))
   })
 
-  ROWS.forEach((row, i) => {
-    it(`${row.on}: ${row.fault}`, async () => {
+  CANCEL_ROWS.forEach((row, i) => {
+    it(row.window, async () => {
       const t = scenarios[i] as PrScenario
       try {
-        row.setup(t)
-        const r = await t.run({}, { env: { ...t.options().env, ...row.env }, timeoutMs: 45_000 })
-        // The action has exited, so its connections are closing: let every held answer settle.
-        await Promise.all([t.devin, t.github].map((e) => e.waitFor(() => e.holding === 0)))
-        const o = observe(t, r)
-        const log = `${r.stdout}\n${r.stderr}`
-        expect(o.sessions, log).toBe(1)
-        expect(r.code, log).toBe(0)
-        expect(o.result).toBe('created')
-        expect(r.outputs['session-id']).toBe([...t.devin.sessions.keys()][0])
-        expect(o.creates.length, log).toBe(row.expect.creates)
-        if (row.expect.lookups !== undefined) expect(o.lookups.length, log).toBe(row.expect.lookups)
-        if (row.expect.recovered !== undefined) expect(o.recovered, log).toBe(row.expect.recovered)
-        expect(o.liveComments, log).toBe(row.expect.comments)
-        expect(o.commentWarning, log).toBe(row.expect.commentWarning ?? false)
-        if (row.expect.comments === 1) {
-          const [c] = t.github.liveComments(PR)
-          expect(c?.body, log).toContain(r.outputs['session-id'])
-          expect(r.outputs['comment-url'], log).toContain(String(c?.id))
-        }
-        // No injected fault may turn into a red check or an error annotation.
-        expect(r.commands.filter((c) => c.command === 'error')).toEqual([])
-        expectRetryAfterHonoured(t.devin.requests)
-        expectRetryAfterHonoured(t.github.requests)
-        row.check?.(t, r, o)
-        observed.set(i, { fault: row.fault, on: row.on, side: row.side, o })
+        const o = await runWindow(row, t)
+        expectTrueEnd(o)
+        row.check(o, t)
+        windows.set(i, { row, o })
       } finally {
-        // The emulators only: removing the checkout (sync) waits for afterAll.
         await Promise.all([t.devin.close(), t.github.close()])
       }
     })
@@ -511,9 +650,15 @@ describe('two workflow runs racing on the same PR', () => {
 
 describe('docs/faults.md', () => {
   it('matches what the rows above observed (UPDATE_FAULT_TABLE=1 regenerates it)', () => {
-    const missing = ROWS.map((r, i) => (observed.has(i) ? '' : r.fault)).filter(Boolean)
+    const missing = [
+      ...ROWS.map((r, i) => (observed.has(i) ? '' : r.fault)),
+      ...CANCEL_ROWS.map((r, i) => (windows.has(i) ? '' : r.window))
+    ].filter(Boolean)
     expect(missing, 'rows that failed produce no table line').toEqual([])
-    const table = renderFaultTable(ROWS.map((_r, i) => observed.get(i) as TableRow))
+    const table = renderFaultTable(
+      ROWS.map((_r, i) => observed.get(i) as TableRow),
+      CANCEL_ROWS.map((_r, i) => windows.get(i) as { row: CancelRow; o: CancelObserved })
+    )
     const file = join(REPO_ROOT, FAULT_TABLE_PATH)
     if (process.env.UPDATE_FAULT_TABLE === '1') writeFileSync(file, table)
     const committed = existsSync(file) ? readFileSync(file, 'utf8') : ''

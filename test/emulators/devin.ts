@@ -295,6 +295,24 @@ export class DevinEmulator extends HttpEmulator {
     }
     const bad = checkTags(b, false)
     if (bad) return bad
+    const script = this.pendingScripts.shift() ?? [{ status: 'running', status_detail: 'working' }]
+    const s = this.store(b, script)
+    this.createCount += 1
+    return this.ok(s)
+  }
+
+  /**
+   * A session as if an earlier run had created it (`prompt` and `tags` as a create takes them),
+   * without a request in the log or a count in `createCount`. Its script starts empty: it stays
+   * as it is until told otherwise.
+   */
+  seedSession(body: { prompt: string; tags: string[] }, state: SessionStep = {}): string {
+    const s = this.store(body, [])
+    this.apply(s, { status: 'running', status_detail: 'working', ...state })
+    return s.devinId
+  }
+
+  private store(b: Body, script: SessionStep[]): StoredSession {
     const devinId = `devin-${hex(16)}`
     const t = now()
     const s: StoredSession = {
@@ -326,15 +344,14 @@ export class DevinEmulator extends HttpEmulator {
       messages: [],
       attachments: [],
       terminated: false,
-      script: this.pendingScripts.shift() ?? [{ status: 'running', status_detail: 'working' }],
+      script,
       scriptIndex: 0,
       gets: 0,
       resumes: []
     }
-    this.addMessage(s, b.prompt, 'user')
+    this.addMessage(s, String(b.prompt), 'user')
     this.sessions.set(devinId, s)
-    this.createCount += 1
-    return this.ok(s)
+    return s
   }
 
   private list(req: EmuRequest): Reply {

@@ -109,6 +109,23 @@ describe('Devin emulator', () => {
     expect(emu.createCount).toBe(1)
   })
 
+  it('seeds a session as an earlier run would have left it: listed, unscripted, uncounted', async () => {
+    const emu = await devin()
+    emu.script([{ status: 'exit' }])
+    const id = emu.seedSession({ prompt: 'earlier', tags: ['gh:o/r#1:default'] })
+    expect(emu.requests).toEqual([])
+    expect(emu.createCount).toBe(0)
+    const res = await fetch(`${emu.url}${ORG}/sessions?tags=gh:o/r%231:default`, {
+      headers: { authorization: `Bearer ${KEY}` }
+    })
+    const body = (await res.json()) as { items: Array<{ session_id: string; status: string }> }
+    expect(body.items.map((s) => [s.session_id, s.status])).toEqual([[id, 'running']])
+    // The script waiting for the next create is still there for it.
+    const next = await create(emu)
+    expect(emu.sessions.get(next)?.script).toEqual([{ status: 'exit' }])
+    expect(emu.sessions.get(id)?.script).toEqual([])
+  })
+
   it('needs the devin- prefix in paths and can answer ids without it', async () => {
     const emu = await devin({ idsWithoutPrefix: true })
     const id = await create(emu)

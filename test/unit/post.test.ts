@@ -77,12 +77,14 @@ afterEach(async () => {
   await gh.close()
 })
 
+const RUN_TAG = 'gh-run:octo/repo:42.1:default'
+
 /** A session in the Devin emulator, created the way the action creates one. */
-async function liveSession(): Promise<string> {
+async function liveSession(tags: string[] = []): Promise<string> {
   const res = await fetch(`${devin.url}/v3/organizations/${devin.orgId}/sessions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${devin.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt: 'task', tags: ['github-action'] })
+    body: JSON.stringify({ prompt: 'task', tags: ['github-action', ...tags] })
   })
   const body = (await res.json()) as { session_id: string }
   devin.setSession(body.session_id, { status: 'running', status_detail: 'working' })
@@ -151,7 +153,8 @@ describe('finalizeInterrupted', () => {
     await finalizeInterrupted(saved)
     expect(deletes(id)).toHaveLength(1)
     expect(devin.sessions.get(id)?.terminated).toBe(true)
-    expect(devin.requests).toHaveLength(before + 1)
+    // The session is read first: only one Devin still works on is stopped.
+    expect(devin.requests.slice(before).map((r) => r.method)).toEqual(['GET', 'DELETE'])
     // The comment the main step wrote is edited in place; none is created.
     expect(
       gh.requestsTo('PATCH', `/repos/octo/repo/issues/comments/${saved.comment?.id}`)
@@ -224,6 +227,120 @@ describe('finalizeInterrupted', () => {
     expect(gh.requests).toEqual([])
     expect(commentBody()).toBe(`${MARKER}\n### ⏳ Devin is working`)
     expect(await readFile(file('summary'), 'utf8')).toMatch(/Workflow cancelled/)
+  })
+})
+
+describe('finalizeInterrupted never stops a session that can still be answered', () => {
+  it('spares one that started waiting for the user after the last poll', async () => {
+    const { finalizeInterrupted } = await importPost()
+    const id = await liveSession()
+    const saved = waitingState(id)
+    devin.setSession(id, { status: 'running', status_detail: 'waiting_for_user' })
+    await finalizeInterrupted(saved)
+    expect(deletes(id)).toHaveLength(0)
+    expect(devin.sessions.get(id)?.terminated).toBe(false)
+    const body = commentBody()
+    expect(body).toContain(
+      `> ${INTERRUPTED}; the Devin session was not stopped: Devin is waiting for your reply.`
+    )
+    expect(body).toContain('`running` / `waiting_for_user`')
+  })
+
+  it('asks Devin nothing about a run the main step had ended (its final write cut short)', async () => {
+    const { finalizeInterrupted } = await importPost()
+    const id = await liveSession()
+    devin.setSession(id, { status: 'running', status_detail: 'waiting_for_user' })
+    const saved = waitingState(id)
+    const s = new RunState({ restore: saved.report })
+    s.polled({
+      id,
+      url: `https://app.devin.ai/sessions/${id}`,
+      status: 'running',
+      detail: 'waiting_for_user',
+      pullRequests: []
+    })
+    s.ended('needs-input', 'Devin is waiting for a reply: answer in the Devin session.')
+    const before = devin.requests.length
+    await finalizeInterrupted({ ...saved, report: s.snapshot() })
+    expect(devin.requests).toHaveLength(before)
+    expect(commentBody()).toContain('### 💬 Devin needs input')
+  })
+})
+
+describe('finalizeInterrupted after a start the main step could not settle', () => {
+  /** What the main step saved once it had sent the create (and nothing came back). */
+  function creatingState(o: Partial<SavedState> = {}): SavedState {
+    const s = new RunState({ slug: 'octo/repo', runUrl: '', commentKey: 'default' })
+    s.targetFound({ prNumber: PR, headRef: 'feature' })
+    s.packingBegan()
+    s.packed({
+      promptBytes: 10,
+      files: 1,
+      source: 'git',
+      truncated: false,
+      omitted: 0,
+      redactions: 0
+    })
+    s.startSent({ orgId: devin.orgId, runTag: RUN_TAG })
+    return {
+      final: false,
+      comment: { issue: PR },
+      orgId: devin.orgId,
+      stopOnCancel: true,
+      terminated: false,
+      report: JSON.parse(JSON.stringify(s.snapshot())) as SavedState['report'],
+      ...o
+    }
+  }
+
+  it('killed mid-create: finds the session by its run tag, names it, and stops it', async () => {
+    const { finalizeInterrupted } = await importPost()
+    const id = await liveSession([RUN_TAG])
+    await finalizeInterrupted(creatingState())
+    const lookups = devin.requestsTo('GET', `/v3/organizations/${devin.orgId}/sessions`)
+    expect(lookups.map((r) => r.query.tags)).toEqual([RUN_TAG])
+    expect(deletes(id)).toHaveLength(1)
+    // The main step never wrote the comment: the post step writes it, once.
+    expect(gh.liveComments(PR)).toHaveLength(1)
+    const body = commentBody()
+    expect(body).toContain('### 🛑 Workflow cancelled')
+    expect(body).toContain(`https://app.devin.ai/sessions/${id}`)
+    expect(body).toContain('was stopped (stop-on-cancel)')
+    expect(await readFile(file('summary'), 'utf8')).toContain(id)
+  })
+
+  it('finds the comment whose first write never came back, instead of writing a second', async () => {
+    const { finalizeInterrupted } = await importPost()
+    await liveSession([RUN_TAG])
+    const existing = stickyComment()
+    await finalizeInterrupted(creatingState({ stopOnCancel: false }))
+    expect(gh.liveComments(PR).map((c) => c.id)).toEqual([existing.id])
+    expect(commentBody()).toContain('### 🛑 Workflow cancelled')
+  })
+
+  it('says when no session was made', async () => {
+    const { finalizeInterrupted } = await importPost()
+    await finalizeInterrupted(creatingState())
+    expect(devin.requestsTo('DELETE', /sessions/)).toHaveLength(0)
+    expect(commentBody()).toContain(`> ${INTERRUPTED} before anything was handed off to Devin.`)
+  })
+
+  it('runs after a main step that cancelled but could not tell which session it made', async () => {
+    const id = await liveSession([RUN_TAG])
+    const saved = creatingState({ stopOnCancel: false })
+    const s = new RunState({ restore: saved.report })
+    s.cancelled('The workflow was cancelled while the Devin session was being created.', {
+      stopped: false,
+      by: 'signal'
+    })
+    // Its final write went through (final), but the session is still unnamed.
+    process.env[STATE_ENV] = JSON.stringify({ ...saved, final: true, report: s.snapshot() })
+    await importPost()
+    const body = commentBody()
+    expect(body).toContain(`https://app.devin.ai/sessions/${id}`)
+    // The main step's own words stay: it was the workflow that was cancelled.
+    expect(body).toContain('> The workflow was cancelled; the Devin session keeps running.')
+    expect(body).toContain('session found afterwards')
   })
 })
 

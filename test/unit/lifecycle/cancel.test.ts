@@ -5,12 +5,15 @@ import {
   CANCEL_BUDGET,
   cancelNote,
   finalizeCancelled,
+  lookUpStart,
   POST_BUDGET,
+  stopIfWorking,
   stopSession,
   TimeoutError,
   withTimeout,
   type CancelDeps
 } from '../../../src/lifecycle/cancel.ts'
+import { unconfirmedNote } from '../../../src/session/start.ts'
 import { RunState, type Phase, type SessionView } from '../../../src/state/run-state.ts'
 
 const SECRET = 'cog_s3cr3t_value_for_tests'
@@ -18,11 +21,13 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined)
 /** Budgets small enough that a step that never settles is cut off at once. */
 const TINY = { settleMs: 5, terminateMs: 5, finishMs: 5, deadlineMs: 50 }
 
-const exited = (): DevinSession => {
-  const s = parseSession({ session_id: 'devin-1', status: 'exit', url: 'https://x.test/s/1' })
+function devinSession(over: Record<string, unknown> = {}): DevinSession {
+  const s = parseSession({ session_id: 'devin-1', url: 'https://x.test/s/1', ...over })
   if (!s) throw new Error('fixture')
   return s
 }
+const exited = (): DevinSession => devinSession({ status: 'exit' })
+const working = (): DevinSession => devinSession({ status: 'running', status_detail: 'working' })
 
 const view: SessionView = {
   id: 'devin-1',
@@ -61,17 +66,25 @@ interface Harness {
 
 function harness(
   state: RunState,
-  over: Partial<CancelDeps> & { terminate?: () => Promise<DevinSession | undefined> } = {}
+  over: Partial<CancelDeps> & {
+    terminate?: () => Promise<DevinSession | undefined>
+    /** What reading the session answers (default: still working). */
+    read?: () => Promise<DevinSession>
+  } = {}
 ): Harness {
   const order: string[] = []
   const infos: string[] = []
   const warnings: string[] = []
   const terminated: Array<[string, string]> = []
-  const { terminate, ...rest } = over
+  const { terminate, read, ...rest } = over
   const deps: CancelDeps = {
     state,
     stopOnCancel: true,
     devin: {
+      getSession: async () => {
+        order.push('read')
+        return read ? read() : working()
+      },
       terminateSession: async (orgId, id) => {
         order.push('terminate')
         terminated.push([orgId, id])
@@ -110,7 +123,51 @@ describe('finalizeCancelled', () => {
     expect(state.report.note).toBe(note)
     expect(state.session?.status).toBe('exit')
     expect(h.infos).toEqual(['Stopped the Devin session devin-1 (stop-on-cancel).'])
-    expect(h.order).toEqual(['terminate', 'save (phase=ended)', 'finish (cancelled=true)'])
+    expect(h.order).toEqual(['read', 'terminate', 'save (phase=ended)', 'finish (cancelled=true)'])
+  })
+
+  it.each([
+    [
+      'waits for the user',
+      { status: 'running', status_detail: 'waiting_for_user' },
+      /Devin is waiting for your reply/
+    ],
+    [
+      'waits for an approval',
+      { status: 'running', status_detail: 'waiting_for_approval' },
+      /waiting for an approval/
+    ],
+    [
+      'is suspended',
+      { status: 'suspended', status_detail: 'inactivity' },
+      /suspended after inactivity/
+    ],
+    ['has ended', { status: 'exit' }, /session ended/],
+    ['failed', { status: 'error' }, /session failed/]
+  ])(
+    'spares a session that %s since the last poll, and shows it as it is',
+    async (_what, now, said) => {
+      const state = stateIn('waiting')
+      const h = harness(state, { read: async () => devinSession(now) })
+      const note = await finalizeCancelled(h.deps)
+      expect(h.terminated).toEqual([])
+      expect(note).toMatch(/^The workflow was cancelled; the Devin session was not stopped: /)
+      expect(note).toMatch(said)
+      expect(state.terminated).toBe(false)
+      expect(state.session?.status).toBe(now.status)
+      expect(h.order).toEqual(['read', 'save (phase=ended)', 'finish (cancelled=true)'])
+    }
+  )
+
+  it('goes by the last poll when the session cannot be read', async () => {
+    const state = stateIn('waiting')
+    const h = harness(state, {
+      read: async () => {
+        throw new Error('503')
+      }
+    })
+    expect(await finalizeCancelled(h.deps)).toMatch(/was stopped \(stop-on-cancel\)/)
+    expect(h.terminated).toEqual([['org-1', 'devin-1']])
   })
 
   it('keeps the session without stop-on-cancel', async () => {
@@ -170,7 +227,8 @@ describe('finalizeCancelled', () => {
     expect(note).toBe('The workflow was cancelled after the Devin session had stopped.')
     expect(h.terminated).toEqual([])
     expect(state.report.result).toBe('finished')
-    expect(state.report.cancelled).toBe(false)
+    expect(state.report.cancelled).toBeFalsy()
+    expect(h.order).toEqual(['save (phase=ended)', 'finish (cancelled=undefined)'])
   })
 
   it('opens the note with the prefix given', async () => {
@@ -181,42 +239,15 @@ describe('finalizeCancelled', () => {
     )
   })
 
-  it('waits for a comment edit in flight before writing', async () => {
-    const state = stateIn('waiting')
-    let release: () => void = () => undefined
-    const h = harness(state, { stopOnCancel: false, budget: { ...TINY, settleMs: 60_000 } })
-    h.deps.settle = () =>
-      new Promise<void>((resolve) => {
-        release = () => {
-          h.order.push('settled')
-          resolve()
-        }
-      })
-    const done = finalizeCancelled(h.deps)
-    await new Promise((r) => setImmediate(r))
-    expect(h.order).toEqual([])
-    release()
-    await done
-    expect(h.order).toEqual(['settled', 'save (phase=ended)', 'finish (cancelled=true)'])
-  })
-
-  it('gives up on an edit in flight that never settles, within its budget', async () => {
-    const state = stateIn('waiting')
-    const h = harness(state, { stopOnCancel: false, settle: never })
-    await finalizeCancelled(h.deps)
-    expect(h.order).toEqual(['save (phase=ended)', 'finish (cancelled=true)'])
-    expect(h.warnings).toEqual([])
-  })
-
   it('gives up on a stop that never answers, within its budget', async () => {
     const state = stateIn('waiting')
     const h = harness(state, { terminate: never })
     const note = await finalizeCancelled(h.deps)
     expect(note).toBe(
-      'The workflow was cancelled; stopping the Devin session failed (stopping the session took longer than 5 ms), so it may still be running.'
+      'The workflow was cancelled; stopping the Devin session failed (stopping the session took longer than 3 ms), so it may still be running.'
     )
     expect(state.terminated).toBe(false)
-    expect(h.order).toEqual(['terminate', 'save (phase=ended)', 'finish (cancelled=true)'])
+    expect(h.order).toEqual(['read', 'terminate', 'save (phase=ended)', 'finish (cancelled=true)'])
   })
 
   it('warns when the final write never ends, and leaves it to the post step', async () => {
@@ -247,6 +278,240 @@ describe('finalizeCancelled', () => {
     const h = harness(state, { stopOnCancel: false, save: undefined })
     await finalizeCancelled(h.deps)
     expect(h.order).toEqual(['finish (cancelled=true)'])
+  })
+})
+
+describe('finalizeCancelled with a session start in flight', () => {
+  const RUN_TAG = 'gh-run:o/r:1.1:default'
+
+  /** A run whose create (or, with `live`, follow-up message to it) has been sent. */
+  function sending(live?: SessionView): RunState {
+    const s = new RunState({ slug: 'o/r', runUrl: '', commentKey: 'default' }, () => 1000)
+    s.packingBegan()
+    s.packed({
+      promptBytes: 1,
+      files: 0,
+      source: 'none',
+      truncated: false,
+      omitted: 0,
+      redactions: 0
+    })
+    s.startSent({ orgId: 'org-1', runTag: RUN_TAG, session: live })
+    return s
+  }
+
+  it('waits for the answer, names the session it made, and stops it with stop-on-cancel', async () => {
+    const state = sending()
+    let answer: (s: DevinSession) => void = () => undefined
+    const h = harness(state, {
+      budget: { ...TINY, settleMs: 60_000 },
+      start: () =>
+        new Promise((resolve) => {
+          h.order.push('start settling')
+          answer = (s) => resolve({ session: s, how: 'created' })
+        })
+    })
+    const done = finalizeCancelled(h.deps)
+    await new Promise((r) => setImmediate(r))
+    expect(h.order).toEqual(['start settling'])
+    answer(working())
+    const note = await done
+    expect(note).toBe('The workflow was cancelled; the Devin session was stopped (stop-on-cancel).')
+    expect(h.terminated).toEqual([['org-1', 'devin-1']])
+    expect(state.report.pending).toBeUndefined()
+    expect(state.report.result).toBe('created')
+    expect(state.report.cancelled).toBe(true)
+    expect(state.session?.id).toBe('devin-1')
+    expect(h.order).toEqual([
+      'start settling',
+      'read',
+      'terminate',
+      'save (phase=ended)',
+      'finish (cancelled=true)'
+    ])
+  })
+
+  it('names it and leaves it running without stop-on-cancel', async () => {
+    const state = sending()
+    const h = harness(state, {
+      stopOnCancel: false,
+      start: async () => ({ session: working(), how: 'created' })
+    })
+    expect(await finalizeCancelled(h.deps)).toBe(
+      'The workflow was cancelled; the Devin session keeps running.'
+    )
+    expect(state.session?.id).toBe('devin-1')
+    expect(h.order).toEqual(['save (phase=ended)', 'finish (cancelled=true)'])
+  })
+
+  it('when the answer does not come in time, keeps what the post step needs and says so', async () => {
+    const state = sending()
+    const h = harness(state, { start: never })
+    const note = await finalizeCancelled(h.deps)
+    expect(note).toBe(
+      `The workflow was cancelled while the Devin session was being created; the post step looks for it by its tag ${RUN_TAG}.`
+    )
+    expect(state.report.pending).toEqual({ orgId: 'org-1', runTag: RUN_TAG })
+    expect(state.session).toBeUndefined()
+    expect(state.report.cancelled).toBe(true)
+    expect(h.terminated).toEqual([])
+    expect(h.warnings).toEqual([
+      'Could not tell how the Devin session start ended: the session start in flight took longer than 5 ms'
+    ])
+    expect(h.order).toEqual(['save (phase=ended)', 'finish (cancelled=true)'])
+  })
+
+  it('treats a start that failed as unknown, with the reason scrubbed', async () => {
+    const state = sending()
+    const h = harness(state, {
+      start: async () => {
+        throw new Error(`502 from a proxy that echoed Bearer ${SECRET}`)
+      }
+    })
+    expect(await finalizeCancelled(h.deps)).toMatch(/while the Devin session was being created/)
+    expect(h.warnings.join('\n')).not.toContain(SECRET)
+    expect(state.report.pending?.runTag).toBe(RUN_TAG)
+  })
+
+  it('a follow-up whose answer does not come: the live session is the run’s, unconfirmed', async () => {
+    const state = sending({ ...view, id: 'devin-live' })
+    const h = harness(state, { stopOnCancel: false, start: never })
+    expect(await finalizeCancelled(h.deps)).toBe(
+      'The workflow was cancelled; the Devin session keeps running.'
+    )
+    expect(state.session?.id).toBe('devin-live')
+    expect(state.report.result).toBe('reused')
+    expect(state.report.pending).toBeUndefined()
+    expect(state.report.timeline.map((t) => t.text)).toContain(
+      'handoff sent, delivery not confirmed, to the running session (running)'
+    )
+  })
+
+  it('a start that made no session: nothing to name, nothing pending', async () => {
+    const state = sending()
+    const h = harness(state, { start: async () => undefined })
+    expect(await finalizeCancelled(h.deps)).toBe(
+      'The workflow was cancelled before anything was handed off to Devin.'
+    )
+    expect(state.report.pending).toBeUndefined()
+    expect(h.terminated).toEqual([])
+  })
+
+  it('nothing sent at all: says so, and asks Devin nothing', async () => {
+    const state = new RunState({ slug: 'o/r', runUrl: '', commentKey: 'default' }, () => 1000)
+    state.packingBegan()
+    const h = harness(state)
+    expect(await finalizeCancelled(h.deps)).toBe(
+      'The workflow was cancelled before anything was handed off to Devin.'
+    )
+    expect(state.report.result).toBeUndefined()
+    expect(state.report.cancelled).toBe(true)
+    expect(h.order).toEqual(['save (phase=ended)', 'finish (cancelled=true)'])
+  })
+
+  it('the post step finds the session of a create the signal handler could not settle', async () => {
+    // The main step's handler gave up waiting: the run ended cancelled, the start pending.
+    const main = sending()
+    const first = harness(main, { start: never })
+    await finalizeCancelled(first.deps)
+    const restored = new RunState({ restore: JSON.parse(JSON.stringify(main.snapshot())) })
+    restored.orgId = 'org-1'
+    const lookups: string[][] = []
+    const stopped: string[] = []
+    const devin = {
+      findSessionsByTags: async (_org: string, tags: string[]) => {
+        lookups.push(tags)
+        return [
+          devinSession({ session_id: 'devin-2', status: 'running', created_at: 20 }),
+          devinSession({ session_id: 'devin-1', status: 'running', created_at: 10 })
+        ]
+      },
+      getSession: async (_org: string, id: string) =>
+        devinSession({ session_id: id, status: 'running', status_detail: 'working' }),
+      terminateSession: async (_org: string, id: string) => {
+        stopped.push(id)
+        return devinSession({ session_id: id, status: 'exit' })
+      }
+    }
+    const pending = restored.report.pending
+    if (!pending) throw new Error('pending expected')
+    const h = harness(restored, { by: 'post', devin, start: lookUpStart(devin, pending) })
+    const note = await finalizeCancelled(h.deps)
+    expect(lookups).toEqual([[RUN_TAG]])
+    expect(note).toBe('The workflow was cancelled; the Devin session was stopped (stop-on-cancel).')
+    // The oldest of what the tag found: the first create, not a resend.
+    expect(stopped).toEqual(['devin-1'])
+    expect(restored.session?.id).toBe('devin-1')
+    expect(restored.report.result).toBe('created')
+    expect(restored.report.cancelled).toBe(true)
+    expect(restored.report.pending).toBeUndefined()
+  })
+})
+
+describe('lookUpStart', () => {
+  const pending = { orgId: 'org-1', runTag: 'gh-run:o/r:1.1:k' }
+
+  it('finds nothing when the tag finds nothing', async () => {
+    const devin = {
+      findSessionsByTags: async () => [],
+      terminateSession: async () => undefined
+    }
+    expect(await lookUpStart(devin, pending)()).toBeUndefined()
+  })
+
+  it('reads a follow-up’s live session again, delivery unconfirmed', async () => {
+    const devin = {
+      getSession: async (_o: string, id: string) =>
+        devinSession({ session_id: id, status: 'running' }),
+      terminateSession: async () => undefined
+    }
+    const found = await lookUpStart(devin, { ...pending, session: { ...view, id: 'devin-live' } })()
+    expect(found?.session.sessionId).toBe('devin-live')
+    expect(found?.how).toBe('reused')
+    expect(found?.note).toBe(unconfirmedNote('the run ended before its answer came'))
+  })
+})
+
+describe('stopIfWorking', () => {
+  it('reads the session first and stops it only if Devin still works on it', async () => {
+    const calls: string[] = []
+    const devin = (status: Record<string, unknown>) => ({
+      getSession: async () => {
+        calls.push('read')
+        return devinSession(status)
+      },
+      terminateSession: async () => {
+        calls.push('terminate')
+        return exited()
+      }
+    })
+    const waiting = await stopIfWorking(
+      devin({ status: 'running', status_detail: 'waiting_for_user' }),
+      'o',
+      view,
+      1000
+    )
+    expect(waiting.outcome.kind).toBe('spared')
+    expect(calls).toEqual(['read'])
+    const busy = await stopIfWorking(devin({ status: 'claimed' }), 'o', view, 1000)
+    expect(busy.outcome.kind).toBe('stopped')
+    expect(busy.session?.status).toBe('exit')
+    expect(calls).toEqual(['read', 'read', 'terminate'])
+  })
+
+  it('goes by the last known state when it cannot read, within half its budget', async () => {
+    const calls: string[] = []
+    const devin = {
+      getSession: never,
+      terminateSession: async () => {
+        calls.push('terminate')
+        return exited()
+      }
+    }
+    const asking = { ...view, detail: 'waiting_for_user' }
+    expect((await stopIfWorking(devin, 'o', asking, 10)).outcome.kind).toBe('spared')
+    expect((await stopIfWorking(devin, 'o', view, 10)).outcome.kind).toBe('stopped')
+    expect(calls).toEqual(['terminate'])
   })
 })
 
@@ -324,13 +589,26 @@ describe('cancelNote and budgets', () => {
     expect(cancelNote({ kind: 'failed', reason: 'r' }, 'P')).toBe(
       'P; stopping the Devin session failed (r), so it may still be running.'
     )
+    expect(cancelNote({ kind: 'none' })).toBe(
+      'The workflow was cancelled before anything was handed off to Devin.'
+    )
+    expect(cancelNote({ kind: 'spared', status: 'running', detail: 'waiting_for_user' })).toBe(
+      'The workflow was cancelled; the Devin session was not stopped: Devin is waiting for your reply.'
+    )
+    expect(cancelNote({ kind: 'unknown', tag: 'gh-run:o/r:1.1:k', by: 'signal' })).toBe(
+      'The workflow was cancelled while the Devin session was being created; the post step looks for it by its tag gh-run:o/r:1.1:k.'
+    )
+    expect(cancelNote({ kind: 'unknown', tag: 'gh-run:o/r:1.1:k', by: 'post' }, 'P')).toBe(
+      'P while the Devin session was being created, and whether it was could not be found out: look for a Devin session tagged gh-run:o/r:1.1:k.'
+    )
   })
 
   it('fits the main step inside the runner’s 7.5 s and the post step inside its deadline', () => {
+    // Settling a start, stopping the session and the final write come one after the other.
     const b = CANCEL_BUDGET
-    expect(Math.max(b.settleMs, b.terminateMs) + b.finishMs).toBeLessThanOrEqual(b.deadlineMs)
+    expect(b.settleMs + b.terminateMs + b.finishMs).toBeLessThanOrEqual(b.deadlineMs)
     expect(b.deadlineMs).toBeLessThan(7500)
     const p = POST_BUDGET
-    expect(p.terminateMs + p.finishMs).toBeLessThanOrEqual(p.deadlineMs)
+    expect(p.settleMs + p.terminateMs + p.finishMs).toBeLessThanOrEqual(p.deadlineMs)
   })
 })

@@ -15,6 +15,7 @@ import { StickyComment } from '../../../src/github/sticky-comment.ts'
 import { createGitHubApi, type GitHubApi } from '../../../src/github/client.ts'
 import { parseState } from '../../../src/state/saved.ts'
 import { CANCEL_BUDGET, cancelNote, stopSession } from '../../../src/lifecycle/cancel.ts'
+import { guardRun } from '../../../src/lifecycle/guard.ts'
 import { watchForCancel } from '../../../src/lifecycle/signals.ts'
 import {
   failureDelay,
@@ -181,16 +182,12 @@ async function setup(
     settings: {
       pollIntervalSeconds: inputs.pollIntervalSeconds,
       timeoutMinutes: inputs.timeoutMinutes,
-      stopOnCancel: inputs.stopOnCancel,
       attachmentsDir: inputs.attachmentsPath
         ? path.resolve(workspace, inputs.attachmentsPath)
         : undefined,
       workspace
     },
     publish: () => reporter.publish(),
-    finish: () => reporter.finish(),
-    save: () => reporter.saveState(false),
-    fail: () => undefined,
     scrub,
     log,
     clock: clock.now,
@@ -518,6 +515,7 @@ describe('the live comment', () => {
 })
 
 describe('cancellation', () => {
+  /** Waits under the run's guard, and sends SIGINT (then SIGTERM) once 95 s have passed. */
   async function cancelled(stopOnCancel: boolean) {
     const h = await setup({
       steps: [{ status: 'running', status_detail: 'working' }],
@@ -526,29 +524,35 @@ describe('cancellation', () => {
     })
     const source = new EventEmitter()
     const exits: number[] = []
+    const failed: string[] = []
+    const guard = guardRun({
+      state: h.state,
+      surfaces: h.reporter,
+      stopOnCancel,
+      scrub: (t) => t,
+      log: { info: () => undefined, warning: (m) => h.warnings.push(m) },
+      fail: (m) => failed.push(m),
+      watch: { source, exit: (c) => exits.push(c) }
+    })
+    // As in the action, the guard learns the Devin client from the (long settled) start.
+    const session = await h.client.getSession(h.devin.orgId, h.sessionId)
+    guard.starting(Promise.resolve({ session, how: 'created' }), h.client)
     h.clock.onWake = (t) => {
-      if (
-        t - h.state.report.startedAt >= 95_000 &&
-        source.listenerCount('SIGINT') > 0 &&
-        exits.length === 0
-      ) {
+      if (t - h.state.report.startedAt >= 95_000 && exits.length === 0 && !guard.fired) {
         source.emit('SIGINT', 'SIGINT')
         source.emit('SIGTERM', 'SIGTERM')
       }
     }
-    await waitForSession({
-      ...h.deps,
-      cancel: {
-        source,
-        exit: (c) => exits.push(c)
-      }
-    })
-    return { h, exits, source }
+    await waitForSession({ ...h.deps, cancel: guard })
+    return { h, exits, source, failed }
   }
 
   it('finalizes the comment as cancelled and stops the session with stop-on-cancel', async () => {
-    const { h, exits, source } = await cancelled(true)
+    const { h, exits, source, failed } = await cancelled(true)
     expect(exits).toEqual([1])
+    expect(failed).toEqual([
+      'The workflow was cancelled; the Devin session was stopped (stop-on-cancel).'
+    ])
     expect(h.devin.requestsTo('DELETE', /sessions/)).toHaveLength(1)
     const body = h.gh?.liveComments(PR)[0]?.body ?? ''
     expect(body).toMatch(/Workflow cancelled/)
@@ -578,12 +582,29 @@ describe('cancellation', () => {
     expect(body).toMatch(/keeps running/)
   })
 
-  it('stops listening for signals once the wait is over', async () => {
+  it('a wait begun after the cancel polls nothing and parks until the guard is done', async () => {
     const h = await setup()
-    const source = new EventEmitter()
-    await waitForSession({ ...h.deps, cancel: { source, exit: () => undefined } })
-    expect(source.listenerCount('SIGINT')).toBe(0)
-    expect(source.listenerCount('SIGTERM')).toBe(0)
+    const ac = new AbortController()
+    ac.abort()
+    let release: () => void = () => undefined
+    const done = new Promise<void>((resolve) => (release = resolve))
+    let returned = false
+    const waiting = waitForSession({ ...h.deps, cancel: { signal: ac.signal, done } }).then(
+      () => (returned = true)
+    )
+    await new Promise((r) => setImmediate(r))
+    expect(returned).toBe(false)
+    release()
+    await waiting
+    expect(sessionGets(h)).toBe(0)
+    expect(h.state.phase).toBe('waiting')
+  })
+
+  it('installs no signal handler of its own', async () => {
+    const h = await setup()
+    const before = process.listenerCount('SIGINT')
+    await waitForSession(h.deps)
+    expect(process.listenerCount('SIGINT')).toBe(before)
   })
 })
 

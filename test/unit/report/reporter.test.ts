@@ -236,10 +236,14 @@ describe('Reporter.finish', () => {
     state.ended('finished')
     await r.finish()
     const states = await savedStates()
-    // One interim save per comment write while the run goes on; the end saves once, final.
-    expect(states.map((s) => s.final)).toEqual([false, true])
-    const [interim, last] = states
+    // One interim save per comment write while the run goes on; the end saves the ended run
+    // before its final write (a post step after a cut-short write must not see it waiting),
+    // then once more, final.
+    expect(states.map((s) => s.final)).toEqual([false, false, true])
+    const [interim, ended, last] = states
     expect(interim?.report.phase).toBe('waiting')
+    expect(ended?.report.phase).toBe('ended')
+    expect(ended?.report.result).toBe('finished')
     expect(last).toEqual({
       final: true,
       comment: {
@@ -260,9 +264,9 @@ describe('Reporter.finish', () => {
     state.endedAsStarted()
     const { r } = reporter(state)
     await r.finish()
-    const [only] = await savedStates()
-    expect(only?.final).toBe(true)
-    expect(only?.comment).toBeUndefined()
+    const saved = await savedStates()
+    expect(saved.map((x) => x.final)).toEqual([false, true])
+    expect(saved.map((x) => x.comment)).toEqual([undefined, undefined])
     expect(Object.fromEntries(await fileCommands('output'))['comment-url']).toBe('')
   })
 
@@ -276,6 +280,90 @@ describe('Reporter.finish', () => {
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(/^Could not write the job summary: /)
     expect((await savedStates()).at(-1)?.final).toBe(true)
+  })
+})
+
+describe('Reporter writes one at a time', () => {
+  /** Lets every callback that is ready run (no timer involved). */
+  const ticks = async (): Promise<void> => {
+    for (let i = 0; i < 20; i++) await new Promise((res) => setImmediate(res))
+  }
+
+  /** A GitHub whose comment writes are held until released, in order. */
+  function heldGitHub() {
+    const gh = fakeGitHub()
+    const held: Array<() => void> = []
+    const order: string[] = []
+    const hold = <T>(what: string, work: () => Promise<T>): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        order.push(`${what} sent`)
+        held.push(() => {
+          order.push(`${what} answered`)
+          work().then(resolve, reject)
+        })
+      })
+    const api = gh.api
+    const create = api.createComment.bind(api)
+    const update = api.updateComment.bind(api)
+    api.createComment = (issue, body) => hold('create', () => create(issue, body))
+    api.updateComment = (id, body) => hold(`update ${id}`, () => update(id, body))
+    const release = async (): Promise<void> => {
+      for (let i = 0; i < 100 && held.length === 0; i++) await new Promise((r) => setImmediate(r))
+      held.shift()?.()
+    }
+    return { gh, order, release, pending: () => held.length }
+  }
+
+  it('a final write queued behind the first write goes after it, and lands last', async () => {
+    const h = heldGitHub()
+    const state = startedState()
+    state.waitingBegan()
+    const { r } = reporter(state)
+    r.commentOn(new StickyComment(h.gh.api, 3, 'k'))
+    const first = r.publish()
+    await ticks()
+    expect(h.order).toEqual(['create sent'])
+    // The signal comes while the first write's create is out.
+    state.cancelled('The workflow was cancelled; the Devin session keeps running.', {
+      stopped: false,
+      by: 'signal'
+    })
+    const finished = r.finish()
+    await ticks()
+    // Without waiting its turn, the final write would find no comment and create a second one.
+    expect(h.order).toEqual(['create sent'])
+    await h.release()
+    await first
+    await h.release()
+    await finished
+    expect(h.order).toEqual([
+      'create sent',
+      'create answered',
+      'update 500 sent',
+      'update 500 answered'
+    ])
+    // One comment, and it shows the end.
+    expect(h.gh.comments).toHaveLength(1)
+    expect(h.gh.comments[0]?.body).toMatch(/### 🛑 Workflow cancelled/)
+  })
+
+  it('a second finish while the first is in flight waits for it and writes nothing of its own', async () => {
+    const h = heldGitHub()
+    const state = startedState()
+    state.endedAsStarted()
+    const { r } = reporter(state)
+    r.commentOn(new StickyComment(h.gh.api, 3, 'k'))
+    const first = r.finish()
+    const second = r.finish()
+    expect(second).toBe(first)
+    let secondDone = false
+    void second.then(() => (secondDone = true))
+    await ticks()
+    expect(secondDone).toBe(false)
+    await h.release()
+    await second
+    expect(h.order).toEqual(['create sent', 'create answered'])
+    expect((await savedStates()).map((x) => x.final)).toEqual([false, true])
   })
 })
 
@@ -304,8 +392,11 @@ describe('Reporter and a comment that cannot be written', () => {
       const o = Object.fromEntries(await fileCommands('output'))
       expect(o['comment-url']).toBe('')
       expect(o.result).toBe('finished')
-      // The state is still saved after each attempt while the run goes on, then once at the end.
-      expect((await savedStates()).map((s) => s.final)).toEqual([false, false, true])
+      // The state is still saved after each attempt while the run goes on, then at the end.
+      const saved = await savedStates()
+      expect(saved.map((s) => s.final)).toEqual([false, false, false, true])
+      // No comment came back: the post step knows only where it would be.
+      expect(saved.map((s) => s.comment)).toEqual(saved.map(() => ({ issue: 3 })))
       for (const f of ['output', 'state', 'summary'])
         expect(await readFile(file(f), 'utf8')).not.toContain(TOKEN)
     }
@@ -403,7 +494,7 @@ describe('skip, dry run and fail-on', () => {
     })
     const { r } = reporter(state)
     const out = captureStdout()
-    await r.dryRun('# Task\n```\nfenced\n```', 19)
+    await r.dryRun({ prompt: '# Task\n```\nfenced\n```', bytes: 19 })
     vi.restoreAllMocks()
     const printed = out.join('')
     expect(printed).toContain('::group::Prompt (19 bytes, dry run: nothing sent)')

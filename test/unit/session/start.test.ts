@@ -1,12 +1,25 @@
 import { describe, expect, it } from 'vitest'
-import { DevinApiError } from '../../../src/devin/errors.ts'
+import {
+  DevinApiError,
+  DevinMalformedResponseError,
+  DevinNetworkError
+} from '../../../src/devin/errors.ts'
 import { parseSession, type DevinSession } from '../../../src/devin/types.ts'
 import type { SessionCreateRequest } from '../../../src/devin/types.ts'
 import type { RunContext } from '../../../src/run/context.ts'
 import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
 import { followUpMessage } from '../../../src/session/request.ts'
-import { pickLive, reuse, startSession } from '../../../src/session/start.ts'
+import {
+  CancelledError,
+  pickLive,
+  reuse,
+  startSession,
+  unconfirmedNote,
+  type StartWatch,
+  type Started
+} from '../../../src/session/start.ts'
+import type { PendingStart } from '../../../src/state/run-state.ts'
 import { forDevin } from '../../helpers/gated.ts'
 
 function session(id: string, over: Record<string, unknown> = {}): DevinSession {
@@ -54,12 +67,21 @@ class FakeDevin {
     return session(sessionId, { status: 'resuming' })
   }
 
+  async terminateSession(_orgId: string, sessionId: string): Promise<DevinSession | undefined> {
+    this.calls.push(`terminate ${sessionId}`)
+    return undefined
+  }
+
+  /** What createSession does before answering (a test may hold it). */
+  onCreate: () => Promise<void> = async () => undefined
+
   async createSession(
     orgId: string,
     body: SessionCreateRequest,
     opts: { dedupeTag: string }
   ): Promise<{ session: DevinSession; recovered: boolean }> {
     this.calls.push(`create ${orgId}`)
+    await this.onCreate()
     this.created.push({ orgId, body, dedupeTag: opts.dedupeTag })
     return { session: session('devin-new', { status: 'new' }), recovered: false }
   }
@@ -92,9 +114,15 @@ function inputs(values: Record<string, string> = {}): Promise<Inputs> {
   return readInputs((n) => all[n] ?? '', '/nonexistent')
 }
 
-function logger(): { info: (m: string) => void; warning: (m: string) => void; lines: string[] } {
+function logger() {
   const lines: string[] = []
-  return { info: (m) => lines.push(m), warning: (m) => lines.push(m), lines }
+  const warnings: string[] = []
+  return {
+    info: (m: string) => void lines.push(m),
+    warning: (m: string) => void warnings.push(m),
+    lines,
+    warnings
+  }
 }
 
 describe('pickLive', () => {
@@ -146,8 +174,9 @@ describe('reuse', () => {
     const got = await reuse(devin, 'org-1', 'gh:octo/repo#3:default', forDevin('MSG'), log)
     expect(devin.foundTags).toEqual([['gh:octo/repo#3:default']])
     expect(devin.sent).toEqual([{ orgId: 'org-1', sessionId: 'devin-b', message: 'MSG' }])
-    expect(got?.sessionId).toBe('devin-b')
-    expect(got?.status).toBe('running')
+    expect(got?.session.sessionId).toBe('devin-b')
+    expect(got?.session.status).toBe('running')
+    expect(got?.note).toBeUndefined()
     expect(devin.calls).not.toContain('get devin-b')
     expect(log.lines).toEqual(['Sent the handoff to the running session devin-b'])
   })
@@ -158,7 +187,7 @@ describe('reuse', () => {
     devin.onSend = () => undefined
     const got = await reuse(devin, 'org-1', 't', forDevin('MSG'), logger())
     expect(devin.calls).toEqual(['find org-1', 'send devin-a', 'get devin-a'])
-    expect(got?.status).toBe('resuming')
+    expect(got?.session.status).toBe('resuming')
   })
 
   it('returns nothing when no session is live', async () => {
@@ -186,7 +215,7 @@ describe('reuse', () => {
     }
   )
 
-  it.each([401, 403, 422, 500])('lets other failures (%i) through', async (status) => {
+  it.each([401, 403, 422, 429])('lets other refusals (%i) through', async (status) => {
     const devin = new FakeDevin()
     devin.found = [session('devin-a')]
     const err = apiError(status)
@@ -205,6 +234,95 @@ describe('reuse', () => {
     await expect(reuse(devin, 'org-1', 't', forDevin('MSG'), logger())).rejects.toThrow(
       'socket hang up'
     )
+  })
+
+  const network = (timedOut: boolean) =>
+    new DevinNetworkError(`Devin API POST /messages failed: ${timedOut ? 'timed out' : 'reset'}`, {
+      method: 'POST',
+      path: '/v3/organizations/org-1/sessions/devin-a/messages',
+      code: timedOut ? 'TimeoutError' : 'ECONNRESET',
+      timedOut
+    })
+  const malformed = new DevinMalformedResponseError(
+    'Devin API POST returned an unusable response',
+    {
+      status: 200,
+      detail: 'bad JSON',
+      method: 'POST',
+      path: '/x'
+    }
+  )
+
+  it.each([
+    ['a 502', apiError(502), 'the answer was 502'],
+    ['a 500', apiError(500), 'the answer was 500'],
+    ['a 408', apiError(408), 'the answer was 408'],
+    ['a dropped connection', network(false), 'the connection failed before the answer'],
+    ['a timeout', network(true), 'no answer came in time'],
+    ['an unreadable answer', malformed, 'its answer could not be read']
+  ])('keeps the live session after %s: the message may have arrived', async (_what, err, why) => {
+    const devin = new FakeDevin()
+    const live = session('devin-a', { status: 'suspended', status_detail: 'inactivity' })
+    devin.found = [live]
+    devin.onSend = () => {
+      throw err
+    }
+    const log = logger()
+    const got = await reuse(devin, 'org-1', 't', forDevin('MSG'), log)
+    // The live session as listed: no second request that could fail the run as well.
+    expect(got?.session).toBe(live)
+    expect(got?.note).toBe(unconfirmedNote(why))
+    expect(got?.note).toMatch(/delivery could not be confirmed/)
+    expect(devin.calls).toEqual(['find org-1', 'send devin-a'])
+    expect(log.warnings).toEqual([
+      `Sending the handoff to the running session devin-a may or may not have worked (${err.message}); keeping that session rather than starting a second one.`
+    ])
+  })
+
+  it('keeps server text out of the note', async () => {
+    const devin = new FakeDevin()
+    devin.found = [session('devin-a')]
+    const err = new DevinApiError(
+      'Devin API POST failed: 502 Bad Gateway: <script>x</script> | @team',
+      {
+        status: 502,
+        detail: '<script>x</script> | @team',
+        method: 'POST',
+        path: '/x'
+      }
+    )
+    devin.onSend = () => {
+      throw err
+    }
+    const got = await reuse(devin, 'org-1', 't', forDevin('MSG'), logger())
+    expect(got?.note).toBe(unconfirmedNote('the answer was 502'))
+    expect(got?.note).not.toMatch(/script|@team|\|/)
+  })
+
+  it('runs beforeSend with the live session just before the message, and not at all without one', async () => {
+    const devin = new FakeDevin()
+    const seen: string[] = []
+    const before = (live: DevinSession): void => {
+      seen.push(`before ${live.sessionId} after ${devin.calls.join(', ')}`)
+    }
+    await reuse(devin, 'org-1', 't', forDevin('MSG'), logger(), before)
+    expect(seen).toEqual([])
+    devin.found = [session('devin-a')]
+    await reuse(devin, 'org-1', 't', forDevin('MSG'), logger(), before)
+    expect(seen).toEqual(['before devin-a after find org-1, find org-1'])
+    expect(devin.calls.at(-1)).toBe('send devin-a')
+  })
+
+  it('sends nothing when beforeSend refuses', async () => {
+    const devin = new FakeDevin()
+    devin.found = [session('devin-a')]
+    const refuse = (): void => {
+      throw new CancelledError()
+    }
+    await expect(
+      reuse(devin, 'org-1', 't', forDevin('MSG'), logger(), refuse)
+    ).rejects.toBeInstanceOf(CancelledError)
+    expect(devin.sent).toEqual([])
   })
 })
 
@@ -278,13 +396,27 @@ describe('startSession', () => {
     expect(devin.calls).toEqual(['find org-1', 'send devin-gone', 'create org-1'])
   })
 
-  it('does not create a session when sending the follow-up fails otherwise', async () => {
+  it('keeps the live session when the follow-up answer is lost, and creates none', async () => {
     const devin = new FakeDevin()
     devin.found = [session('devin-live')]
     devin.onSend = () => {
-      throw apiError(500)
+      throw apiError(502)
     }
-    await expect(start(devin, { 'reuse-session': 'true' })).rejects.toThrow(/500/)
+    const started = await start(devin, { 'reuse-session': 'true' })
+    expect(started.how).toBe('reused')
+    expect(started.session.sessionId).toBe('devin-live')
+    expect(started.note).toBe(unconfirmedNote('the answer was 502'))
+    expect(started.promptBytes).toBeGreaterThan(0)
+    expect(devin.created).toEqual([])
+  })
+
+  it('does not create a session when the follow-up is refused otherwise', async () => {
+    const devin = new FakeDevin()
+    devin.found = [session('devin-live')]
+    devin.onSend = () => {
+      throw apiError(403)
+    }
+    await expect(start(devin, { 'reuse-session': 'true' })).rejects.toThrow(/403/)
     expect(devin.created).toEqual([])
   })
 
@@ -294,5 +426,94 @@ describe('startSession', () => {
     const started = await start(devin, { 'reuse-session': 'true' }, true)
     expect(started.how).toBe('created')
     expect(devin.calls).toEqual(['create org-1'])
+  })
+
+  describe('under a cancel watch', () => {
+    function watch() {
+      const ac = new AbortController()
+      const log: string[] = []
+      let settled: Promise<Started> | undefined
+      let client: unknown
+      const w: StartWatch = {
+        signal: ac.signal,
+        sending: (p: PendingStart) => {
+          log.push(`sending ${p.runTag}${p.session ? ` to ${p.session.id}` : ''}`)
+        },
+        starting: (s, c) => {
+          settled = s
+          client = c
+        }
+      }
+      return { w, ac, log, settled: () => settled, client: () => client }
+    }
+
+    async function startWatched(
+      devin: FakeDevin,
+      w: StartWatch,
+      values: Record<string, string> = {}
+    ) {
+      return startSession({
+        devin,
+        orgId: 'org-1',
+        inputs: await inputs(values),
+        target,
+        ctx,
+        prompt: 'p',
+        trigger: { forceNew: false },
+        log: logger(),
+        watch: w
+      })
+    }
+
+    it('says what it sends, with the run tag, before it sends it, and hands over the start', async () => {
+      const devin = new FakeDevin()
+      const h = watch()
+      devin.onCreate = async () => {
+        h.log.push('create on the wire')
+      }
+      const started = await startWatched(devin, h.w)
+      expect(h.log).toEqual(['sending gh-run:octo/repo:77.1:default', 'create on the wire'])
+      expect(await h.settled()).toEqual(started)
+      expect(h.client()).toBe(devin)
+    })
+
+    it('names the live session a follow-up goes to', async () => {
+      const devin = new FakeDevin()
+      devin.found = [session('devin-live')]
+      const h = watch()
+      await startWatched(devin, h.w, { 'reuse-session': 'true' })
+      expect(h.log).toEqual(['sending gh-run:octo/repo:77.1:default to devin-live'])
+    })
+
+    it('sends nothing once cancelled', async () => {
+      const devin = new FakeDevin()
+      devin.found = [session('devin-live')]
+      const h = watch()
+      h.ac.abort()
+      await expect(startWatched(devin, h.w)).rejects.toBeInstanceOf(CancelledError)
+      await expect(startWatched(devin, h.w, { 'reuse-session': 'true' })).rejects.toBeInstanceOf(
+        CancelledError
+      )
+      expect(devin.created).toEqual([])
+      expect(devin.sent).toEqual([])
+      expect(h.log).toEqual([])
+    })
+
+    it('cancelled mid-create: the start settles for the guard, the pipeline gets CancelledError', async () => {
+      const devin = new FakeDevin()
+      const h = watch()
+      let answer: () => void = () => undefined
+      devin.onCreate = () => new Promise<void>((resolve) => (answer = resolve))
+      const started = startWatched(devin, h.w)
+      const outcome = started.then(
+        () => 'resolved',
+        (e: unknown) => e
+      )
+      await new Promise((r) => setImmediate(r))
+      h.ac.abort()
+      answer()
+      expect(await outcome).toBeInstanceOf(CancelledError)
+      expect((await h.settled())?.session.sessionId).toBe('devin-new')
+    })
   })
 })

@@ -378,21 +378,118 @@ describe('RunState.cancelled', () => {
       by: 'signal'
     })
     expect(s.report.result).toBe('finished')
-    expect(s.report.cancelled).toBe(false)
+    expect(s.report.cancelled).toBeFalsy()
     expect(s.report.note).toBe('The workflow was cancelled after the Devin session had stopped.')
     expect(s.report.wait?.endedAt).toBe(T0 + 1000)
     expect(s.report.timeline.at(-1)).toEqual({ at: T0 + 2000, text: 'workflow cancelled' })
   })
 
-  it('before waiting: a started session keeps its result, none at all is an error', () => {
+  it('before waiting: cancelled, and a started session keeps its result; none has no result', () => {
     const started = inPhase('starting')
     started.cancelled('n', { stopped: false, by: 'signal' })
     expect(started.report.result).toBe('created')
-    expect(started.report.cancelled).toBe(false)
+    expect(started.report.cancelled).toBe(true)
     const packing = inPhase('packing')
     packing.cancelled('n', { stopped: false, by: 'signal' })
-    expect(packing.report.result).toBe('error')
+    expect(packing.report.result).toBeUndefined()
+    expect(packing.report.cancelled).toBe(true)
     expect(packing.phase).toBe('ended')
+  })
+
+  it('nothing else may end a cancelled run: a pipeline cut short cannot rewrite it', () => {
+    for (const end of [
+      (s: RunState) => s.skipped('why'),
+      (s: RunState) => s.failed('the run is ended, expected packing'),
+      (s: RunState) => s.ended('finished')
+    ]) {
+      const s = inPhase('packing')
+      s.cancelled('The workflow was cancelled; nothing was handed off.', {
+        stopped: false,
+        by: 'signal'
+      })
+      const before = structuredClone(s.report)
+      expect(() => end(s)).toThrow(new PhaseError('the run was cancelled'))
+      expect(s.report).toEqual(before)
+    }
+  })
+
+  it('a run that ended on its own may still be told of a cancel, and stays ended', () => {
+    const s = inPhase('ended')
+    s.cancelled('n', { stopped: false, by: 'signal' })
+    s.skipped('again')
+    expect(s.report.result).toBe('skipped')
+  })
+})
+
+describe('a start cut short', () => {
+  const pending = { orgId: 'org-9', runTag: 'gh-run:octo/repo:9.1:k' }
+
+  function sent(clock = manualClock()): RunState {
+    const s = fresh(clock)
+    s.packingBegan()
+    s.packed(summary)
+    s.startSent(pending)
+    return s
+  }
+
+  it('is pending from the send until the session is known, with the organization set', () => {
+    const s = sent()
+    expect(s.report.pending).toEqual(pending)
+    expect(s.orgId).toBe('org-9')
+    s.sessionStarted(view(), 'created', { orgId: 'org-9' })
+    expect(s.report.pending).toBeUndefined()
+  })
+
+  it('may be sent only while starting', () => {
+    const s = fresh()
+    expect(() => s.startSent(pending)).toThrow(PhaseError)
+    expect(s.report.pending).toBeUndefined()
+  })
+
+  it('settled before the run ended: it is the start, note included', () => {
+    const s = sent()
+    s.startSettled({
+      session: view({ status: 'running' }),
+      how: 'reused',
+      promptBytes: 99,
+      note: 'delivery could not be confirmed'
+    })
+    expect(s.phase).toBe('starting')
+    expect(s.report.result).toBe('reused')
+    expect(s.report.pending).toBeUndefined()
+    expect(s.report.handoff?.promptBytes).toBe(99)
+    expect(s.report.note).toBe('delivery could not be confirmed')
+    expect(s.report.timeline.at(-1)?.text).toBe(
+      'handoff sent, delivery not confirmed, to the running session (running)'
+    )
+  })
+
+  it('settled after a cancel ended the run: the session joins it, the run stays cancelled', () => {
+    const clock = manualClock()
+    const s = sent(clock)
+    s.cancelled('cancelled while creating', { stopped: false, by: 'signal' })
+    expect(s.report.pending).toEqual(pending)
+    const restored = new RunState({ restore: JSON.parse(JSON.stringify(s.snapshot())) }, clock.now)
+    restored.startSettled({ session: view({ status: 'running' }), how: 'created' })
+    expect(restored.phase).toBe('ended')
+    expect(restored.report.cancelled).toBe(true)
+    expect(restored.report.result).toBe('created')
+    expect(restored.session?.id).toBe('devin-abc')
+    expect(restored.report.pending).toBeUndefined()
+    expect(restored.report.timeline.at(-1)?.text).toBe('session found afterwards (running)')
+  })
+
+  it('settled without a session: nothing pending, nothing named', () => {
+    const s = sent()
+    s.startSettled(undefined)
+    expect(s.report.pending).toBeUndefined()
+    expect(s.session).toBeUndefined()
+    expect(s.report.timeline.at(-1)?.text).toBe('no session was started')
+  })
+
+  it('cannot settle what was never sent', () => {
+    const s = inPhase('starting')
+    expect(() => s.startSettled(undefined)).toThrow(new PhaseError('no session start is pending'))
   })
 })
 
@@ -463,5 +560,26 @@ describe('known issue', () => {
     s.pollFailed()
     s.ended('finished')
     expect(snap.wait).toEqual({ startedAt: T0, polls: 0 })
+  })
+})
+
+describe('a follow-up whose delivery is unconfirmed', () => {
+  it('is the run’s start all the same, with the note shown and the timeline saying so', () => {
+    const s = fresh()
+    s.packingBegan()
+    s.packed(summary)
+    s.sessionStarted(view({ status: 'running' }), 'reused', {
+      orgId: 'org-1',
+      note: 'delivery could not be confirmed'
+    })
+    expect(s.report.result).toBe('reused')
+    expect(s.report.note).toBe('delivery could not be confirmed')
+    expect(s.report.timeline.at(-1)?.text).toBe(
+      'handoff sent, delivery not confirmed, to the running session (running)'
+    )
+    // A later end without a note of its own keeps it.
+    s.waitingBegan()
+    s.ended('finished')
+    expect(s.report.note).toBe('delivery could not be confirmed')
   })
 })
