@@ -43,7 +43,8 @@ export async function run(): Promise<void> {
     reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, links, log })
     const decision = await decide(ctx, inputs, credentials.hasDevinKey, gh, log)
     const found = decision.target
-    if (found) state.targetFound({ prNumber: found.pr?.number, headRef: found.headRef })
+    // The branch joins the report once the handoff has screened it (a branch name can hold a token).
+    if (found) state.targetFound({ prNumber: found.pr?.number })
     if (decision.skip !== undefined) return await reporter.skip(decision.skip)
     const { target, trigger } = decision
 
@@ -58,7 +59,7 @@ export async function run(): Promise<void> {
     )
     if (refused) return await reporter.skip(refused)
     const handoff = await packing
-    state.packed(handoff.summary)
+    state.packed(handoff.summary, { headRef: handoff.screened.target.headRef })
     if (inputs.dryRun) {
       // What a dry run shows is what would be sent: through the same screen as a request.
       const shown = await screenForDevin(handoff.prompt, { mode: inputs.secretScan, log })
@@ -72,7 +73,7 @@ export async function run(): Promise<void> {
     const devin = createDevinClient(credentials, { apiUrl: inputs.apiUrl, log })
     try {
       const orgId = await devin.resolveOrgId(inputs.orgId)
-      const started = await startSession({ ...run, devin, orgId, prompt: handoff.prompt, trigger })
+      const started = await startSession({ ...run, devin, orgId, handoff, trigger })
       state.sessionStarted(toView(started.session), started.how, { orgId, ...started })
       log.info(`Devin session: ${state.report.session?.url}`)
       await react(gh, asked, 'rocket', log)

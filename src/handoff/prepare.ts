@@ -25,6 +25,20 @@ export interface Handoff {
   change?: PackedChange
   redactions: Redaction[]
   summary: HandoffSummary
+  screened: Screened
+}
+
+/**
+ * The text the session is named and tagged from, as screened with the prompt: a credential in a
+ * PR title, a branch name or the task's first line must not reach the title, the tags or the
+ * report when the prompt itself no longer holds it.
+ */
+export interface Screened {
+  /** The target with the PR title and body and both branch names screened. */
+  target: Target
+  task: string
+  /** The `title` input (often a workflow expression of the PR title). */
+  title: string
 }
 
 /** Scans the non-diff text (the packer scans the diff itself) and redacts or refuses it. */
@@ -79,7 +93,10 @@ export async function prepareHandoff(opts: {
     { where: 'task', text: inputs.task },
     { where: 'comment', text: opts.extraTask ?? '' },
     { where: 'PR title', text: pr?.title ?? '' },
-    { where: 'PR body', text: pr?.body ?? '' }
+    { where: 'PR body', text: pr?.body ?? '' },
+    { where: 'title input', text: inputs.title },
+    { where: 'branch name', text: opts.target.headRef },
+    { where: 'base branch name', text: opts.target.baseRef }
   ]
   // With `secret-scan: fail`, findings in the text wait for the packer's own scan of the change:
   // one failed run names every place, instead of one more per fix-and-rerun.
@@ -89,8 +106,18 @@ export async function prepareHandoff(opts: {
     refused = err.redactions
     return { texts: parts.map((p) => p.text), redactions: [] }
   })
-  const [task = '', extraTask = '', title = '', body = ''] = screened.texts
-  const target: Target = pr ? { ...opts.target, pr: { ...pr, title, body } } : opts.target
+  const [
+    task = '',
+    extraTask = '',
+    prTitle = '',
+    body = '',
+    title = '',
+    headRef = '',
+    baseRef = ''
+  ] = screened.texts
+  // The packer keeps the raw target: git needs the real base name.
+  const target: Target = { ...opts.target, headRef, baseRef }
+  if (pr) target.pr = { ...pr, title: prTitle, body }
   const change: PackedChange | undefined = await packing.catch((err: unknown) => {
     if (err instanceof SecretsFoundError && refused.length > 0)
       throw new SecretsFoundError([...refused, ...err.redactions])
@@ -113,6 +140,7 @@ export async function prepareHandoff(opts: {
     bytes,
     change,
     redactions,
+    screened: { target, task, title },
     summary: {
       promptBytes: bytes,
       files: change?.files.length ?? 0,

@@ -10,7 +10,7 @@ import { screenForDevin, type ForDevin } from '../egress/devin.js'
 import type { Log } from '../hygiene/log.js'
 import type { RunContext } from '../run/context.js'
 import type { Inputs } from '../run/inputs.js'
-import type { Target } from '../run/target.js'
+import type { Handoff } from '../handoff/prepare.js'
 import type { Trigger } from '../run/trigger.js'
 import { createRequest, followUpMessage } from './request.js'
 import { runTag, sessionTags, threadTag } from './tags.js'
@@ -66,27 +66,28 @@ export async function startSession(o: {
   devin: Pick<DevinClient, 'findSessionsByTags' | 'sendMessage' | 'getSession' | 'createSession'>
   orgId: string
   inputs: Inputs
-  target: Target
   ctx: RunContext
-  prompt: string
+  /** The prompt, and the screened target and text the session is named and tagged from. */
+  handoff: Pick<Handoff, 'prompt' | 'screened'>
   /** A comment that says `<phrase> new` asks for a new session even with `reuse-session`. */
   trigger: Pick<Trigger, 'forceNew'>
   log: Pick<Log, 'info' | 'warning'>
 }): Promise<Started> {
-  const { devin, orgId, inputs, target, ctx } = o
+  const { devin, orgId, inputs, ctx } = o
+  const { prompt, screened } = o.handoff
   // Every field sent, not just the prompt, passes the secret screen (a title or tag built from
-  // a PR title or branch could carry a credential).
+  // a PR title or branch could carry a credential). The thread tag is built from the screened
+  // target before that, so the tag a reuse looks up is the tag the session was created with.
   const screen = async <T>(v: T): Promise<ForDevin<T>> =>
     (await screenForDevin(v, { mode: inputs.secretScan, log: o.log })).value
   if (inputs.reuseSession && !o.trigger.forceNew) {
-    const message = await screen(followUpMessage(o.prompt))
-    const tag = threadTag(target, inputs.commentKey)
+    const message = await screen(followUpMessage(prompt))
+    const tag = threadTag(screened.target, inputs.commentKey)
     const reused = await reuse(devin, orgId, tag, message, o.log)
     if (reused) return { session: reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
   }
-  const body = await screen(
-    createRequest(inputs, target, o.prompt, sessionTags(inputs, target, ctx))
-  )
+  const tags = sessionTags(inputs, screened.target, ctx)
+  const body = await screen(createRequest(inputs, screened, prompt, tags))
   const { session } = await devin.createSession(orgId, body, {
     dedupeTag: runTag(ctx, inputs.commentKey)
   })

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { DevinApiError } from '../../../src/devin/errors.ts'
 import { parseSession, type DevinSession } from '../../../src/devin/types.ts'
 import type { SessionCreateRequest } from '../../../src/devin/types.ts'
@@ -209,6 +209,11 @@ describe('reuse', () => {
 })
 
 describe('startSession', () => {
+  let screenedTarget = target
+  beforeEach(() => {
+    screenedTarget = target
+  })
+
   async function start(
     devin: FakeDevin,
     values: Record<string, string> = {},
@@ -219,9 +224,8 @@ describe('startSession', () => {
       devin,
       orgId: 'org-1',
       inputs: await inputs(values),
-      target,
       ctx,
-      prompt,
+      handoff: { prompt, screened: { target: screenedTarget, task: 'task', title: '' } },
       trigger: { forceNew },
       log: logger()
     })
@@ -286,6 +290,17 @@ describe('startSession', () => {
     }
     await expect(start(devin, { 'reuse-session': 'true' })).rejects.toThrow(/500/)
     expect(devin.created).toEqual([])
+  })
+
+  it('names and tags the session from the screened target, not the raw one', async () => {
+    const devin = new FakeDevin()
+    const redacted = 'fix/[REDACTED: GitHub token]'
+    screenedTarget = { ...target, headRef: redacted, pr: undefined }
+    await start(devin, { 'reuse-session': 'true', 'comment-key': 'k' })
+    expect(devin.foundTags).toEqual([[`gh:octo/repo@${redacted}:k`]])
+    const body = devin.created[0]?.body
+    expect(body?.title).toBe(`octo/repo@${redacted}: task`)
+    expect(body?.tags).toContain(`gh:octo/repo@${redacted}:k`)
   })
 
   it('a comment asking for a new session skips reuse', async () => {
