@@ -56,6 +56,15 @@ export function screenText(
   return screenTexts(screened, mode, log)
 }
 
+/** The packer saw the raw branch names (git needs them); its note names them as screened. */
+export function namesAsScreened(note: string, raw: Target, screened: Target): string {
+  let out = note
+  for (const key of ['baseRef', 'headRef'] as const) {
+    if (raw[key] !== '' && raw[key] !== screened[key]) out = out.split(raw[key]).join(screened[key])
+  }
+  return out
+}
+
 export async function prepareHandoff(opts: {
   inputs: Inputs
   ctx: RunContext
@@ -118,12 +127,16 @@ export async function prepareHandoff(opts: {
   // The packer keeps the raw target: git needs the real base name.
   const target: Target = { ...opts.target, headRef, baseRef }
   if (pr) target.pr = { ...pr, title: prTitle, body }
-  const change: PackedChange | undefined = await packing.catch((err: unknown) => {
+  const packed: PackedChange | undefined = await packing.catch((err: unknown) => {
     if (err instanceof SecretsFoundError && refused.length > 0)
       throw new SecretsFoundError([...refused, ...err.redactions])
     throw err
   })
   if (refused.length > 0) throw new SecretsFoundError(refused)
+  const change = packed && {
+    ...packed,
+    sourceNote: namesAsScreened(packed.sourceNote, opts.target, target)
+  }
   const prompt = buildPrompt({
     task,
     target,

@@ -153,6 +153,16 @@ describe('prepareHandoff and the text outside the diff', () => {
       ).toBe(true)
   })
 
+  it('names an unresolved base only as screened in the source note', async () => {
+    const { repo, ctx, target } = fixture()
+    const inputs = await readInputs((n) => ({ prompt: 'Review' })[n] ?? '', repo.workspace)
+    const raw: Target = { ...target, baseRef: `release/${planted.base}`, baseSha: '' }
+    const log = { info: () => {}, debug: () => {}, warning: () => {} }
+    const h = await prepareHandoff({ inputs, ctx, target: raw, log })
+    expect(h.change?.sourceNote).toContain(`the base 'release/${GONE}' could not be resolved`)
+    expect(h.prompt).not.toContain(planted.base)
+  })
+
   it('with secret-scan fail names the branch and the title among the places', async () => {
     const err = await (await prepare('fail')).run.catch((e: unknown) => e)
     expect(err).toBeInstanceOf(SecretsFoundError)
