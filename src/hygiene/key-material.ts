@@ -8,10 +8,14 @@
  *   differently;
  * - the OpenSSH magic `openssh-key-v1` (`b3BlbnNzaC1rZXktdjE`);
  * - the `Proc-Type:`/`DEK-Info:` headers of a legacy encrypted key;
- * - a whole PEM key encoded once more as base64 (Kubernetes secrets: `LS0tLS1CRUdJTi…`).
+ * - a whole PEM key encoded once more as base64 (Kubernetes secrets: `LS0tLS1CRUdJTi…`);
+ * - with none of these in sight (a change in the middle of a key): three or more lines of exactly
+ *   64 (PEM) or 70 (OpenSSH) base64 characters, the shape of a key body. A certificate or public
+ *   key whose BEGIN or END line is next to the run is left alone; one with neither in sight looks
+ *   the same and is redacted too, the price of not sending the middle of a key. Hex lines (digest
+ *   lists) and other widths (MIME and `base64` wrap at 76) are not this shape.
  * Each reports the key from its first line of material to its last (and its END line), so the
- * redaction leaves no part of the body behind. A body in the middle of a hunk with none of these
- * in sight is not found: it cannot be told from a certificate or any other base64.
+ * redaction leaves no part of the body behind.
  */
 
 /** The longest body followed from one marker; no key is longer (RSA 16384 is ~12 KB of PEM). */
@@ -203,6 +207,75 @@ function bodyStartAbove(lines: Lines, endLine: Line): number {
   return chars >= MIN_BODY_CHARS ? start : -1
 }
 
+/** The widths PEM (64) and OpenSSH (70) wrap a key body at. */
+const BODY_WIDTHS = new Set([64, 70])
+const MIN_RUN_LINES = 3
+const FULL_LINE = /^[A-Za-z0-9+/]+$/
+const HEX = /^[0-9A-Fa-f]+$/
+const OTHER_ARMOUR = /^[\s"'`]*-----(?:BEGIN|END) (?!(?:[A-Z0-9]+ )*PRIVATE KEY)[A-Z0-9 ]+-----/
+
+interface Run {
+  first: Line
+  last: Line
+  width: number
+  lines: number
+  allHex: boolean
+  /** The line before the run: a certificate's BEGIN line there says what the run is. */
+  before?: Line
+}
+
+/** Reports each run of full-width body lines that is not visibly a certificate or public key. */
+function scanWrappedRuns(content: string, report: (start: number, end: number) => void): void {
+  const lines = new Lines(content)
+  let run: Run | undefined
+  let previous: Line | undefined
+  const close = (): void => {
+    if (run && run.lines >= MIN_RUN_LINES && !run.allHex) {
+      const end = wrappedRunEnd(lines, run)
+      if (end !== -1) report(textStart(run.first), end)
+    }
+    run = undefined
+  }
+  for (let line: Line | undefined = lines.at(0); line; line = lines.next(line)) {
+    const text = line.text.trim()
+    const full = BODY_WIDTHS.has(text.length) && FULL_LINE.test(text)
+    if (full && run?.width === text.length) {
+      run.last = line
+      run.lines++
+      run.allHex &&= HEX.test(text)
+    } else {
+      close()
+      if (full) {
+        const before = previous
+        run = {
+          first: line,
+          last: line,
+          width: text.length,
+          lines: 1,
+          allHex: HEX.test(text),
+          before
+        }
+      }
+    }
+    previous = line
+  }
+  close()
+}
+
+/** End of a run with its short last line and END line, or -1 when armour shows it is no key. */
+function wrappedRunEnd(lines: Lines, run: Run): number {
+  if (run.before && OTHER_ARMOUR.test(run.before.text)) return -1
+  let end = run.last.end
+  let next = lines.next(run.last)
+  const text = next?.text.trim() ?? ''
+  if (next && B64.test(text) && text.length < run.width) {
+    end = next.end
+    next = lines.next(next)
+  }
+  if (next && OTHER_ARMOUR.test(next.text)) return -1
+  return next && END_LINE.test(next.text) ? next.end : end
+}
+
 /** Is the `-----END ` at `at` the first thing on its line (after blanks and quotes)? */
 function atLineStart(content: string, at: number): boolean {
   for (let i = at - 1; i >= 0; i--) {
@@ -221,6 +294,7 @@ function atLineStart(content: string, at: number): boolean {
  */
 export function scanKeyBodies(content: string, report: (start: number, end: number) => void): void {
   const lines = new Lines(content)
+  scanWrappedRuns(content, report)
   let covered = -1
   for (const m of content.matchAll(MARKER)) {
     if (m.index < covered || !startsKey(content, m.index, m[0])) continue

@@ -1,17 +1,24 @@
 import { createHash, generateKeyPairSync, type KeyExportOptions, type KeyObject } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { isPrivateKeyDer, scanKeyBodies } from '../../../src/hygiene/key-material.ts'
+import { perLine } from '../../../src/hygiene/secret-screen.ts'
 import { findSecrets, redactSecrets } from '../../../src/hygiene/secrets.ts'
 import { BASE64, DASHES, pemBlock, seededRandom } from '../../helpers/fake-secrets.ts'
 
 // Bodies are built at run time (seeded, or by node:crypto), so this file holds no key.
 const rand = seededRandom(5150)
 
-/** The spans scanKeyBodies reports, as text. */
+/** The text scanKeyBodies reports, overlapping spans merged as the finder merges them. */
 function spans(text: string): string[] {
-  const out: string[] = []
-  scanKeyBodies(text, (start, end) => out.push(text.slice(start, end)))
-  return out
+  const found: Array<[number, number]> = []
+  scanKeyBodies(text, (start, end) => found.push([start, end]))
+  const merged: Array<[number, number]> = []
+  for (const [start, end] of found.sort((a, b) => a[0] - b[0])) {
+    const last = merged[merged.length - 1]
+    if (last && start < last[1]) last[1] = Math.max(last[1], end)
+    else merged.push([start, end])
+  }
+  return merged.map(([start, end]) => text.slice(start, end))
 }
 
 // The finder hands the rules its text with each diff line's `+`/`-` turned into a space, so the
@@ -139,26 +146,27 @@ describe('scanKeyBodies finds key material without its BEGIN line', () => {
   })
 })
 
-describe('scanKeyBodies leaves ordinary base64 alone', () => {
+describe('scanKeyBodies leaves other base64 alone', () => {
   const cert = pemBlock('', `MIIDXTCCAkWgAwIBAgIJ${rand(1100, BASE64)}`).replace(
     /PRIVATE KEY/g,
     'CERTIFICATE'
   )
 
-  it('certificates and public keys, with or without their armour', () => {
+  it('certificates and public keys with their armour in sight, whole or in part', () => {
     expect(spans(cert)).toEqual([])
-    expect(spans(bodyOf(cert).join('\n'))).toEqual([])
-    for (const key of PUBLIC) {
-      expect(spans(key)).toEqual([])
-      expect(spans(bodyOf(key).join('\n'))).toEqual([])
-    }
+    const lines = cert.split('\n')
+    expect(spans(lines.slice(0, 6).join('\n'))).toEqual([])
+    expect(spans(lines.slice(-6).join('\n'))).toEqual([])
+    for (const key of PUBLIC) expect(spans(key)).toEqual([])
   })
 
   // The seeded generator's low bits repeat; hashes give base64 that looks like real data.
-  const noise = (i: number): string =>
-    createHash('sha512').update(String(i)).digest('base64').slice(0, 64)
+  const noise = (i: number, width = 76): string =>
+    Buffer.concat([0, 1].map((n) => createHash('sha512').update(`${i}.${n}`).digest()))
+      .toString('base64')
+      .slice(0, width)
 
-  it('20,000 lines of random base64, 20,000 more that open like DER, and a long data URI', () => {
+  it('20,000 lines of random base64 as MIME wraps it, 20,000 more that open like DER, and a long data URI', () => {
     const lines = Array.from({ length: 20_000 }, (_, i) => noise(i))
     expect(lines.filter((l) => l.startsWith('M')).length).toBeGreaterThan(200)
     expect(spans(lines.join('\n'))).toEqual([])
@@ -169,8 +177,19 @@ describe('scanKeyBodies leaves ordinary base64 alone', () => {
     )
   })
 
+  it('two lines of PEM width, lists of hex digests, one-line values', () => {
+    expect(spans(`a = "${noise(1, 64)}"\n${noise(2, 64)}\n${noise(3, 64)}\nb = 1`)).toEqual([])
+    const digests = Array.from({ length: 50 }, (_, i) =>
+      createHash('sha256').update(String(i)).digest('hex')
+    )
+    expect(spans(digests.join('\n'))).toEqual([])
+    expect(spans(digests.map((d) => d.toUpperCase()).join('\n'))).toEqual([])
+    const values = Array.from({ length: 50 }, (_, i) => `KEY_${i}=${noise(i, 64)}`)
+    expect(spans(values.join('\n'))).toEqual([])
+  })
+
   it('base64 lines above an END line that is not a private key, or not on its own line', () => {
-    const body = bodyOf(cert).join('\n')
+    const body = Array.from({ length: 5 }, (_, i) => noise(i, 40)).join('\n')
     expect(spans(`${body}\n${DASHES}END PUBLIC KEY${DASHES}`)).toEqual([])
     expect(spans(`${body}\nconst END = "${DASHES}END RSA PRIVATE KEY${DASHES}"`)).toEqual([])
     // A word above the END line of a code constant is not a key body.
@@ -202,8 +221,14 @@ describe('through the secret finder', () => {
       ...body.slice(12, 15).map((l) => `     ${l}`),
       ' next: value'
     ].join('\n')
-    // Mid-body with neither end in sight: the documented blind spot.
-    expect(await findSecrets(doc)).toEqual([])
+    // Mid-body with neither end nor any marker in sight: found by its shape alone.
+    const mid = await findSecrets(doc)
+    expect(mid.map((f) => f.label)).toEqual(['private key'])
+    // Line by line, as the packer redacts hunks, so each line keeps its diff prefix.
+    const midRedacted = redactSecrets(doc, perLine(doc, mid))
+    for (const line of body.slice(8, 15)) expect(midRedacted).not.toContain(line.slice(0, 16))
+    expect(midRedacted).toContain('\n-[REDACTED: private key]\n+[REDACTED: private key]\n')
+    expect(midRedacted.endsWith('\n next: value')).toBe(true)
     const withEnd = `${doc.split('\n').slice(0, -1).join('\n')}\n${diffLines(body.slice(15), '     ')}\n     ${endOf(pem)}\n next: value`
     const findings = await findSecrets(withEnd)
     expect(findings.map((f) => f.label)).toEqual(['private key'])
