@@ -77,11 +77,11 @@ export function parseBoolean(name: string, raw: string, fallback: boolean): bool
   throw new InputError(name, `expected 'true' or 'false', got '${raw}'`)
 }
 
+/** `why`: what the upper bound is, for the error. */
 export interface NumberBounds {
   min: number
   max: number
   integer?: boolean
-  /** Why the upper bound is where it is, for the error. */
   why?: string
 }
 
@@ -123,11 +123,9 @@ export function parseBoundedNumber(name: string, raw: string, bounds: NumberBoun
   return value
 }
 
-function readNumber(get: InputReader, name: NumberInput, fallback: number): number
-function readNumber(get: InputReader, name: NumberInput): number | undefined
-function readNumber(get: InputReader, name: NumberInput, fallback?: number): number | undefined {
+function readNumber(get: InputReader, name: NumberInput): number | undefined {
   const raw = get(name)
-  return raw === '' ? fallback : parseBoundedNumber(name, raw, NUMBER_INPUTS[name])
+  return raw === '' ? undefined : parseBoundedNumber(name, raw, NUMBER_INPUTS[name])
 }
 
 export function parseEnum<T extends string>(
@@ -222,19 +220,15 @@ export async function parseSchema(raw: string): Promise<Record<string, unknown> 
   return value as Record<string, unknown>
 }
 
-// Inputs name paths in the workspace, and the repository (which a pull request changes) may hold
-// symbolic links: `prompt-file: task.md` can be a link to a file of the runner, `attachments-path:
-// out` a link to a folder elsewhere. The text of a path alone proves nothing, so each is checked
-// again where the file system resolves it.
-
-/** `abs` is `root` or below it (both absolute). A name that merely starts with `..` is below. */
+/**
+ * `abs` is `root` or below it (both absolute; a name that merely starts with `..` is below).
+ * Paths are checked as text and again where the file system resolves them: the repository, which
+ * a pull request changes, may hold symbolic links (`prompt-file: task.md` to a runner file).
+ */
 export function isInside(root: string, abs: string): boolean {
   const back = path.relative(root, abs)
   return !path.isAbsolute(back) && back !== '..' && !back.startsWith(`..${path.sep}`)
 }
-
-/** Linux gives up after 40 links (ELOOP); so does this. */
-const MAX_LINKS = 40
 
 /**
  * Where a write to `abs` would land: its real path, or, when it does not exist yet, the real path
@@ -250,12 +244,9 @@ export async function realDestination(abs: string, links = 0): Promise<string> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(at) === at) throw err
     }
-    const isLink = await lstat(at).then(
-      (s) => s.isSymbolicLink(),
-      () => false
-    )
-    if (isLink) {
-      if (links >= MAX_LINKS)
+    if ((await lstat(at).catch(() => undefined))?.isSymbolicLink()) {
+      // As Linux, which gives up after 40 links.
+      if (links >= 40)
         throw Object.assign(new Error(`too many symbolic links at ${at}`), { code: 'ELOOP' })
       const target = path.resolve(path.dirname(at), await readlink(at))
       return realDestination(path.join(target, ...rest), links + 1)
@@ -275,13 +266,8 @@ export function resolveInWorkspace(name: string, workspace: string, rel: string)
 }
 
 /** Refuses a path that a symbolic link takes out of the (real) workspace. */
-async function requireRealInside(
-  name: string,
-  workspace: string,
-  rel: string,
-  real: string
-): Promise<void> {
-  if (isInside(await realDestination(workspace), real)) return
+async function requireRealInside(name: string, ws: string, rel: string, real: string) {
+  if (isInside(await realDestination(ws), real)) return
   throw new InputError(
     name,
     `expected a path inside the workspace, got '${rel}', which a symbolic link takes to '${real}'`
@@ -366,7 +352,7 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
     includeDiff: parseBoolean('include-diff', get('include-diff'), true),
     baseRef: get('base-ref'),
     includeUncommitted: parseBoolean('include-uncommitted', get('include-uncommitted'), true),
-    maxDiffBytes: readNumber(get, 'max-diff-bytes', 100_000),
+    maxDiffBytes: readNumber(get, 'max-diff-bytes') ?? 100_000,
     excludePaths: parseList(get('exclude-paths')),
     secretScan: parseEnum('secret-scan', get('secret-scan'), ['redact', 'fail', 'off'], 'redact'),
     title: get('title'),
@@ -379,8 +365,8 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
     devinMode: get('devin-mode'),
     repos: parseList(get('repos')),
     wait: parseBoolean('wait', get('wait'), false),
-    timeoutMinutes: readNumber(get, 'timeout-minutes', 60),
-    pollIntervalSeconds: readNumber(get, 'poll-interval', 30),
+    timeoutMinutes: readNumber(get, 'timeout-minutes') ?? 60,
+    pollIntervalSeconds: readNumber(get, 'poll-interval') ?? 30,
     comment: parseEnum('comment', get('comment'), ['auto', 'true', 'false'], 'auto'),
     commentKey,
     reuseSession: parseBoolean('reuse-session', get('reuse-session'), false),
