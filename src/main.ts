@@ -46,7 +46,8 @@ export async function run(): Promise<void> {
     cancel = guardRun({ state, surfaces: reporter, stopOnCancel: inputs.stopOnCancel, scrub, log })
     const decision = await decide(ctx, inputs, credentials.hasDevinKey, gh, log)
     const found = decision.target
-    if (found) state.targetFound({ prNumber: found.pr?.number, headRef: found.headRef })
+    // The branch joins the report once the handoff has screened it (a branch name can hold a token).
+    if (found) state.targetFound({ prNumber: found.pr?.number })
     if (decision.skip !== undefined) return await reporter.skip(decision.skip)
     const { target, trigger } = decision
 
@@ -61,7 +62,7 @@ export async function run(): Promise<void> {
     )
     if (refused) return await reporter.skip(refused)
     const handoff = await packing
-    state.packed(handoff.summary)
+    state.packed(handoff.summary, { headRef: handoff.screened.target.headRef })
     if (inputs.dryRun) return await reporter.dryRun(await wouldSend(handoff, inputs, log))
 
     asked = trigger.comment
@@ -71,8 +72,7 @@ export async function run(): Promise<void> {
     const devin = createDevinClient(credentials, { apiUrl: inputs.apiUrl, log })
     try {
       const orgId = await devin.resolveOrgId(inputs.orgId)
-      const prompt = handoff.prompt
-      const started = await startSession({ ...run, devin, orgId, prompt, trigger, watch: cancel })
+      const started = await startSession({ ...run, devin, orgId, handoff, trigger, watch: cancel })
       state.sessionStarted(toView(started.session), started.how, { orgId, ...started })
       log.info(`Devin session: ${state.report.session?.url}`)
       await react(gh, asked, 'rocket', log)

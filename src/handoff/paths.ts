@@ -78,11 +78,14 @@ export const showPath = (key: string): string => displayPath(quoteC(key))
 // Which files are inlined
 
 // Built-in globs, matched case-insensitively against every path segment (gitignore style).
+// Env files hold `NAME=value` lines whose values no credential rule can tell from settings, so
+// they go by name: dotenv's `.env`, `.env.local`, `.envrc` and Docker's `prod.env`,
+// `web.env.local`, `compose.env.yml`, in any folder.
 const words = (s: string): string[] => s.split(/\s+/).filter(Boolean)
 const SECRET_FILES = words(`
-  .env* *.pem *.key id_rsa* id_dsa* id_ecdsa* id_ed25519* *.p12 *.pfx *.jks *.keystore *.kdbx
-  *.ovpn .npmrc .pypirc .netrc _netrc .git-credentials .htpasswd .dockercfg credentials
-  credentials*.json service-account*.json secrets.y*ml *.tfvars *.tfstate *.tfstate.*`)
+  .env* *.env *.env.* *.pem *.key *.ppk id_rsa* id_dsa* id_ecdsa* id_ed25519* *.p12 *.pfx *.jks
+  *.keystore *.kdbx *.ovpn .npmrc .pypirc .netrc _netrc .git-credentials .htpasswd .dockercfg
+  credentials credentials*.json service-account*.json secrets.y*ml *.tfvars *.tfstate *.tfstate.*`)
 const LOCK_FILES = words(`
   package-lock.json npm-shrinkwrap.json yarn.lock pnpm-lock.yaml bun.lock bun.lockb deno.lock
   Cargo.lock poetry.lock Pipfile.lock uv.lock pdm.lock go.sum Gemfile.lock composer.lock mix.lock

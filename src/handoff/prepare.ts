@@ -25,6 +25,20 @@ export interface Handoff {
   change?: PackedChange
   redactions: Redaction[]
   summary: HandoffSummary
+  screened: Screened
+}
+
+/**
+ * The text the session is named and tagged from, as screened with the prompt: a credential in a
+ * PR title, a branch name or the task's first line must not reach the title, the tags or the
+ * report when the prompt itself no longer holds it.
+ */
+export interface Screened {
+  /** The target with the PR title and body and both branch names screened. */
+  target: Target
+  task: string
+  /** The `title` input (often a workflow expression of the PR title). */
+  title: string
 }
 
 /** Scans the non-diff text (the packer scans the diff itself) and redacts or refuses it. */
@@ -40,6 +54,15 @@ export function screenText(
       `Possible ${label} in the ${p.where} (line ${line}): redacted before sending`
   }))
   return screenTexts(screened, mode, log)
+}
+
+/** The packer saw the raw branch names (git needs them); its note names them as screened. */
+export function namesAsScreened(note: string, raw: Target, screened: Target): string {
+  let out = note
+  for (const key of ['baseRef', 'headRef'] as const) {
+    if (raw[key] !== '' && raw[key] !== screened[key]) out = out.split(raw[key]).join(screened[key])
+  }
+  return out
 }
 
 export async function prepareHandoff(opts: {
@@ -79,7 +102,10 @@ export async function prepareHandoff(opts: {
     { where: 'task', text: inputs.task },
     { where: 'comment', text: opts.extraTask ?? '' },
     { where: 'PR title', text: pr?.title ?? '' },
-    { where: 'PR body', text: pr?.body ?? '' }
+    { where: 'PR body', text: pr?.body ?? '' },
+    { where: 'title input', text: inputs.title },
+    { where: 'branch name', text: opts.target.headRef },
+    { where: 'base branch name', text: opts.target.baseRef }
   ]
   // With `secret-scan: fail`, findings in the text wait for the packer's own scan of the change:
   // one failed run names every place, instead of one more per fix-and-rerun.
@@ -89,14 +115,28 @@ export async function prepareHandoff(opts: {
     refused = err.redactions
     return { texts: parts.map((p) => p.text), redactions: [] }
   })
-  const [task = '', extraTask = '', title = '', body = ''] = screened.texts
-  const target: Target = pr ? { ...opts.target, pr: { ...pr, title, body } } : opts.target
-  const change: PackedChange | undefined = await packing.catch((err: unknown) => {
+  const [
+    task = '',
+    extraTask = '',
+    prTitle = '',
+    body = '',
+    title = '',
+    headRef = '',
+    baseRef = ''
+  ] = screened.texts
+  // The packer keeps the raw target: git needs the real base name.
+  const target: Target = { ...opts.target, headRef, baseRef }
+  if (pr) target.pr = { ...pr, title: prTitle, body }
+  const packed: PackedChange | undefined = await packing.catch((err: unknown) => {
     if (err instanceof SecretsFoundError && refused.length > 0)
       throw new SecretsFoundError([...refused, ...err.redactions])
     throw err
   })
   if (refused.length > 0) throw new SecretsFoundError(refused)
+  const change = packed && {
+    ...packed,
+    sourceNote: namesAsScreened(packed.sourceNote, opts.target, target)
+  }
   const prompt = buildPrompt({
     task,
     target,
@@ -113,6 +153,7 @@ export async function prepareHandoff(opts: {
     bytes,
     change,
     redactions,
+    screened: { target, task, title },
     summary: {
       promptBytes: bytes,
       files: change?.files.length ?? 0,

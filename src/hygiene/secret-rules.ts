@@ -4,6 +4,7 @@
  * the same config as the preset's.
  */
 import type { SecretLintRuleCreator } from '@secretlint/types'
+import { scanKeyBodies } from './key-material.js'
 
 const OWN = 'devin-handoff'
 
@@ -206,5 +207,7 @@ export const EXTRA_RULES: SecretLintRuleCreator[] = [
       /\b[a-z][a-z0-9+.-]{1,15}:\/\/(?<secret>[^\s:/?#@'"`<>]{0,128}:[^\s/?#@'"`<>]{1,256})@(?=[A-Za-z0-9[])/dgi,
     accept: isUrlCredential
   }),
-  privateKeyRule
+  privateKeyRule,
+  // Same label as the block rule: a key found both ways is one finding after the merge.
+  defineRule('private-key-body', 'private key', scanKeyBodies)
 ]

@@ -7,7 +7,8 @@
  * - Devin keys (`cog_…`, `apk_…`, `apk_user_…`) and `Authorization: Bearer|token|Basic …` headers;
  * - private keys the preset's validator rejects or whose END line is missing: EC P-256 and ed25519
  *   keys (too short / not `MI…`), encrypted PKCS#8 and legacy `Proc-Type` keys, PGP blocks,
- *   blocks cut off by the diff budget;
+ *   blocks cut off by the diff budget, and bodies whose BEGIN line is outside the hunk
+ *   (./key-material.ts);
  * - AWS secret keys ending in `/`, `+` or `=` (the preset's trailing `\b` misses them), AWS session
  *   tokens, `.npmrc` `_authToken=` (the preset checks it only in files named `.npmrc`) and URL
  *   credentials outside the preset's narrow `[-\w]` password charset.

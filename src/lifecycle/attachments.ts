@@ -4,11 +4,13 @@
  * touches the disk: nothing can be written outside the directory, whatever the name says.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { mkdir, open, realpath, rename, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { DevinAttachment, DevinClient } from '../devin/client.js'
 import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
+import { isInside, realDestination } from '../run/inputs.js'
 
 export const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 export const MAX_ATTACHMENTS = 200
@@ -73,7 +75,10 @@ export interface DownloadOptions {
   sessionId: string
   /** Absolute directory to write into (created if missing). */
   dir: string
-  /** Paths in the result are relative to this (the workspace), with `/` separators. */
+  /**
+   * The workspace: `dir` must stay inside it, symbolic links resolved, and paths in the result
+   * are relative to it, with `/` separators.
+   */
   relativeTo: string
   log: Pick<Log, 'info' | 'warning'>
   maxBytes?: number
@@ -82,6 +87,22 @@ export interface DownloadOptions {
 export interface DownloadResult {
   files: string[]
   failed: number
+}
+
+/**
+ * Refuses a folder that a symbolic link takes out of the workspace: checked on where creating it
+ * would land (it may not exist yet), and again once it exists. The input was checked at the
+ * start; the workspace may have changed while the session ran.
+ */
+export async function ensureFolderInside(dir: string, workspace: string): Promise<void> {
+  const root = await realDestination(workspace)
+  const refuse = (real: string): Error =>
+    new Error(`refusing to write attachments to ${dir}: a symbolic link takes it to ${real}`)
+  const planned = await realDestination(dir)
+  if (!isInside(root, planned)) throw refuse(planned)
+  await mkdir(dir, { recursive: true })
+  const real = await realpath(dir)
+  if (!isInside(root, real)) throw refuse(real)
 }
 
 /**
@@ -96,7 +117,7 @@ export async function downloadAttachments(o: DownloadOptions): Promise<DownloadR
     return { files: [], failed: 0 }
   }
   const dir = path.resolve(o.dir)
-  await mkdir(dir, { recursive: true })
+  await ensureFolderInside(dir, o.relativeTo)
   const taken = new Set<string>()
   const files: string[] = []
   let failed = 0
@@ -128,10 +149,19 @@ function fallbackName(a: DevinAttachment, i: number): string {
   return `attachment-${id || i + 1}`
 }
 
+// O_EXCL already refuses an existing name, link or not; O_NOFOLLOW says so where it is read.
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+
+/** rename() replaces a symbolic link at `file` itself; it never writes through it. */
 async function writeAtomically(dir: string, file: string, data: Buffer): Promise<void> {
   const tmp = path.join(dir, `.devin-${randomBytes(6).toString('hex')}.part`)
   try {
-    await writeFile(tmp, data, { flag: 'wx', mode: 0o644 })
+    const handle = await open(tmp, CREATE_NEW, 0o644)
+    try {
+      await handle.writeFile(data)
+    } finally {
+      await handle.close()
+    }
     await rename(tmp, file)
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined)

@@ -2,7 +2,7 @@
  * Reads and validates every input of the contract in one place, before any API call, so a bad
  * value fails the step with a message that names the input and what was expected.
  */
-import { readFile } from 'node:fs/promises'
+import { lstat, readFile, readlink, realpath } from 'node:fs/promises'
 import * as path from 'node:path'
 
 import { PERMISSIONS, type Permission } from '../github/types.js'
@@ -77,26 +77,55 @@ export function parseBoolean(name: string, raw: string, fallback: boolean): bool
   throw new InputError(name, `expected 'true' or 'false', got '${raw}'`)
 }
 
-export function parsePositiveNumber(
-  name: string,
-  raw: string,
-  fallback: number,
-  opts: { min?: number; integer?: boolean } = {}
-): number {
-  if (raw === '') return fallback
-  const value = Number(raw)
-  const min = opts.min ?? 0
-  const kind = opts.integer ? 'a whole number' : 'a number'
-  if (!/^\s*[0-9]*\.?[0-9]+\s*$/.test(raw) || !Number.isFinite(value)) {
+/** `why`: what the upper bound is, for the error. */
+export interface NumberBounds {
+  min: number
+  max: number
+  integer?: boolean
+  why?: string
+}
+
+/**
+ * Every number input and its bounds. An absurd value is refused rather than obeyed: the two that
+ * become timers would overflow Node's (2^31-1 ms, about 24.8 days) and flood the log with
+ * TimeoutOverflowWarning, and the others only stand for "no limit", which leaving them empty
+ * says.
+ */
+export const NUMBER_INPUTS = {
+  'max-diff-bytes': { min: 1, max: 10_000_000, integer: true, why: '10 MB' },
+  'max-acu-limit': { min: 1, max: 10_000, integer: true },
+  'timeout-minutes': {
+    min: 0.01,
+    max: 7200,
+    why: '5 days, the longest a job runs on a self-hosted runner'
+  },
+  'poll-interval': { min: 1, max: 3600, why: 'an hour' },
+  'pr-number': { min: 1, max: 2_147_483_647, integer: true }
+} as const satisfies Record<string, NumberBounds>
+export type NumberInput = keyof typeof NUMBER_INPUTS
+
+/** A number within `bounds`; the error names the input and the bound it broke. */
+export function parseBoundedNumber(name: string, raw: string, bounds: NumberBounds): number {
+  const kind = bounds.integer ? 'a whole number' : 'a number'
+  if (!/^\s*[0-9]*\.?[0-9]+\s*$/.test(raw))
     throw new InputError(name, `expected ${kind}, got '${raw}'`)
-  }
-  if (opts.integer && !Number.isInteger(value)) {
+  const value = Number(raw)
+  if (bounds.integer && Number.isFinite(value) && !Number.isInteger(value)) {
     throw new InputError(name, `expected a whole number, got '${raw}'`)
   }
-  if (value <= 0 || value < min) {
-    throw new InputError(name, `expected ${kind} of at least ${min || 'more than 0'}, got '${raw}'`)
+  if (value < bounds.min) {
+    throw new InputError(name, `expected ${kind} of at least ${bounds.min}, got '${raw}'`)
+  }
+  if (value > bounds.max) {
+    const why = bounds.why ? ` (${bounds.why})` : ''
+    throw new InputError(name, `expected ${kind} of at most ${bounds.max}${why}, got '${raw}'`)
   }
   return value
+}
+
+function readNumber(get: InputReader, name: NumberInput): number | undefined {
+  const raw = get(name)
+  return raw === '' ? undefined : parseBoundedNumber(name, raw, NUMBER_INPUTS[name])
 }
 
 export function parseEnum<T extends string>(
@@ -191,15 +220,61 @@ export async function parseSchema(raw: string): Promise<Record<string, unknown> 
   return value as Record<string, unknown>
 }
 
-/** Resolves a workspace-relative path and refuses one that leaves the workspace. */
+/**
+ * `abs` is `root` or below it (both absolute; a name that merely starts with `..` is below).
+ * Paths are checked as text and again where the file system resolves them: the repository, which
+ * a pull request changes, may hold symbolic links (`prompt-file: task.md` to a runner file).
+ */
+export function isInside(root: string, abs: string): boolean {
+  const back = path.relative(root, abs)
+  return !path.isAbsolute(back) && back !== '..' && !back.startsWith(`..${path.sep}`)
+}
+
+/**
+ * Where a write to `abs` would land: its real path, or, when it does not exist yet, the real path
+ * of its deepest existing ancestor with the rest appended. A dangling link is followed to where
+ * it points, since creating the path would create its target.
+ */
+export async function realDestination(abs: string, links = 0): Promise<string> {
+  const rest: string[] = []
+  let at = path.resolve(abs)
+  for (;;) {
+    try {
+      return path.join(await realpath(at), ...rest)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(at) === at) throw err
+    }
+    if ((await lstat(at).catch(() => undefined))?.isSymbolicLink()) {
+      // As Linux, which gives up after 40 links.
+      if (links >= 40)
+        throw Object.assign(new Error(`too many symbolic links at ${at}`), { code: 'ELOOP' })
+      const target = path.resolve(path.dirname(at), await readlink(at))
+      return realDestination(path.join(target, ...rest), links + 1)
+    }
+    rest.unshift(path.basename(at))
+    at = path.dirname(at)
+  }
+}
+
+/** Resolves a workspace-relative path and refuses one whose text leaves the workspace. */
 export function resolveInWorkspace(name: string, workspace: string, rel: string): string {
   const abs = path.resolve(workspace, rel)
-  const back = path.relative(workspace, abs)
-  if (back.startsWith('..') || path.isAbsolute(back)) {
+  if (!isInside(path.resolve(workspace), abs)) {
     throw new InputError(name, `expected a path inside the workspace, got '${rel}'`)
   }
   return abs
 }
+
+/** Refuses a path that a symbolic link takes out of the (real) workspace. */
+async function requireRealInside(name: string, ws: string, rel: string, real: string) {
+  if (isInside(await realDestination(ws), real)) return
+  throw new InputError(
+    name,
+    `expected a path inside the workspace, got '${rel}', which a symbolic link takes to '${real}'`
+  )
+}
+
+const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'error'
 
 async function readTask(get: InputReader, workspace: string): Promise<string> {
   const prompt = get('prompt')
@@ -212,13 +287,14 @@ async function readTask(get: InputReader, workspace: string): Promise<string> {
   }
   if (prompt) return prompt
   const abs = resolveInWorkspace('prompt-file', workspace, file)
-  let text: string
-  try {
-    text = await readFile(abs, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error'
-    throw new InputError('prompt-file', `cannot read '${file}' (${code})`)
-  }
+  const real = await realpath(abs).catch((err: unknown) => {
+    throw new InputError('prompt-file', `cannot read '${file}' (${errorCode(err)})`)
+  })
+  await requireRealInside('prompt-file', workspace, file, real)
+  // The resolved path, so that what was checked is what is read.
+  const text = await readFile(real, 'utf8').catch((err: unknown) => {
+    throw new InputError('prompt-file', `cannot read '${file}' (${errorCode(err)})`)
+  })
   if (text.trim() === '') throw new InputError('prompt-file', `'${file}' is empty`)
   return text
 }
@@ -240,6 +316,15 @@ export function requireApiKey(hasKey: boolean, hint = ''): void {
   )
 }
 
+/** The attachments folder may not exist yet: where creating it would land must be inside. */
+async function checkAttachmentsPath(workspace: string, rel: string): Promise<void> {
+  const abs = resolveInWorkspace('attachments-path', workspace, rel)
+  const real = await realDestination(abs).catch((err: unknown) => {
+    throw new InputError('attachments-path', `cannot resolve '${rel}' (${errorCode(err)})`)
+  })
+  await requireRealInside('attachments-path', workspace, rel, real)
+}
+
 /**
  * Every input but the credentials, which `readCredentials` (src/credentials/read.ts) reads apart
  * and masks; an empty `api-key` fails later, in `requireApiKey`.
@@ -252,8 +337,6 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
       `expected an organization id such as 'org-abc123', got '${orgId}'`
     )
   }
-  const prNumberRaw = get('pr-number')
-  const maxAcuRaw = get('max-acu-limit')
   const allowedBots = parseList(get('allowed-bots'))
   const commentKey = get('comment-key') || 'default'
   if (!/^[A-Za-z0-9_.:/-]{1,64}$/.test(commentKey)) {
@@ -269,9 +352,7 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
     includeDiff: parseBoolean('include-diff', get('include-diff'), true),
     baseRef: get('base-ref'),
     includeUncommitted: parseBoolean('include-uncommitted', get('include-uncommitted'), true),
-    maxDiffBytes: parsePositiveNumber('max-diff-bytes', get('max-diff-bytes'), 100_000, {
-      integer: true
-    }),
+    maxDiffBytes: readNumber(get, 'max-diff-bytes') ?? 100_000,
     excludePaths: parseList(get('exclude-paths')),
     secretScan: parseEnum('secret-scan', get('secret-scan'), ['redact', 'fail', 'off'], 'redact'),
     title: get('title'),
@@ -279,25 +360,19 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
     playbookId: get('playbook-id'),
     knowledgeIds: optionalList(get('knowledge-ids')),
     secretIds: optionalList(get('secret-ids')),
-    maxAcuLimit:
-      maxAcuRaw === ''
-        ? undefined
-        : parsePositiveNumber('max-acu-limit', maxAcuRaw, 0, { integer: true }),
+    maxAcuLimit: readNumber(get, 'max-acu-limit'),
     structuredOutputSchema: await parseSchema(get('structured-output-schema')),
     devinMode: get('devin-mode'),
     repos: parseList(get('repos')),
     wait: parseBoolean('wait', get('wait'), false),
-    timeoutMinutes: parsePositiveNumber('timeout-minutes', get('timeout-minutes'), 60),
-    pollIntervalSeconds: parsePositiveNumber('poll-interval', get('poll-interval'), 30, { min: 1 }),
+    timeoutMinutes: readNumber(get, 'timeout-minutes') ?? 60,
+    pollIntervalSeconds: readNumber(get, 'poll-interval') ?? 30,
     comment: parseEnum('comment', get('comment'), ['auto', 'true', 'false'], 'auto'),
     commentKey,
     reuseSession: parseBoolean('reuse-session', get('reuse-session'), false),
     failOn: parseFailOn(get('fail-on')),
     dryRun: parseBoolean('dry-run', get('dry-run'), false),
-    prNumber:
-      prNumberRaw === ''
-        ? undefined
-        : parsePositiveNumber('pr-number', prNumberRaw, 0, { integer: true }),
+    prNumber: readNumber(get, 'pr-number'),
     triggerPhrase: get('trigger-phrase'),
     stopOnCancel: parseBoolean('stop-on-cancel', get('stop-on-cancel'), false),
     attachmentsPath: get('attachments-path'),
@@ -310,8 +385,7 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
       'write'
     )
   }
-  if (inputs.attachmentsPath)
-    resolveInWorkspace('attachments-path', workspace, inputs.attachmentsPath)
+  if (inputs.attachmentsPath) await checkAttachmentsPath(workspace, inputs.attachmentsPath)
   if (inputs.tags.length > 40) {
     throw new InputError(
       'tags',

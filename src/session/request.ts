@@ -1,15 +1,17 @@
 /** What is sent to Devin: the create-session body (with its title) and the follow-up message. */
 import type { SessionCreateRequest } from '../devin/types.js'
+import type { Screened } from '../handoff/prepare.js'
 import type { Inputs } from '../run/inputs.js'
-import type { Target } from '../run/target.js'
 
 function firstLine(text: string): string {
   return (text.split('\n').find((l) => l.trim() !== '') ?? '').trim()
 }
 
-export function sessionTitle(inputs: Inputs, target: Target): string {
-  if (inputs.title) return inputs.title
-  const subject = target.pr ? target.pr.title : firstLine(inputs.task)
+/** Built from the screened text only: the title is shown in Devin and echoed into the report. */
+export function sessionTitle(screened: Screened): string {
+  if (screened.title) return screened.title
+  const { target } = screened
+  const subject = target.pr ? target.pr.title : firstLine(screened.task)
   const where = target.pr
     ? `${target.slug}#${target.pr.number}`
     : `${target.slug}@${target.headRef || 'HEAD'}`
@@ -21,15 +23,15 @@ export function sessionTitle(inputs: Inputs, target: Target): string {
 
 export function createRequest(
   inputs: Inputs,
-  target: Target,
+  screened: Screened,
   prompt: string,
   tags: string[]
 ): SessionCreateRequest {
   const body: SessionCreateRequest = {
     prompt,
-    title: sessionTitle(inputs, target),
+    title: sessionTitle(screened),
     tags,
-    repos: inputs.repos.length > 0 ? inputs.repos : [target.slug]
+    repos: inputs.repos.length > 0 ? inputs.repos : [screened.target.slug]
   }
   // Only fields the user set are sent: an omitted field keeps Devin's own default.
   if (inputs.playbookId) body.playbook_id = inputs.playbookId

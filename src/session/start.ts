@@ -20,7 +20,7 @@ import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
 import type { RunContext } from '../run/context.js'
 import type { Inputs } from '../run/inputs.js'
-import type { Target } from '../run/target.js'
+import type { Handoff } from '../handoff/prepare.js'
 import type { Trigger } from '../run/trigger.js'
 import type { PendingStart } from '../state/run-state.js'
 import { toView } from '../state/view.js'
@@ -123,9 +123,9 @@ interface StartOptions {
   devin: Pick<DevinClient, 'sendMessage' | 'createSession'> & StopClient
   orgId: string
   inputs: Inputs
-  target: Target
   ctx: RunContext
-  prompt: string
+  /** The prompt, and the screened target and text the session is named and tagged from. */
+  handoff: Pick<Handoff, 'prompt' | 'screened'>
   /** A comment that says `<phrase> new` asks for a new session even with `reuse-session`. */
   trigger: Pick<Trigger, 'forceNew'>
   log: Pick<Log, 'info' | 'warning'>
@@ -147,10 +147,12 @@ export function startSession(o: StartOptions): Promise<Started> {
 }
 
 async function begin(o: StartOptions): Promise<Started> {
-  const { devin, orgId, inputs, target, ctx, watch } = o
+  const { devin, orgId, inputs, ctx, watch } = o
+  const { prompt, screened } = o.handoff
   const tag = runTag(ctx, inputs.commentKey)
   // Every field sent, not just the prompt, passes the secret screen (a title or tag built from
-  // a PR title or branch could carry a credential).
+  // a PR title or branch could carry a credential). The thread tag is built from the screened
+  // target before that, so the tag a reuse looks up is the tag the session was created with.
   const screen = async <T>(v: T): Promise<ForDevin<T>> =>
     (await screenForDevin(v, { mode: inputs.secretScan, log: o.log })).value
   const sending = (live?: DevinSession): void => {
@@ -158,14 +160,13 @@ async function begin(o: StartOptions): Promise<Started> {
     watch?.sending({ orgId, runTag: tag, session: live && toView(live) })
   }
   if (inputs.reuseSession && !o.trigger.forceNew) {
-    const message = await screen(followUpMessage(o.prompt))
-    const thread = threadTag(target, inputs.commentKey)
+    const message = await screen(followUpMessage(prompt))
+    const thread = threadTag(screened.target, inputs.commentKey)
     const reused = await reuse(devin, orgId, thread, message, o.log, sending)
     if (reused) return { ...reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
   }
-  const body = await screen(
-    createRequest(inputs, target, o.prompt, sessionTags(inputs, target, ctx))
-  )
+  const tags = sessionTags(inputs, screened.target, ctx)
+  const body = await screen(createRequest(inputs, screened, prompt, tags))
   sending()
   const { session } = await devin.createSession(orgId, body, { dedupeTag: tag })
   return { session, how: 'created' }

@@ -5,7 +5,11 @@ import type { Target } from '../run/target.js'
 
 export const ACTION_TAG = 'github-action'
 
-/** Identifies the PR (or branch) and comment key: what reuse and duplicate detection look up. */
+/**
+ * Identifies the PR (or branch) and comment key: what reuse and duplicate detection look up.
+ * `target` is the screened one (see `Screened` in src/handoff/prepare.ts): tags are shown in
+ * Devin, so a credential in a branch name must not reach them.
+ */
 export function threadTag(target: Target, key: string): string {
   const where = target.pr ? `#${target.pr.number}` : `@${target.headRef || 'HEAD'}`
   return `gh:${target.slug}${where}:${key}`

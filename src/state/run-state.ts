@@ -158,9 +158,11 @@ export class RunState {
     this.#r.phase = 'packing'
   }
 
-  packed(summary: HandoffSummary): void {
+  /** `screened.headRef`: the branch as the handoff screened it, which the report shows. */
+  packed(summary: HandoffSummary, screened?: { headRef: string }): void {
     this.#expect('packing')
     this.#r.handoff = summary
+    if (screened) this.#r.headRef = screened.headRef
     this.#r.phase = 'starting'
   }
 

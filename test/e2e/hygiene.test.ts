@@ -223,3 +223,75 @@ describe('secret hygiene', () => {
     expect(all).toContain('Rotate the token')
   })
 })
+
+describe('credentials outside the diff', () => {
+  const more = seededRandom(424242)
+  const token = (): string => `ghp_${more(36, ALNUM)}`
+  const GONE = '[REDACTED: GitHub token]'
+  const own: PrScenario[] = []
+  afterAll(async () => {
+    for (const o of own) await o.close()
+  })
+
+  interface Sent {
+    title: string
+    tags: string[]
+    prompt: string
+  }
+  const sent = (o: PrScenario): Sent => {
+    const [create] = o.devin.requestsTo('POST', SESSIONS)
+    expect(create).toBeDefined()
+    return create?.json as Sent
+  }
+  const leaks = (o: PrScenario, r: ActionResult, planted: Record<string, string>): string[] => {
+    const all = everything(o, [r])
+    return Object.entries(planted)
+      .filter(([, value]) => forms(value).some((form) => all.includes(form)))
+      .map(([where]) => where)
+  }
+
+  it('a PR title and head branch holding tokens reach no title, tag, prompt or report', async () => {
+    const planted = { prTitle: token(), branch: token() }
+    const o = await prScenario({ title: `Ship it with ${planted.prTitle}` })
+    own.push(o)
+    const payload = structuredClone(o.payload) as { pull_request: { head: { ref: string } } }
+    payload.pull_request.head.ref = `fix/${planted.branch}`
+    const r = await o.run({}, { payload })
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    const body = sent(o)
+    expect(body.title).toBe(`${OWNER}/${REPO}#7: Ship it with ${GONE}`)
+    expect(body.prompt).toContain(`- Head: \`fix/${GONE}\``)
+    expect(r.summary).toContain(`(\`fix/${GONE}\`)`)
+    expect(leaks(o, r, planted)).toEqual([])
+  })
+
+  it('a branch run: the branch, the task and the title input name and tag the session redacted', async () => {
+    const planted = { branch: token(), task: token(), titleInput: token() }
+    const o = await prScenario()
+    own.push(o)
+    const ref = `refs/heads/hotfix/${planted.branch}`
+    const dispatch = { eventName: 'workflow_dispatch', payload: { ref, inputs: {} } }
+    const first = await o.run({ prompt: `Rotate ${planted.task}\nThen redeploy.` }, dispatch)
+    expect(first.code, first.stdout + first.stderr).toBe(0)
+    const body = sent(o)
+    expect(body.title).toBe(`${OWNER}/${REPO}@hotfix/${GONE}: Rotate ${GONE}`)
+    expect(body.tags).toContain(`gh:${OWNER}/${REPO}@hotfix/${GONE}:default`)
+    // The title input is screened the same way (it is often an expression of the PR title).
+    const second = await o.run(
+      { prompt: 'Redeploy.', title: `Deploy ${planted.titleInput}` },
+      dispatch
+    )
+    expect(second.code, second.stdout + second.stderr).toBe(0)
+    expect(o.devin.requestsTo('POST', SESSIONS).map((q) => (q.json as Sent).title)).toEqual([
+      body.title,
+      `Deploy ${GONE}`
+    ])
+    const warned = [...first.commands, ...second.commands]
+      .filter((c) => c.command === 'warning')
+      .map((c) => c.message)
+    for (const where of ['branch name', 'task', 'title input'])
+      expect(warned.join('\n')).toContain(`in the ${where} (line 1): redacted before sending`)
+    expect(leaks(o, first, planted)).toEqual([])
+    expect(leaks(o, second, planted)).toEqual([])
+  })
+})

@@ -3,7 +3,7 @@
  * at once with a message that names the input and what was expected, and neither emulator sees a
  * single request. The table must cover every input in action.yml that has a notion of "bad".
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
@@ -47,20 +47,34 @@ const ROWS: Row[] = [
   row('include-uncommitted', 'no', BOOL),
   row('max-diff-bytes', 'lots', /^expected a whole number, got 'lots'$/),
   row('max-diff-bytes', '1.5', /^expected a whole number, got '1.5'$/),
-  row('max-diff-bytes', '0', /^expected a whole number of at least more than 0, got '0'$/),
+  row('max-diff-bytes', '0', /^expected a whole number of at least 1, got '0'$/),
+  row(
+    'max-diff-bytes',
+    '100000000',
+    /^expected a whole number of at most 10000000 \(10 MB\), got '100000000'$/
+  ),
   row('max-diff-bytes', '-5', /^expected a whole number, got '-5'$/),
   row('secret-scan', 'warn', /^expected one of 'redact', 'fail', 'off', got 'warn'$/),
   row('max-acu-limit', 'ten', /^expected a whole number, got 'ten'$/),
   row('max-acu-limit', '2.5', /^expected a whole number/),
+  row('max-acu-limit', '0', /^expected a whole number of at least 1, got '0'$/),
+  row('max-acu-limit', '1000000', /^expected a whole number of at most 10000, got '1000000'$/),
   row('structured-output-schema', '{"type": ', /^expected a JSON Schema as JSON or YAML/),
   row('structured-output-schema', '[1, 2]', /^expected a JSON Schema object/),
   row('structured-output-schema', 'just words', /^expected a JSON Schema object/),
   row('wait', 'sometimes', BOOL),
   row('timeout-minutes', 'forever', /^expected a number, got 'forever'$/),
-  row('timeout-minutes', '0', /^expected a number of at least more than 0, got '0'$/),
+  row('timeout-minutes', '0', /^expected a number of at least 0.01, got '0'$/),
+  // Past Node's timer limit (2^31-1 ms): once, this was obeyed with a TimeoutOverflowWarning.
+  row(
+    'timeout-minutes',
+    '99999999',
+    /^expected a number of at most 7200 \(5 days, the longest a job runs on a self-hosted runner\), got '99999999'$/
+  ),
   row('timeout-minutes', '-1', /^expected a number, got '-1'$/),
   row('poll-interval', '0.5', /^expected a number of at least 1, got '0.5'$/),
   row('poll-interval', 'fast', /^expected a number, got 'fast'$/),
+  row('poll-interval', '2592000', /^expected a number of at most 3600 \(an hour\), got '2592000'$/),
   row('comment', 'always', /^expected one of 'auto', 'true', 'false', got 'always'$/),
   {
     input: 'comment',
@@ -75,9 +89,22 @@ const ROWS: Row[] = [
   row('fail-on', 'error,never', /^'never' cannot be combined with other values/),
   row('dry-run', 'yes', BOOL),
   row('pr-number', '#12', /^expected a whole number, got '#12'$/),
-  row('pr-number', '0', /^expected a whole number of at least/),
+  row('pr-number', '0', /^expected a whole number of at least 1, got '0'$/),
+  row('pr-number', '99999999999', /^expected a whole number of at most 2147483647, got '/),
   row('stop-on-cancel', 'y', BOOL),
   row('attachments-path', '../../etc', /^expected a path inside the workspace/),
+  // Symbolic links in the repository, planted in beforeAll: the text of the path stays inside.
+  {
+    input: 'prompt-file',
+    values: { prompt: '', 'prompt-file': 'docs/leak.md' },
+    message:
+      /^expected a path inside the workspace, got 'docs\/leak.md', which a symbolic link takes to '.*runner-secret\.txt'$/
+  },
+  row(
+    'attachments-path',
+    'linked/devin-out',
+    /^expected a path inside the workspace, got 'linked\/devin-out', which a symbolic link takes to '.*elsewhere\/devin-out'$/
+  ),
   row('allow-forks', 'sure', BOOL),
   row('require-permission', 'owner', /^expected one of 'none', 'read', .*got 'owner'$/),
   row(
@@ -107,6 +134,11 @@ beforeAll(async () => {
   s = await prScenario()
   writeFileSync(join(s.checkout.workspace, 'task.md'), 'Fix the flaky test\n')
   writeFileSync(join(s.checkout.workspace, 'empty.md'), '  \n')
+  writeFileSync(join(s.checkout.root, 'runner-secret.txt'), 'RUNNER_ONLY_VALUE\n')
+  mkdirSync(join(s.checkout.root, 'elsewhere'))
+  mkdirSync(join(s.checkout.workspace, 'docs'))
+  symlinkSync('../../runner-secret.txt', join(s.checkout.workspace, 'docs', 'leak.md'))
+  symlinkSync('../elsewhere', join(s.checkout.workspace, 'linked'))
 })
 afterAll(async () => {
   await s?.close()
@@ -137,6 +169,9 @@ describe('bad input', () => {
         expect(s.devin.requests).toEqual([])
         expect(s.github.requests).toEqual([])
         expect(res.outputs['session-id'] ?? '').toBe('')
+        // Nothing was read through a link, nor created at its far end.
+        expect(res.stdout + res.summary).not.toContain('RUNNER_ONLY_VALUE')
+        expect(readdirSync(join(s.checkout.root, 'elsewhere'))).toEqual([])
       }
     )
   })

@@ -4,6 +4,7 @@
  * changes (renames, deletions, binaries, odd names), the byte budget, what is never inlined,
  * uncommitted work, the GitHub API fallback, and planted credentials.
  */
+import { createHash, generateKeyPairSync, type KeyExportOptions } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -172,6 +173,32 @@ describe('what is inlined', () => {
     expect(prompt).toContain('- 2 files: lock files: listed, not inlined.')
     expect(prompt).toContain('- 2 files: match `exclude-paths`.')
     expect(r.outputs['diff-truncated']).toBe('false')
+  })
+
+  it('env files by their other names are listed but not inlined, committed or not', async () => {
+    const value = (name: string): string =>
+      `${name}=${createHash('sha256').update(name).digest('hex').slice(0, 24)}`
+    const committed: Files = {
+      'deploy/prod.env': value('DB_PASSWORD'),
+      'docker/compose.env.yml': value('REDIS_PASSWORD'),
+      'config/web.env.local': value('SESSION_SECRET')
+    }
+    const untracked: Files = { 'services/api/.envrc': value('export SIGNING_SECRET') }
+    const s = await scenario({
+      head: { ...committed, 'src/math.ts': 'export const mul = (a: number, b: number) => a * b\n' }
+    })
+    writeFiles(s.checkout.workspace, untracked)
+    const r = await s.run()
+    ok(r)
+    const prompt = sentPrompt(s.devin)
+    for (const f of Object.keys(committed))
+      expect(lineFor(fileListOf(prompt), f), f).toMatch(/\[not shown: secret file\]$/)
+    expect(lineFor(fileListOf(prompt, 'uncommitted'), 'services/api/.envrc')).toMatch(
+      /\[not shown: secret file\]$/
+    )
+    expect(hunksOf(prompt)).toContain('+export const mul')
+    for (const v of Object.values({ ...committed, ...untracked }))
+      expect(prompt).not.toContain(String(v).split('=')[1])
   })
 })
 
@@ -413,6 +440,36 @@ describe('planted credentials', () => {
     expect(s.github.liveComments(7)[0]?.body).toContain(`${n} secrets redacted`)
     const warnings = r.commands.filter((c) => c.command === 'warning').map((c) => c.message)
     expect(warnings.some((w) => w.includes('deploy/settings.py:2'))).toBe(true)
+  })
+
+  it('key bodies whose BEGIN line is outside the hunk, or that never had one', async () => {
+    const pem = (o: KeyExportOptions<'pem'>): string => {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      return String(privateKey.export(o))
+    }
+    const body = (p: string): string[] => p.split('\n').filter((l) => l && !l.startsWith('-'))
+    // A setting after a key changes: the hunk's context is the key's last lines and END line.
+    const inYaml = pem({ type: 'pkcs1', format: 'pem' })
+    const yaml = (port: number): string =>
+      `tls:\n  key: |\n${inYaml.trim().replace(/^/gm, '    ')}\n  port: ${port}\n`
+    // A one-line DER key in a settings file: no PEM armour at all.
+    const oneLine = body(pem({ type: 'pkcs8', format: 'pem' })).join('')
+    const s = await scenario({
+      base: { 'deploy/values.yaml': yaml(443) },
+      head: {
+        'deploy/values.yaml': yaml(8443),
+        'deploy/signing.ini': `[signing]\nkey = ${oneLine}\nalgorithm = RS256\n`
+      }
+    })
+    const r = await s.run()
+    ok(r)
+    const diff = hunksOf(sentPrompt(s.devin))
+    expect(diff).toContain('+  port: 8443')
+    expect(diff).not.toContain('BEGIN RSA PRIVATE KEY')
+    expect(diff).toMatch(/^ {5}\[REDACTED: private key\]$/m)
+    expect(diff).toContain('+key = [REDACTED: private key]')
+    expect(diff).toContain('+algorithm = RS256')
+    expectNoneOf([...body(inYaml).slice(-3), oneLine], everything(s, [r]))
   })
 
   it('secret-scan fail: the step fails naming file and line, and Devin gets no request at all', async () => {

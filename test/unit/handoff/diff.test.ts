@@ -197,6 +197,23 @@ describe('classifyPath and globs', () => {
     expect(classifyPath('src/env.ts', [])).toBeUndefined()
     expect(classifyPath('docs/keys.md', [])).toBeUndefined()
   })
+  it('knows env files by any of their names, in any folder', () => {
+    for (const p of [
+      'deploy/prod.env',
+      'web.ENV',
+      '.envrc',
+      'services/api/.envrc',
+      'config/.env.production.local',
+      'deploy/prod.env.local',
+      'docker/compose.env.yml',
+      'secrets/app.env/values.txt',
+      'keys/deploy.ppk'
+    ]) {
+      expect(classifyPath(p, []), p).toBe('secret-file')
+    }
+    for (const p of ['src/vite-env.d.ts', 'src/environment.prod.ts', 'docs/env.md', 'venv/x.py'])
+      expect(classifyPath(p, []), p).toBeUndefined()
+  })
   it('lists lock and generated files as such', () => {
     expect(classifyPath('package-lock.json', [])).toBe('lock')
     expect(classifyPath('rust/Cargo.lock', [])).toBe('lock')

@@ -5,6 +5,7 @@ import { SecretsFoundError } from '../../../src/handoff/pack.ts'
 import type { RunContext } from '../../../src/run/context.ts'
 import type { Target } from '../../../src/run/target.ts'
 import { makeLocalRepo, type LocalRepo } from '../../helpers/checkout.ts'
+import { ALNUM, seededRandom } from '../../helpers/fake-secrets.ts'
 
 const cleanups: (() => void)[] = []
 afterEach(() => {
@@ -98,5 +99,76 @@ describe('prepareHandoff and credentials', () => {
     expect(h.prompt).toContain('  - `PR body:1`: GitHub token')
     expect(h.prompt).toContain('  - `config.txt:1`: GitHub token')
     expect(warnings).toHaveLength(2)
+  })
+})
+
+describe('prepareHandoff and the text outside the diff', () => {
+  const rand = seededRandom(9091)
+  const planted = {
+    branch: `ghp_${rand(36, ALNUM)}`,
+    base: `ghp_${rand(36, ALNUM)}`,
+    prTitle: `ghp_${rand(36, ALNUM)}`,
+    titleInput: `ghp_${rand(36, ALNUM)}`,
+    task: `ghp_${rand(36, ALNUM)}`
+  }
+  const GONE = '[REDACTED: GitHub token]'
+
+  async function prepare(secretScan: string) {
+    const { repo, ctx, target } = fixture()
+    const values: Record<string, string> = {
+      prompt: `Rotate ${planted.task} please\nand more`,
+      title: `Deploy ${planted.titleInput}`,
+      'secret-scan': secretScan
+    }
+    const inputs = await readInputs((name) => values[name] ?? '', repo.workspace)
+    const raw: Target = {
+      ...target,
+      headRef: `fix/${planted.branch}`,
+      baseRef: `release/${planted.base}`,
+      pr: target.pr && { ...target.pr, title: `Use ${planted.prTitle}` }
+    }
+    const warnings: string[] = []
+    const log = { info: () => {}, debug: () => {}, warning: (m: string) => warnings.push(m) }
+    return { run: prepareHandoff({ inputs, ctx, target: raw, log }), warnings }
+  }
+
+  it('screens the PR title, both branch names, the title input and the task, and hands them on screened', async () => {
+    const { run, warnings } = await prepare('redact')
+    const h = await run
+    expect(h.screened.target.headRef).toBe(`fix/${GONE}`)
+    expect(h.screened.target.baseRef).toBe(`release/${GONE}`)
+    expect(h.screened.target.pr?.title).toBe(`Use ${GONE}`)
+    expect(h.screened.title).toBe(`Deploy ${GONE}`)
+    expect(h.screened.task.split('\n')[0]).toBe(`Rotate ${GONE} please`)
+    const everything = JSON.stringify(h)
+    for (const [where, value] of Object.entries(planted))
+      expect(everything.includes(value), where).toBe(false)
+    expect(h.prompt).toContain(`- Head: \`fix/${GONE}\``)
+    // The packer got the raw target: the diff of commits is there.
+    expect(h.summary.source).toBe('git')
+    for (const where of ['branch name', 'base branch name', 'title input', 'PR title', 'task'])
+      expect(
+        warnings.some((w) => w.includes(`in the ${where} (line 1)`)),
+        where
+      ).toBe(true)
+  })
+
+  it('names an unresolved base only as screened in the source note', async () => {
+    const { repo, ctx, target } = fixture()
+    const inputs = await readInputs((n) => ({ prompt: 'Review' })[n] ?? '', repo.workspace)
+    const raw: Target = { ...target, baseRef: `release/${planted.base}`, baseSha: '' }
+    const log = { info: () => {}, debug: () => {}, warning: () => {} }
+    const h = await prepareHandoff({ inputs, ctx, target: raw, log })
+    expect(h.change?.sourceNote).toContain(`the base 'release/${GONE}' could not be resolved`)
+    expect(h.prompt).not.toContain(planted.base)
+  })
+
+  it('with secret-scan fail names the branch and the title among the places', async () => {
+    const err = await (await prepare('fail')).run.catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(SecretsFoundError)
+    const where = (err as SecretsFoundError).redactions.map((r) => r.where)
+    expect(where).toEqual(
+      expect.arrayContaining(['branch name:1', 'base branch name:1', 'title input:1'])
+    )
   })
 })

@@ -144,6 +144,49 @@ describe('downloadAttachments against the Devin emulator', () => {
     expect(await readFile(path.join(dir, 'link.txt'), 'utf8')).toBe('new')
   })
 
+  describe('a folder that a symbolic link takes out of the workspace', () => {
+    async function layout(): Promise<{ work: string; outside: string }> {
+      const work = path.join(ws, 'workspace')
+      const outside = path.join(ws, 'outside')
+      await mkdir(work)
+      await mkdir(outside)
+      return { work, outside }
+    }
+    const download = (id: string, dir: string, work: string) =>
+      downloadAttachments({
+        devin: client,
+        orgId: devin.orgId,
+        sessionId: id,
+        dir,
+        relativeTo: work,
+        log
+      })
+
+    it.each([
+      ['is itself a link', 'out', 'out'],
+      ['lies under a link, not created yet', 'out', 'out/new/deeper'],
+      ['is a dangling link', 'gone', 'gone']
+    ])('is refused when it %s, and nothing is written outside', async (_how, link, rel) => {
+      const { work, outside } = await layout()
+      const id = await sessionWith([{ name: 'a.txt', content: 'x' }])
+      await symlink(link === 'gone' ? path.join(outside, 'gone') : outside, path.join(work, link))
+      await expect(download(id, path.join(work, rel), work)).rejects.toThrow(
+        /^refusing to write attachments to .*: a symbolic link takes it to .*outside/
+      )
+      expect(await readdir(outside)).toEqual([])
+    })
+
+    it('is used when the link stays inside the workspace', async () => {
+      const { work } = await layout()
+      const id = await sessionWith([{ name: 'a.txt', content: 'x' }])
+      await mkdir(path.join(work, 'real-out'))
+      await symlink('real-out', path.join(work, 'out'))
+      const res = await download(id, path.join(work, 'out'), work)
+      expect(res.files).toEqual(['out/a.txt'])
+      expect(await readFile(path.join(work, 'real-out', 'a.txt'), 'utf8')).toBe('x')
+    })
+  })
+
   it('warns about a download that is too large and goes on with the rest', async () => {
     const id = await sessionWith([
       { name: 'big.bin', content: 'x'.repeat(5000) },

@@ -1,17 +1,29 @@
 import { readCredentials } from '../../../src/credentials/read.ts'
 import { describe, expect, it } from 'vitest'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import {
   InputError,
   parseFailOn,
   parseList,
-  parsePositiveNumber,
+  NUMBER_INPUTS,
+  parseBoundedNumber,
   readInputs,
   requireApiKey,
-  type InputReader
+  type InputReader,
+  type Inputs,
+  type NumberInput
 } from '../../../src/run/inputs.ts'
+import { parse as parseYaml } from 'yaml'
+import { REPO_ROOT } from '../../helpers/run-action.ts'
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'inputs-'))
 writeFileSync(path.join(workspace, 'task.md'), 'Fix the flaky test\n')
@@ -150,7 +162,138 @@ describe('small parsers', () => {
     expect(parseFailOn('')).toEqual(['error'])
   })
   it('enforces minimums', () => {
-    expect(parsePositiveNumber('x', '2.5', 1)).toBe(2.5)
-    expect(() => parsePositiveNumber('x', '-1', 1)).toThrow(/Input 'x'/)
+    expect(parseBoundedNumber('x', '2.5', { min: 1, max: 3 })).toBe(2.5)
+    expect(() => parseBoundedNumber('x', '-1', { min: 1, max: 3 })).toThrow(/Input 'x'/)
   })
+})
+
+describe('number inputs', () => {
+  const valueOf = async (name: string, raw: string): Promise<unknown> => {
+    const inputs = await readInputs(reader({ [name]: raw }), workspace)
+    const field: Record<string, keyof typeof inputs> = {
+      'max-diff-bytes': 'maxDiffBytes',
+      'max-acu-limit': 'maxAcuLimit',
+      'timeout-minutes': 'timeoutMinutes',
+      'poll-interval': 'pollIntervalSeconds',
+      'pr-number': 'prNumber'
+    }
+    return inputs[field[name] as keyof typeof inputs]
+  }
+  const failure = (name: string, raw: string): Promise<string> =>
+    readInputs(reader({ [name]: raw }), workspace).then(
+      () => 'no error',
+      (e: unknown) => (e as Error).message
+    )
+
+  it('every number input has both bounds, and each bound is accepted as it stands', async () => {
+    expect(Object.keys(NUMBER_INPUTS).sort()).toEqual([
+      'max-acu-limit',
+      'max-diff-bytes',
+      'poll-interval',
+      'pr-number',
+      'timeout-minutes'
+    ])
+    for (const [name, b] of Object.entries(NUMBER_INPUTS)) {
+      expect(await valueOf(name, String(b.min)), name).toBe(b.min)
+      expect(await valueOf(name, String(b.max)), name).toBe(b.max)
+    }
+  })
+
+  it('refuses a value past either bound, naming the input and the bound', async () => {
+    expect(await failure('timeout-minutes', '7200.5')).toBe(
+      "Input 'timeout-minutes': expected a number of at most 7200 (5 days, the longest a job runs on a self-hosted runner), got '7200.5'"
+    )
+    expect(await failure('poll-interval', '1e9')).toBe(
+      "Input 'poll-interval': expected a number, got '1e9'"
+    )
+    expect(await failure('poll-interval', '3601')).toBe(
+      "Input 'poll-interval': expected a number of at most 3600 (an hour), got '3601'"
+    )
+    expect(await failure('timeout-minutes', '0.001')).toBe(
+      "Input 'timeout-minutes': expected a number of at least 0.01, got '0.001'"
+    )
+    expect(await failure('max-diff-bytes', '0')).toBe(
+      "Input 'max-diff-bytes': expected a whole number of at least 1, got '0'"
+    )
+    expect(await failure('max-diff-bytes', '10000001')).toMatch(/of at most 10000000 \(10 MB\)/)
+    expect(await failure('max-acu-limit', '10001')).toMatch(
+      /^Input 'max-acu-limit': expected a whole number of at most 10000, got '10001'$/
+    )
+    expect(await failure('pr-number', '2147483648')).toMatch(/of at most 2147483647/)
+  })
+
+  it('calls a number too long for a double too large, not malformed', async () => {
+    expect(await failure('timeout-minutes', '9'.repeat(400))).toMatch(/of at most 7200/)
+    expect(await failure('pr-number', `1${'0'.repeat(30)}`)).toMatch(/of at most 2147483647/)
+  })
+
+  it('keeps the two timer inputs below what a Node timer can hold', () => {
+    const TIMER_MAX_MS = 2 ** 31 - 1
+    expect(NUMBER_INPUTS['timeout-minutes'].max * 60_000).toBeLessThan(TIMER_MAX_MS)
+    expect(NUMBER_INPUTS['poll-interval'].max * 1000).toBeLessThan(TIMER_MAX_MS)
+  })
+
+  it('action.yml states the bounds of each number input it describes', () => {
+    const yml = readFileSync(path.join(REPO_ROOT, 'action.yml'), 'utf8')
+    const doc = parseYaml(yml) as { inputs: Record<string, { description: string }> }
+    const digits = (text: string): string => text.replace(/(\d),(\d)/g, '$1$2')
+    for (const name of ['max-diff-bytes', 'max-acu-limit', 'timeout-minutes', 'poll-interval']) {
+      const b = NUMBER_INPUTS[name as NumberInput]
+      const text = digits(doc.inputs[name]?.description ?? '')
+      expect(text, name).toContain(`${b.min} to ${b.max}`)
+    }
+  })
+})
+
+describe('paths and symbolic links', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'inputs-links-'))
+  const ws = path.join(root, 'workspace')
+  mkdirSync(path.join(ws, 'docs'), { recursive: true })
+  mkdirSync(path.join(root, 'elsewhere'))
+  writeFileSync(path.join(root, 'runner-secret.txt'), 'not for Devin\n')
+  writeFileSync(path.join(ws, 'docs', 'task.md'), 'Fix the docs\n')
+  symlinkSync('../runner-secret.txt', path.join(ws, 'leak.md'))
+  symlinkSync('docs/task.md', path.join(ws, 'task-link.md'))
+  symlinkSync('../elsewhere', path.join(ws, 'out'))
+  symlinkSync('docs', path.join(ws, 'docs-link'))
+  symlinkSync('../missing-dir', path.join(ws, 'dangling'))
+  mkdirSync(path.join(ws, '..hidden'))
+  writeFileSync(path.join(ws, '..hidden', 'task.md'), 'Dots\n')
+
+  const read = (values: Record<string, string>): Promise<unknown> =>
+    readInputs(reader(values), ws).catch((e: unknown) => e)
+
+  it('reads a prompt-file through a link that stays inside', async () => {
+    const inputs = (await read({ prompt: '', 'prompt-file': 'task-link.md' })) as Inputs
+    expect(inputs.task).toBe('Fix the docs\n')
+    const dotted = (await read({ prompt: '', 'prompt-file': '..hidden/task.md' })) as Inputs
+    expect(dotted.task).toBe('Dots\n')
+  })
+
+  it('refuses a prompt-file that a link takes outside, before reading it', async () => {
+    const err = await read({ prompt: '', 'prompt-file': 'leak.md' })
+    expect(err).toBeInstanceOf(InputError)
+    expect((err as InputError).input).toBe('prompt-file')
+    expect((err as Error).message).toMatch(
+      /^Input 'prompt-file': expected a path inside the workspace, got 'leak.md', which a symbolic link takes to '.*runner-secret\.txt'$/
+    )
+  })
+
+  it('accepts an attachments-path that does not exist yet, under a link that stays inside', async () => {
+    const inputs = (await read({ 'attachments-path': 'docs-link/new/deeper' })) as Inputs
+    expect(inputs.attachmentsPath).toBe('docs-link/new/deeper')
+  })
+
+  it.each(['out', 'out/new/deeper', 'dangling', 'dangling/sub'])(
+    'refuses attachments-path %s, which a link takes outside',
+    async (rel) => {
+      const err = await read({ 'attachments-path': rel })
+      expect((err as InputError).input).toBe('attachments-path')
+      expect((err as Error).message).toMatch(
+        /which a symbolic link takes to '.*(elsewhere|missing-dir)/
+      )
+      // Refused before anything was created.
+      expect(existsSync(path.join(root, 'missing-dir'))).toBe(false)
+    }
+  )
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { Screened } from '../../../src/handoff/prepare.ts'
 import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
 import { createRequest, followUpMessage, sessionTitle } from '../../../src/session/request.ts'
@@ -34,42 +35,51 @@ function target(o: { prTitle?: string; headRef?: string } = {}): Target {
   }
 }
 
+const TASK = '\n  Fix the flaky test  \nmore detail'
+const screened = (t: Target, o: { title?: string; task?: string } = {}): Screened => ({
+  target: t,
+  task: o.task ?? TASK,
+  title: o.title ?? ''
+})
+
 describe('sessionTitle', () => {
-  it('uses the title input when set', async () => {
-    expect(sessionTitle(await inputs({ title: 'Mine' }), target({ prTitle: 'PR' }))).toBe('Mine')
+  it('uses the title input when set', () => {
+    expect(sessionTitle(screened(target({ prTitle: 'PR' }), { title: 'Mine' }))).toBe('Mine')
   })
 
-  it('names the PR and its title', async () => {
-    expect(sessionTitle(await inputs(), target({ prTitle: 'Add mul' }))).toBe(
-      'octo/repo#9: Add mul'
-    )
+  it('names the PR and its title', () => {
+    expect(sessionTitle(screened(target({ prTitle: 'Add mul' })))).toBe('octo/repo#9: Add mul')
   })
 
-  it('names the branch and the first non-blank line of the task without a PR', async () => {
-    expect(sessionTitle(await inputs(), target({ headRef: 'dev' }))).toBe(
+  it('names the branch and the first non-blank line of the task without a PR', () => {
+    expect(sessionTitle(screened(target({ headRef: 'dev' })))).toBe(
       'octo/repo@dev: Fix the flaky test'
     )
-    expect(sessionTitle(await inputs(), target({ headRef: '' }))).toBe(
+    expect(sessionTitle(screened(target({ headRef: '' })))).toBe(
       'octo/repo@HEAD: Fix the flaky test'
     )
   })
 
-  it('cuts titles longer than 100 characters to 100 with an ellipsis', async () => {
+  it('is built from the screened text it is given, never from the inputs', () => {
+    const t = target({ headRef: 'fix/[REDACTED: GitHub token]' })
+    expect(sessionTitle(screened(t, { task: 'Rotate [REDACTED: GitHub token] now' }))).toBe(
+      'octo/repo@fix/[REDACTED: GitHub token]: Rotate [REDACTED: GitHub token] now'
+    )
+  })
+
+  it('cuts titles longer than 100 characters to 100 with an ellipsis', () => {
     const where = 'octo/repo#9: '
     const fits = 'a'.repeat(100 - where.length)
-    expect(sessionTitle(await inputs(), target({ prTitle: fits }))).toBe(where + fits)
-    const long = sessionTitle(await inputs(), target({ prTitle: `${fits}bc` }))
+    expect(sessionTitle(screened(target({ prTitle: fits })))).toBe(where + fits)
+    const long = sessionTitle(screened(target({ prTitle: `${fits}bc` })))
     expect(long).toHaveLength(100)
     expect(long).toBe(`${where}${fits.slice(0, -1)}…`)
   })
 
-  // Known issue: the cut counts UTF-16 code units, so a character outside the BMP (an emoji)
-  // that straddles position 99 is split, and the title sent to Devin ends in a lone surrogate
-  // (JSON.stringify sends it as a bare \ud83d escape; as UTF-8 it becomes U+FFFD).
-  it('does not cut a character in two', async () => {
+  it('does not cut a character in two', () => {
     const where = 'octo/repo#9: '
     const prTitle = `${'a'.repeat(98 - where.length)}😀 and more words`
-    const title = sessionTitle(await inputs(), target({ prTitle }))
+    const title = sessionTitle(screened(target({ prTitle })))
     expect(title.startsWith(`${where}aaa`)).toBe(true)
     // A lone surrogate does not survive UTF-8: it comes back as U+FFFD.
     expect(Buffer.from(title, 'utf8').toString('utf8')).toBe(title)
@@ -78,7 +88,10 @@ describe('sessionTitle', () => {
 
 describe('createRequest', () => {
   it('sends only the prompt, title, tags and the repository when nothing else is set', async () => {
-    const body = createRequest(await inputs(), target({ prTitle: 'T' }), 'PROMPT', ['a', 'b'])
+    const body = createRequest(await inputs(), screened(target({ prTitle: 'T' })), 'PROMPT', [
+      'a',
+      'b'
+    ])
     expect(body).toEqual({
       prompt: 'PROMPT',
       title: 'octo/repo#9: T',
@@ -98,7 +111,7 @@ describe('createRequest', () => {
         'structured-output-schema': '{"type":"object"}',
         'devin-mode': 'fast'
       }),
-      target(),
+      screened(target()),
       'P',
       []
     )

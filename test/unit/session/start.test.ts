@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import {
   DevinApiError,
   DevinMalformedResponseError,
@@ -327,6 +327,11 @@ describe('reuse', () => {
 })
 
 describe('startSession', () => {
+  let screenedTarget = target
+  beforeEach(() => {
+    screenedTarget = target
+  })
+
   async function start(
     devin: FakeDevin,
     values: Record<string, string> = {},
@@ -337,9 +342,8 @@ describe('startSession', () => {
       devin,
       orgId: 'org-1',
       inputs: await inputs(values),
-      target,
       ctx,
-      prompt,
+      handoff: { prompt, screened: { target: screenedTarget, task: 'task', title: '' } },
       trigger: { forceNew },
       log: logger()
     })
@@ -420,6 +424,17 @@ describe('startSession', () => {
     expect(devin.created).toEqual([])
   })
 
+  it('names and tags the session from the screened target, not the raw one', async () => {
+    const devin = new FakeDevin()
+    const redacted = 'fix/[REDACTED: GitHub token]'
+    screenedTarget = { ...target, headRef: redacted, pr: undefined }
+    await start(devin, { 'reuse-session': 'true', 'comment-key': 'k' })
+    expect(devin.foundTags).toEqual([[`gh:octo/repo@${redacted}:k`]])
+    const body = devin.created[0]?.body
+    expect(body?.title).toBe(`octo/repo@${redacted}: task`)
+    expect(body?.tags).toContain(`gh:octo/repo@${redacted}:k`)
+  })
+
   it('a comment asking for a new session skips reuse', async () => {
     const devin = new FakeDevin()
     devin.found = [session('devin-live')]
@@ -456,9 +471,8 @@ describe('startSession', () => {
         devin,
         orgId: 'org-1',
         inputs: await inputs(values),
-        target,
         ctx,
-        prompt: 'p',
+        handoff: { prompt: 'p', screened: { target: screenedTarget, task: 'task', title: '' } },
         trigger: { forceNew: false },
         log: logger(),
         watch: w

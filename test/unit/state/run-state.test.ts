@@ -180,6 +180,14 @@ describe('RunState and the report', () => {
     expect(s.report.handoff).toEqual(summary)
   })
 
+  it('packed shows the branch as the handoff screened it', () => {
+    const s = fresh()
+    s.targetFound({ prNumber: 12, headRef: 'fix/raw' })
+    s.packingBegan()
+    s.packed(summary, { headRef: 'fix/[REDACTED: GitHub token]' })
+    expect(s.report.headRef).toBe('fix/[REDACTED: GitHub token]')
+  })
+
   it('sessionStarted records the session, how, the organization and a timeline entry', () => {
     const clock = manualClock()
     const s = inPhase('packing', clock)
