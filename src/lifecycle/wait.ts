@@ -273,6 +273,7 @@ async function fetchAttachments(deps: WaitDeps, dir: string, sessionId: string):
     })
     state.attachmentsSaved(files)
   } catch (err) {
-    log.warning(`Could not list the session's attachments: ${errorText(err)}`)
+    // Listing, or the folder refused (outside the workspace): the error says which.
+    log.warning(`Could not save the session's attachments: ${errorText(err)}`)
   }
 }
