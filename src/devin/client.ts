@@ -73,11 +73,12 @@ export class DevinClient {
   /**
    * Creates a session without ever blindly resending: when the POST's outcome is unknown, sessions
    * carrying `dedupeTag` are looked up first and one found is returned with `recovered: true`.
+   * Once `signal` is aborted (the workflow is being cancelled) it is not sent again.
    */
   async createSession(
     orgId: string,
     body: ForDevin<SessionCreateRequest>,
-    opts: { dedupeTag: string }
+    opts: { dedupeTag: string; signal?: AbortSignal }
   ): Promise<{ session: DevinSession; recovered: boolean }> {
     const tag = opts.dedupeTag
     const tags = body.tags ?? []
@@ -121,6 +122,8 @@ export class DevinClient {
         return { session, recovered: true }
       }
       if (send >= maxSends) throw unknown
+      // A cancelled workflow sends nothing new; the post step looks for the session by its tag.
+      if (opts.signal?.aborted) throw unknown
       this.#http.log.warning(`No session tagged ${tag} exists; sending the create request again.`)
     }
   }

@@ -168,7 +168,10 @@ async function begin(o: StartOptions): Promise<Started> {
   const tags = sessionTags(inputs, screened.target, ctx)
   const body = await screen(createRequest(inputs, screened, prompt, tags))
   sending()
-  const { session } = await devin.createSession(orgId, body, { dedupeTag: tag })
+  const { session } = await devin.createSession(orgId, body, {
+    dedupeTag: tag,
+    signal: watch?.signal
+  })
   return { session, how: 'created' }
 }
 

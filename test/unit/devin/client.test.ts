@@ -503,6 +503,23 @@ describe('createSession never duplicates', () => {
     expect(srv.requests.map((r) => r.method)).toEqual(['POST', 'GET', 'POST'])
   })
 
+  it('does not resend once the workflow is being cancelled', async () => {
+    const dev = fakeDevin(['drop-before', 'ok'])
+    const srv = await startServer(dev.handler)
+    const { client } = makeClient(srv.url)
+    const ac = new AbortController()
+    ac.abort()
+    const err = await rejection(
+      client.createSession(ORG, forDevin({ prompt: 'p', tags: ['run-9'] }), {
+        dedupeTag: 'run-9',
+        signal: ac.signal
+      })
+    )
+    expect(err).toBeInstanceOf(Error)
+    expect(dev.sessions).toHaveLength(0)
+    expect(srv.requests.map((r) => r.method)).toEqual(['POST', 'GET'])
+  })
+
   for (const mode of ['503-after', 'malformed-after'] as const) {
     it(`looks up instead of resending after ${mode}`, async () => {
       const dev = fakeDevin([mode])
