@@ -1,25 +1,38 @@
-/** A run state already following a created session, as the waiting loop receives it. */
+/** Run states as the stages receive them, for tests that start mid-run. */
 import type { DevinSession } from '../../src/devin/types.ts'
-import { RunState } from '../../src/state/run-state.ts'
+import { RunState, type HandoffSummary } from '../../src/state/run-state.ts'
 import { toView } from '../../src/state/view.ts'
 
-export function followingState(
-  session: DevinSession,
-  o: { orgId: string; clock?: () => number; slug?: string; runUrl?: string; commentKey?: string }
+/** A handoff with nothing in it. */
+export const EMPTY_HANDOFF: HandoffSummary = {
+  promptBytes: 1,
+  files: 0,
+  source: 'none',
+  truncated: false,
+  omitted: 0,
+  redactions: 0
+}
+
+/** A run that has packed its (empty) handoff and is about to start the session. */
+export function packedState(
+  o: { clock?: () => number; slug?: string; runUrl?: string; commentKey?: string } = {}
 ): RunState {
   const state = new RunState(
     { slug: o.slug ?? 'octo/repo', runUrl: o.runUrl ?? '', commentKey: o.commentKey ?? 'default' },
     o.clock
   )
   state.packingBegan()
-  state.packed({
-    promptBytes: 0,
-    files: 0,
-    source: 'none',
-    truncated: false,
-    omitted: 0,
-    redactions: 0
-  })
+  state.packed(EMPTY_HANDOFF)
+  return state
+}
+
+/** A run state already following a created session, as the waiting loop receives it. */
+
+export function followingState(
+  session: DevinSession,
+  o: { orgId: string; clock?: () => number; slug?: string; runUrl?: string; commentKey?: string }
+): RunState {
+  const state = packedState(o)
   state.sessionStarted(toView(session), 'created', { orgId: o.orgId })
   state.waitingBegan()
   return state

@@ -15,6 +15,7 @@ import {
 } from '../../../src/lifecycle/cancel.ts'
 import { unconfirmedNote } from '../../../src/session/start.ts'
 import { RunState, type Phase, type SessionView } from '../../../src/state/run-state.ts'
+import { EMPTY_HANDOFF } from '../../helpers/run-state.ts'
 
 const SECRET = 'cog_s3cr3t_value_for_tests'
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined)
@@ -41,14 +42,7 @@ const view: SessionView = {
 function stateIn(phase: Extract<Phase, 'waiting' | 'ended'>, orgId = 'org-1') {
   const s = new RunState({ slug: 'o/r', runUrl: '', commentKey: 'default' }, () => 1000)
   s.packingBegan()
-  s.packed({
-    promptBytes: 1,
-    files: 0,
-    source: 'none',
-    truncated: false,
-    omitted: 0,
-    redactions: 0
-  })
+  s.packed(EMPTY_HANDOFF)
   s.sessionStarted(view, 'created', { orgId })
   s.orgId = orgId || undefined
   s.waitingBegan()
@@ -288,14 +282,7 @@ describe('finalizeCancelled with a session start in flight', () => {
   function sending(live?: SessionView): RunState {
     const s = new RunState({ slug: 'o/r', runUrl: '', commentKey: 'default' }, () => 1000)
     s.packingBegan()
-    s.packed({
-      promptBytes: 1,
-      files: 0,
-      source: 'none',
-      truncated: false,
-      omitted: 0,
-      redactions: 0
-    })
+    s.packed(EMPTY_HANDOFF)
     s.startSent({ orgId: 'org-1', runTag: RUN_TAG, session: live })
     return s
   }

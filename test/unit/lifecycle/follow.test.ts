@@ -9,6 +9,7 @@ import type { RunContext } from '../../../src/run/context.ts'
 import { readInputs } from '../../../src/run/inputs.ts'
 import { RunState } from '../../../src/state/run-state.ts'
 import { recordingLog } from '../../helpers/log.ts'
+import { EMPTY_HANDOFF } from '../../helpers/run-state.ts'
 
 const dirs: string[] = []
 afterEach(async () => {
@@ -65,14 +66,7 @@ describe('follow', () => {
     )
     const state = new RunState({ slug: 'o/r', runUrl: '', commentKey: 'default' })
     state.packingBegan()
-    state.packed({
-      promptBytes: 1,
-      files: 0,
-      source: 'none',
-      truncated: false,
-      omitted: 0,
-      redactions: 0
-    })
+    state.packed(EMPTY_HANDOFF)
     state.sessionStarted(
       { id: 'devin-f', url: 'https://x.test/s/f', status: 'new', detail: '', pullRequests: [] },
       'created',

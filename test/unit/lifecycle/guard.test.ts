@@ -4,6 +4,7 @@ import { parseSession, type DevinSession } from '../../../src/devin/types.ts'
 import { guardRun } from '../../../src/lifecycle/guard.ts'
 import type { Started } from '../../../src/session/start.ts'
 import { PhaseError, RunState } from '../../../src/state/run-state.ts'
+import { EMPTY_HANDOFF } from '../../helpers/run-state.ts'
 
 function devinSession(over: Record<string, unknown> = {}): DevinSession {
   const s = parseSession({
@@ -61,14 +62,7 @@ function setup(o: { stopOnCancel?: boolean; finish?: () => Promise<void> } = {})
   }
   const packed = (): void => {
     state.packingBegan()
-    state.packed({
-      promptBytes: 1,
-      files: 0,
-      source: 'none',
-      truncated: false,
-      omitted: 0,
-      redactions: 0
-    })
+    state.packed(EMPTY_HANDOFF)
   }
   return { state, source, log, exits, failed, saves, guard, devin, devinCalls, packed }
 }

@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { RunState } from '../../../src/state/run-state.ts'
 import { parseState, STATE_KEY, type SavedState } from '../../../src/state/saved.ts'
+import { EMPTY_HANDOFF } from '../../helpers/run-state.ts'
 
 function saved(): SavedState {
   const s = new RunState({ slug: 'octo/repo', runUrl: '', commentKey: 'default' }, () => 42)
   s.packingBegan()
-  s.packed({
-    promptBytes: 1,
-    files: 0,
-    source: 'none',
-    truncated: false,
-    omitted: 0,
-    redactions: 0
-  })
+  s.packed(EMPTY_HANDOFF)
   s.sessionStarted(
     { id: 'devin-1', url: 'https://x.test/s/1', status: 'new', detail: '', pullRequests: [] },
     'created',
