@@ -27,7 +27,8 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
   const scrub = (text: string): string => credentials.scrub(text)
   const log = openLog(scrub)
   const ctx = readRunContext()
-  const links = linkHosts(ctx.serverUrl, readApiUrl(get))
+  const apiUrl = readApiUrl(get)
+  const links = linkHosts(ctx.serverUrl, apiUrl)
   const state = new RunState({ restore: saved.report })
   state.orgId = saved.orgId
   state.terminated = saved.terminated
@@ -52,7 +53,7 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
   if (state.phase === 'ended' && !(state.report.cancelled && pending))
     return await reporter.finish()
   const devin = credentials.hasDevinKey
-    ? createDevinClient(credentials, { apiUrl: readApiUrl(get), log })
+    ? createDevinClient(credentials, { apiUrl, log })
     : undefined
   await finalizeCancelled({
     state,

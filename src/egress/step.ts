@@ -34,8 +34,9 @@ export function mask(secret: string): void {
   core.setSecret(secret)
 }
 
-export function saveStepState(key: string, value: string): void {
-  core.saveState(key, value)
+/** The post step's state: a JSON text, whose credentials become `***` (it stays valid JSON). */
+export function saveStepState(key: string, value: string, scrub: Scrub): void {
+  core.saveState(key, scrub(value))
 }
 
 export function readStepState(key: string): string {

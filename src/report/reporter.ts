@@ -99,7 +99,7 @@ export class Reporter {
       terminated: this.state.terminated,
       report: this.state.snapshot()
     }
-    saveStepState(STATE_KEY, JSON.stringify(state))
+    saveStepState(STATE_KEY, JSON.stringify(state), this.#o.scrub)
   }
 
   /** Fails the step when `fail-on` names the result the run ended with. */

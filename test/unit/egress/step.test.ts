@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { MAX_SUMMARY_BYTES, writeSummary } from '../../../src/egress/step.ts'
+import { MAX_SUMMARY_BYTES, saveStepState, writeSummary } from '../../../src/egress/step.ts'
 
 let dir: string
 let file: string
@@ -37,5 +37,25 @@ describe('writeSummary', () => {
   it('removes credentials', async () => {
     await writeSummary('key cog_abcdefgh1234 and run-secret', (t) => t.replace('run-secret', '***'))
     expect(readFileSync(file, 'utf8')).toBe('key cog_*** and ***')
+  })
+})
+
+describe('saveStepState', () => {
+  it('keeps credentials out of the state file, which stays valid JSON', () => {
+    const stateFile = path.join(dir, 'state')
+    writeFileSync(stateFile, '')
+    const before = process.env.GITHUB_STATE
+    process.env.GITHUB_STATE = stateFile
+    try {
+      const value = JSON.stringify({ error: 'rejected run-secret' })
+      saveStepState('k', value, (t) => t.replaceAll('run-secret', '***'))
+    } finally {
+      if (before === undefined) delete process.env.GITHUB_STATE
+      else process.env.GITHUB_STATE = before
+    }
+    const written = readFileSync(stateFile, 'utf8')
+    expect(written).not.toContain('run-secret')
+    const json = /^(\{.*\})$/m.exec(written)?.[1] ?? ''
+    expect(JSON.parse(json)).toEqual({ error: 'rejected ***' })
   })
 })
