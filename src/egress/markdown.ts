@@ -7,6 +7,8 @@
  * hosts; anything else is shown as code.
  */
 
+import { longestRun } from '../hygiene/fence.js'
+
 const ZWSP = '\u200b'
 
 /** Hosts (`host[:port]`, lower case) that links may point at. */
@@ -53,8 +55,7 @@ export function mdText(text: string): string {
 /** Untrusted text as an inline code span, fit for a table cell. */
 export function mdCode(text: string): string {
   const flat = oneLine(text).replace(/\|/g, '\\|')
-  const run = Math.max(0, ...(flat.match(/`+/g) ?? []).map((r) => r.length))
-  const fence = '`'.repeat(run + 1)
+  const fence = '`'.repeat(longestRun(flat, '`') + 1)
   const pad = flat.startsWith('`') || flat.endsWith('`') || flat === '' ? ' ' : ''
   return `${fence}${pad}${flat}${pad}${fence}`
 }
