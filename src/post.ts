@@ -70,9 +70,12 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
   })
 }
 
-const saved = parseState(readStepState(STATE_KEY))
-// A backstop that fails would only add a red step to a job that already ended badly: warn.
-if (saved && postStepNeeded(saved))
-  await finalizeInterrupted(saved).catch((err: unknown) =>
-    runnerLog.warning(`The post step could not finalize the Devin handoff: ${errorText(err)}`)
-  )
+/** The post step's entry (src/index.ts picks it): finalize a main step that did not. */
+export async function runPost(): Promise<void> {
+  const saved = parseState(readStepState(STATE_KEY))
+  // A backstop that fails would only add a red step to a job that already ended badly: warn.
+  if (saved && postStepNeeded(saved))
+    await finalizeInterrupted(saved).catch((err: unknown) =>
+      runnerLog.warning(`The post step could not finalize the Devin handoff: ${errorText(err)}`)
+    )
+}

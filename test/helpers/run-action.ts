@@ -1,5 +1,5 @@
 /**
- * Runs the built action (dist/index.js, dist/post/index.js) the way the Actions runner does: Node 24, a
+ * Runs the built action (dist/index.js, and dist/post.js for the post step) the way the Actions runner does: Node 24, a
  * clean environment of GITHUB_* / RUNNER_* variables derived from the event, INPUT_* variables with
  * action.yml defaults applied, and file commands (GITHUB_OUTPUT, GITHUB_STATE, the step summary)
  * read back afterwards.
@@ -28,7 +28,7 @@ export interface RunActionOptions {
   env?: Record<string, string>
   /** Default <repo>/dist/index.js. */
   entry?: string
-  /** Entry for runPost; default <repo>/dist/post/index.js. */
+  /** Entry for runPost; default <repo>/dist/post.js. */
   postEntry?: string
   /** Default <repo>/action.yml; when that file is missing no defaults are applied. */
   actionYml?: string
@@ -382,6 +382,6 @@ export async function runPost(
   const state = isResult ? (from as ActionResult).state : (from as Record<string, string>)
   const extra: Record<string, string> = {}
   for (const [name, value] of Object.entries(state)) extra[`STATE_${name}`] = value
-  const entry = opts.postEntry ?? join(REPO_ROOT, 'dist/post/index.js')
+  const entry = opts.postEntry ?? join(REPO_ROOT, 'dist/post.js')
   return launch(entry, opts, extra).done
 }

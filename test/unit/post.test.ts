@@ -31,7 +31,7 @@ const ENV_KEYS = [
 ]
 const savedEnv: Record<string, string | undefined> = {}
 
-/** Imports src/post.ts afresh; its top-level code runs with the environment as it is now. */
+/** Imports src/post.ts afresh, so it reads the environment as it is now. */
 async function importPost(): Promise<PostModule> {
   vi.resetModules()
   return import('../../src/post.ts')
@@ -58,7 +58,7 @@ let gh: GitHubEmulator
 let stdout: string[]
 
 beforeEach(async () => {
-  // The module finalizes a saved run on import when this is set: never by accident here.
+  // runPost finalizes a saved run when this is set: never by accident here.
   delete process.env[STATE_ENV]
   for (const f of ['output', 'state', 'summary']) await writeFile(file(f), '')
   devin = await startDevinEmulator()
@@ -335,7 +335,7 @@ describe('finalizeInterrupted after a start the main step could not settle', () 
     })
     // Its final write went through (final), but the session is still unnamed.
     process.env[STATE_ENV] = JSON.stringify({ ...saved, final: true, report: s.snapshot() })
-    await importPost()
+    await (await importPost()).runPost()
     const body = commentBody()
     expect(body).toContain(`https://app.devin.ai/sessions/${id}`)
     // The main step's own words stay: it was the workflow that was cancelled.
@@ -348,7 +348,7 @@ describe('the post entry', () => {
   it('finalizes a saved run that is not final when it starts', async () => {
     const id = await liveSession()
     process.env[STATE_ENV] = JSON.stringify(waitingState(id))
-    await importPost()
+    await (await importPost()).runPost()
     expect(deletes(id)).toHaveLength(1)
     expect(commentBody()).toContain('### 🛑 Workflow cancelled')
   })
@@ -357,11 +357,11 @@ describe('the post entry', () => {
     const id = await liveSession()
     const before = devin.requests.length
     process.env[STATE_ENV] = JSON.stringify(waitingState(id, { final: true }))
-    await importPost()
+    await (await importPost()).runPost()
     process.env[STATE_ENV] = 'not json'
-    await importPost()
+    await (await importPost()).runPost()
     delete process.env[STATE_ENV]
-    await importPost()
+    await (await importPost()).runPost()
     expect(devin.requests).toHaveLength(before)
     expect(gh.requests).toHaveLength(0)
     expect(await readFile(file('summary'), 'utf8')).toBe('')
