@@ -8,8 +8,10 @@ import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
 
 /**
- * The largest page the API serves (`first` ≤ 200): one read per poll then keeps up with anything
- * short of 200 new messages within one interval.
+ * The largest page the API serves (`first` ≤ 200), so one read a poll brings every new message
+ * but when those since the last cursor reach past a page. The API names no cursor on its last
+ * page, so no single read can both bring the messages across a page boundary and learn where it
+ * is: those past it come with the next poll, once per 200 messages (or a page a poll in a flood).
  */
 export const MESSAGE_PAGE = 200
 /** Pages read at the end of the wait, so a stop right after a burst still shows all of it. */

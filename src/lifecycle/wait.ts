@@ -5,10 +5,11 @@
  * apart plus a little jitter (only the last is pulled in to the deadline); each is one session
  * GET, then one page of messages from the last cursor. So there are at most 2 Devin requests per
  * interval (≤ 240 per session-hour at 30 s), and a message the API lists, like the end of the
- * session, is in the log within one interval + 0.5 s and the request's own time. Messages are
- * read on every poll, not only when `updated_at` moves: the API does not document that a new
- * message moves it, and in whole seconds it could not show one written in the same second as the
- * last read. Comment edits go out only on a change and at most one per 10 s.
+ * session, is in the log within one interval + 0.5 s and the request's own time (bar those past a
+ * 200-message page boundary, which come a poll later: ./messages.ts). Messages are read on every
+ * poll, not only when `updated_at` moves: the API does not document that a new message moves it,
+ * and in whole seconds it could not show one written in the same second as the last read.
+ * Comment edits go out only on a change and at most one per 10 s.
  */
 import type { DevinClient, DevinSession } from '../devin/client.js'
 import { DevinApiError, DevinMalformedResponseError, DevinNetworkError } from '../devin/errors.js'
