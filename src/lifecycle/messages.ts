@@ -1,18 +1,23 @@
 /**
  * Devin's messages in the log: each printed once, as a collapsible group that the log gate fences
- * so Devin's text cannot issue workflow commands (src/egress/log.ts `block`), and read sparingly
- * (see `MessageStream.afterPoll`).
+ * so Devin's text cannot issue workflow commands (src/egress/log.ts `block`).
  */
 import type { DevinClient, DevinMessage } from '../devin/client.js'
 import { DevinApiError } from '../devin/errors.js'
 import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
 
-const MESSAGE_PAGE = 100
-const MAX_MESSAGE_PAGES = 20
-/** Message reads a poll earns, and how many can be banked: ≤ 1 read per 20 polls over time. */
-const READS_PER_POLL = 1 / 20
-const MAX_BANKED_READS = 2
+/**
+ * The largest page the API serves (`first` ≤ 200), so one read a poll brings every new message
+ * but when those since the last cursor reach past a page. The API names no cursor on its last
+ * page, so no single read can both bring the messages across a page boundary and learn where it
+ * is: those past it come with the next poll, once per 200 messages (or a page a poll in a flood).
+ */
+export const MESSAGE_PAGE = 200
+/** Pages read at the end of the wait, so a stop right after a burst still shows all of it. */
+export const MAX_DRAIN_PAGES = 20
+
+type PageOutcome = 'more' | 'done' | 'failed'
 
 export function messageTitle(m: DevinMessage): string {
   const first = (m.message.split('\n').find((l) => l.trim() !== '') ?? '').trim()
@@ -22,15 +27,15 @@ export function messageTitle(m: DevinMessage): string {
 }
 
 /**
- * Devin's messages, each printed once. Pages are read from the last cursor the API gave; it gives
- * none on the last page, so that page may be read again and is de-duplicated on `event_id`.
+ * Devin's messages, each printed once. Pages are read from the last cursor the API gave; the
+ * docs say it gives none on the last page, so that page is read again and de-duplicated on
+ * `event_id`. A cursor given on the last page is kept, so the next read starts after it.
  */
 export class MessageStream {
   #after: string | undefined
   readonly #seen = new Set<string>()
-  #tokens = MAX_BANKED_READS
-  #due = false
   #warned = false
+  /** Requests made, and Devin messages printed (the handoff and other user messages are not). */
   requests = 0
   printed = 0
 
@@ -57,42 +62,39 @@ export class MessageStream {
     this.#scrub = o.scrub ?? ((t) => t)
   }
 
-  /**
-   * Called after every poll. A change marks messages due; a fetch costs a token and a poll earns
-   * 1/20 of one (at most 2 banked). The last fetch, once Devin stopped, is always made.
-   */
-  async afterPoll(changed: boolean, final: boolean): Promise<void> {
-    this.#tokens = Math.min(MAX_BANKED_READS, this.#tokens + READS_PER_POLL)
-    if (changed) this.#due = true
-    if (!final && !(this.#due && this.#tokens >= 1)) return
-    this.#tokens = Math.max(0, this.#tokens - 1)
-    this.#due = false
-    await this.fetch()
+  /** One page from where the last read stopped: exactly one request, whatever is waiting. */
+  async read(): Promise<void> {
+    await this.#page()
   }
 
-  async fetch(): Promise<void> {
-    let after = this.#after
-    for (let n = 0; n < MAX_MESSAGE_PAGES; n++) {
-      let page
-      try {
-        this.requests++
-        page = await this.#devin.listMessages(this.#orgId, this.#sessionId, {
-          after,
-          first: MESSAGE_PAGE
-        })
-      } catch (err) {
-        // A cursor the server no longer knows: start over; de-duplication hides the repeats.
-        if (err instanceof DevinApiError && (err.status === 400 || err.status === 422) && after)
-          this.#after = undefined
-        if (!this.#warned)
-          this.#log.warning(`Could not read the session's messages: ${errorText(err)}`)
-        this.#warned = true
-        return
-      }
-      for (const m of page.items) this.#show(m)
-      if (!page.hasNextPage || !page.endCursor || page.endCursor === after) return
-      after = this.#after = page.endCursor
+  /** Pages until the API has no more (at most MAX_DRAIN_PAGES), or until a read fails. */
+  async drain(): Promise<void> {
+    for (let n = 0; n < MAX_DRAIN_PAGES; n++) if ((await this.#page()) !== 'more') return
+  }
+
+  async #page(): Promise<PageOutcome> {
+    const after = this.#after
+    let page
+    try {
+      this.requests++
+      page = await this.#devin.listMessages(this.#orgId, this.#sessionId, {
+        after,
+        first: MESSAGE_PAGE
+      })
+    } catch (err) {
+      // A cursor the server no longer knows: start over; de-duplication hides the repeats.
+      if (err instanceof DevinApiError && (err.status === 400 || err.status === 422) && after)
+        this.#after = undefined
+      // Once per wait: a failing listing would otherwise repeat the same warning every poll.
+      if (!this.#warned)
+        this.#log.warning(`Could not read the session's messages: ${errorText(err)}`)
+      this.#warned = true
+      return 'failed'
     }
+    for (const m of page.items) this.#show(m)
+    const moved = page.endCursor !== null && page.endCursor !== after
+    if (moved) this.#after = page.endCursor ?? undefined
+    return page.hasNextPage && moved ? 'more' : 'done'
   }
 
   #show(m: DevinMessage): void {

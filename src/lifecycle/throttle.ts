@@ -33,6 +33,7 @@ export class CommentThrottle {
     const due = this.dueAt
     if (due === undefined || this.#clock() < due || this.#stopped) return
     this.#pending = false
+    // A fresh reading, not the one checked: time spent since the check can only lengthen the gap.
     this.#lastAt = this.#clock()
     this.edits++
     this.#inflight = this.#publish()

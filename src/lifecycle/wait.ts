@@ -1,10 +1,15 @@
 /**
  * Follows a started session until Devin stops, the budget runs out or the workflow is cancelled.
  *
- * Costs are bounded on both sides: one session GET per `poll-interval` (fixed cadence, small
- * jitter, so the end of a session is noticed within one interval), messages fetched only when the
- * session changed and out of a small token bucket (so a busy session costs at most ~7% more
- * requests), and comment edits only on a change and at most one per 10 s.
+ * Costs are bounded on both sides, and so is lateness. Polls keep a fixed cadence, one interval
+ * apart plus a little jitter (only the last is pulled in to the deadline); each is one session
+ * GET, then one page of messages from the last cursor. So there are at most 2 Devin requests per
+ * interval (≤ 240 per session-hour at 30 s), and a message the API lists, like the end of the
+ * session, is in the log within one interval + 0.5 s and the request's own time (bar those past a
+ * 200-message page boundary, which come a poll later: ./messages.ts). Messages are read on every
+ * poll, not only when `updated_at` moves: the API does not document that a new message moves it,
+ * and in whole seconds it could not show one written in the same second as the last read.
+ * Comment edits go out only on a change and at most one per 10 s.
  */
 import type { DevinClient, DevinSession } from '../devin/client.js'
 import { DevinApiError, DevinMalformedResponseError, DevinNetworkError } from '../devin/errors.js'
@@ -65,12 +70,15 @@ const NEVER_CANCELLED: CancelSignal = {
 }
 
 export const MAX_CONSECUTIVE_FAILURES = 5
-const STARTING = new Set(['new', 'creating', 'claimed', 'resuming'])
-
-/** The next poll `interval` after the last one started, ± up to 5% (at most 0.5 s) of jitter. */
+/**
+ * The next poll `interval` after the last one started, plus up to 5% (at most 0.5 s) of jitter so
+ * runners started together drift apart. Only ever later: polls are never closer than one
+ * interval, so 2 requests a poll are 2 per interval in any window, and the end of a session
+ * still shows within the interval + 0.5 s (and the request's own time).
+ */
 export function pollDelay(intervalMs: number, random: () => number): number {
   const spread = Math.min(intervalMs * 0.05, 500)
-  return Math.max(0, Math.round(intervalMs + (random() * 2 - 1) * spread))
+  return Math.round(intervalMs + random() * spread)
 }
 
 /** After `failures` failed polls in a row: interval, 2×, 4×… capped at max(interval, 2 min). */
@@ -142,11 +150,10 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
   const maxFailures = deps.maxConsecutiveFailures ?? MAX_CONSECUTIVE_FAILURES
   const warned = new Set<string>()
   let lastKey = `${first.status}/${first.detail}`
-  let lastUpdated: number | null | undefined
   let prCount = first.pullRequests.length
 
-  /** Takes in one poll's answer; `stopped` when Devin has stopped. */
-  const observe = (s: DevinSession): { stopped: boolean; changed: boolean } => {
+  /** Takes in one poll's answer; true when Devin has stopped. */
+  const observe = (s: DevinSession): boolean => {
     const view = toView(s)
     state.polled(view)
     const c = classify(view.status, view.detail)
@@ -163,12 +170,6 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
       }
     }
     const key = `${view.status}/${view.detail}`
-    // Worth reading messages: the session was updated (the first poll only sets the baseline), or
-    // it moved into a working or stopped state; the start-up states carry no news.
-    let changed =
-      s.updated_at === null ||
-      (lastUpdated !== undefined && s.updated_at !== lastUpdated) ||
-      (key !== lastKey && !STARTING.has(view.status))
     if (key !== lastKey) {
       const text = `${view.status}${view.detail ? `/${view.detail}` : ''}: ${describeStatus(view.status, view.detail)}`
       state.event(text)
@@ -180,12 +181,10 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
       for (const url of view.pullRequests.slice(prCount)) state.event(`opened ${url}`)
       prCount = view.pullRequests.length
       comments.request()
-      changed = true
     }
-    lastUpdated = s.updated_at
-    if (!c.stopped) return { stopped: false, changed }
+    if (!c.stopped) return false
     state.ended(c.result ?? 'finished', endNote(view.status, view.detail))
-    return { stopped: true, changed }
+    return true
   }
 
   const loop = async (): Promise<LoopEnd> => {
@@ -201,9 +200,9 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
       const pollAt = clock()
       if (pollAt < nextPollAt) continue
       const last = pollAt >= deadline
-      let seen
+      let stopped
       try {
-        seen = observe(await devin.getSession(orgId, first.id))
+        stopped = observe(await devin.getSession(orgId, first.id))
         failures = 0
       } catch (err) {
         if (cancel.signal.aborted) return 'cancelled'
@@ -225,9 +224,14 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
         continue
       }
       if (cancel.signal.aborted) return 'cancelled'
-      await messages.afterPoll(seen.changed, seen.stopped)
-      if (seen.stopped) return 'stopped'
+      if (stopped) {
+        await messages.drain()
+        return 'stopped'
+      }
+      // The wait's end reads all that is left (below).
       if (last) return 'timeout'
+      await messages.read()
+      if (cancel.signal.aborted) return 'cancelled'
       nextPollAt = Math.min(pollAt + pollDelay(intervalMs, random), deadline)
     }
   }
@@ -249,7 +253,7 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
       `Stopped waiting after ${mins} minute${mins === 1 ? '' : 's'} (timeout-minutes); the Devin session keeps running.`
     )
     state.event('stopped waiting (timeout)')
-    await messages.fetch()
+    await messages.drain()
   } else {
     const s = state.session
     log.info(

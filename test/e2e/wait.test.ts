@@ -257,6 +257,27 @@ describe('wait: end states', () => {
   })
 })
 
+describe('wait: messages on time', () => {
+  it('reads a page of messages after every poll: 2 requests a poll, each message by the next', async () => {
+    const s = await scenario([
+      { status: 'running', status_detail: 'working', messages: [{ message: 'first' }] },
+      { status: 'running', status_detail: 'working' },
+      { status: 'running', status_detail: 'working', messages: [{ message: 'second' }] },
+      { status: 'running', status_detail: 'working' },
+      { status: 'running', status_detail: 'finished', messages: [{ message: 'third' }] }
+    ])
+    const r = await runAction(s.opts)
+    expect(r.code, r.stderr + r.stdout).toBe(0)
+    // s = the session GET (which moves the scripted session on), m = a page of its messages.
+    const session = sessionPath(s)
+    const order = s.devin.requests
+      .filter((q) => q.path === session || q.path === `${session}/messages`)
+      .map((q) => (q.path === session ? 's' : 'm'))
+    expect(order.join('')).toBe('sm'.repeat(5))
+    expect(printedMessages(r)).toEqual(['first', 'second', 'third'])
+  })
+})
+
 describe('wait: transient trouble', () => {
   it('honours Retry-After on 429 and rides out 503s mid-poll', async () => {
     const s = await scenario([

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DevinApiError } from '../../../src/devin/errors.ts'
 import type { DevinMessage, Page } from '../../../src/devin/types.ts'
-import { MessageStream, messageTitle } from '../../../src/lifecycle/messages.ts'
+import {
+  MAX_DRAIN_PAGES,
+  MESSAGE_PAGE,
+  MessageStream,
+  messageTitle
+} from '../../../src/lifecycle/messages.ts'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -43,7 +48,7 @@ function pagedDevin(pages: Record<string, Page<DevinMessage> | Error>) {
         q: { after?: string; first?: number }
       ): Promise<Page<DevinMessage>> => {
         asked.push(q.after)
-        expect(q.first).toBe(100)
+        expect(q.first).toBe(MESSAGE_PAGE)
         const p = pages[q.after ?? '']
         if (p instanceof Error) throw p
         if (!p) throw new Error(`no page for ${q.after}`)
@@ -74,14 +79,14 @@ function stream(devin: ReturnType<typeof pagedDevin>['devin'], scrub?: (t: strin
   return { s, printed, warnings }
 }
 
-describe('MessageStream.fetch', () => {
+describe('MessageStream.drain', () => {
   it('reads every page, prints Devin’s messages once and skips the user’s', async () => {
     const d = pagedDevin({
       '': page([msg('u1', 'the handoff', 'user'), msg('d1', 'On it')], 'c1'),
       c1: page([msg('d2', 'Done')], null)
     })
     const { s, printed } = stream(d.devin)
-    await s.fetch()
+    await s.drain()
     expect(d.asked).toEqual([undefined, 'c1'])
     expect(printed).toEqual([
       ['💬 devin: On it', 'On it'],
@@ -98,9 +103,9 @@ describe('MessageStream.fetch', () => {
     }
     const d = pagedDevin(pages)
     const { s, printed } = stream(d.devin)
-    await s.fetch()
+    await s.drain()
     pages.c1 = page([msg('d2', 'two'), msg('d3', 'three')], null)
-    await s.fetch()
+    await s.drain()
     expect(d.asked).toEqual([undefined, 'c1', 'c1'])
     expect(printed.map(([, b]) => b)).toEqual(['one', 'two', 'three'])
   })
@@ -109,25 +114,26 @@ describe('MessageStream.fetch', () => {
     const same = { ...msg('', 'same'), created_at: 5 }
     const d = pagedDevin({ '': page([same, same, { ...same, created_at: 6 }], null) })
     const { s: st, printed } = stream(d.devin)
-    await st.fetch()
+    await st.drain()
     expect(printed).toHaveLength(2)
   })
 
-  it('stops when the cursor does not move, and after 20 pages', async () => {
+  it('stops when the cursor does not move, and after MAX_DRAIN_PAGES pages', async () => {
     const loop = pagedDevin({ '': page([], 'c1'), c1: page([msg('d1', 'x')], 'c1') })
-    await stream(loop.devin).s.fetch()
+    await stream(loop.devin).s.drain()
     expect(loop.asked).toEqual([undefined, 'c1'])
     const endless: Record<string, Page<DevinMessage>> = {}
     for (let i = 0; i < 30; i++) endless[i ? `c${i}` : ''] = page([], `c${i + 1}`)
     const many = pagedDevin(endless)
-    await stream(many.devin).s.fetch()
-    expect(many.asked).toHaveLength(20)
+    await stream(many.devin).s.drain()
+    expect(MAX_DRAIN_PAGES).toBe(20)
+    expect(many.asked).toHaveLength(MAX_DRAIN_PAGES)
   })
 
   it('scrubs titles and bodies before printing', async () => {
     const d = pagedDevin({ '': page([msg('d1', 'key cog_abc123 leaked')], null) })
     const { s, printed } = stream(d.devin, (t) => t.replace('cog_abc123', '***'))
-    await s.fetch()
+    await s.drain()
     expect(printed).toEqual([['💬 devin: key *** leaked', 'key *** leaked']])
   })
 
@@ -144,17 +150,17 @@ describe('MessageStream.fetch', () => {
     }
     const d = pagedDevin(pages)
     const { s, printed, warnings } = stream(d.devin)
-    await s.fetch()
+    await s.drain()
     expect(warnings).toEqual([
       "Could not read the session's messages: Devin API GET failed: 400 Bad Request"
     ])
     pages[''] = page([msg('d1', 'one'), msg('d2', 'two')], null)
-    await s.fetch()
+    await s.drain()
     // Started over from the first page; the repeat is not printed again.
     expect(d.asked).toEqual([undefined, 'c1', undefined])
     expect(printed.map(([, b]) => b)).toEqual(['one', 'two'])
     pages[''] = new Error('socket hang up')
-    await s.fetch()
+    await s.drain()
     expect(warnings).toHaveLength(1)
   })
 
@@ -165,9 +171,61 @@ describe('MessageStream.fetch', () => {
     }
     const d = pagedDevin(pages)
     const { s } = stream(d.devin)
-    await s.fetch()
+    await s.drain()
     pages.c1 = page([], null)
-    await s.fetch()
+    await s.drain()
     expect(d.asked).toEqual([undefined, 'c1', 'c1'])
+  })
+})
+
+describe('MessageStream.read', () => {
+  it('makes exactly one request, even when the API has more, and goes on from there', async () => {
+    const d = pagedDevin({
+      '': page([msg('d1', 'one')], 'c1'),
+      c1: page([msg('d2', 'two')], 'c2'),
+      c2: page([msg('d3', 'three')], null)
+    })
+    const { s, printed } = stream(d.devin)
+    await s.read()
+    expect(d.asked).toEqual([undefined])
+    await s.read()
+    await s.read()
+    expect(d.asked).toEqual([undefined, 'c1', 'c2'])
+    expect(printed.map(([, b]) => b)).toEqual(['one', 'two', 'three'])
+    expect(s.requests).toBe(3)
+  })
+
+  it('keeps a cursor the API gives on its last page, so the next read skips what was read', async () => {
+    const pages: Record<string, Page<DevinMessage>> = {
+      '': { items: [msg('d1', 'one')], endCursor: 'c1', hasNextPage: false, total: 1 }
+    }
+    const d = pagedDevin(pages)
+    const { s, printed } = stream(d.devin)
+    await s.read()
+    pages.c1 = page([msg('d2', 'two')], null)
+    await s.read()
+    expect(d.asked).toEqual([undefined, 'c1'])
+    expect(printed.map(([, b]) => b)).toEqual(['one', 'two'])
+  })
+
+  it('prints a full page of 200 messages from one request, in order and once', async () => {
+    const items = Array.from({ length: MESSAGE_PAGE }, (_, i) => msg(`d${i}`, `m${i}`))
+    const d = pagedDevin({ '': page(items, null) })
+    const { s, printed } = stream(d.devin)
+    await s.read()
+    await s.read()
+    expect(d.asked).toEqual([undefined, undefined])
+    expect(printed.map(([, b]) => b)).toEqual(items.map((m) => m.message))
+  })
+
+  it('drain gives up at the first failure instead of hammering a failing API', async () => {
+    const d = pagedDevin({
+      '': page([msg('d1', 'one')], 'c1'),
+      c1: new DevinApiError('503', { status: 503, detail: '', method: 'GET', path: '/m' })
+    })
+    const { s, printed } = stream(d.devin)
+    await s.drain()
+    expect(d.asked).toEqual([undefined, 'c1'])
+    expect(printed).toHaveLength(1)
   })
 })
