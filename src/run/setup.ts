@@ -59,14 +59,20 @@ const BY_BARE = new Map(INPUT_NAMES.map((n) => [bare(n), n]))
 /**
  * Names the runner passed (`INPUT_<NAME>` without the prefix) that are no input of the action
  * but one with its separators changed (`TIMEOUT_MINUTES` for `timeout-minutes`), with the input
- * meant. The runner keeps `_` and `-` as written, so such a value never reaches the action.
+ * meant. The runner keeps `_` and `-` as written, so such a value never reaches the action. A
+ * name in the wrong case only comes from a hand-written environment (`.env` for local runs): it
+ * is named as the variable it is.
  */
 export function misspelledInputs(
   given: readonly string[]
 ): Array<{ given: string; meant: string }> {
   const out: Array<{ given: string; meant: string }> = []
   for (const name of given) {
-    if (KNOWN.has(name)) continue
+    const upper = name.toUpperCase()
+    if (KNOWN.has(upper)) {
+      if (name !== upper) out.push({ given: `INPUT_${name}`, meant: `INPUT_${upper}` })
+      continue
+    }
     const meant = BY_BARE.get(bare(name))
     if (meant) out.push({ given: name.toLowerCase(), meant })
   }

@@ -52,6 +52,13 @@ describe('input names', () => {
     expect(misspelledInputs(INPUT_NAMES.map((n) => n.toUpperCase()))).toEqual([])
   })
 
+  it('names a variable in the wrong case (a hand-written .env) as the variable it is', () => {
+    expect(misspelledInputs(['api-key', 'Timeout_Minutes'])).toEqual([
+      { given: 'INPUT_api-key', meant: 'INPUT_API-KEY' },
+      { given: 'timeout_minutes', meant: 'timeout-minutes' }
+    ])
+  })
+
   it('fails naming the input written and the one meant, and every other one', () => {
     expect(thrown(() => checkInputNames(['TIMEOUT_MINUTES']))).toBe(
       "Input 'timeout_minutes': is not an input of this action, so its value was not used; did you mean 'timeout-minutes'? Input names are written with hyphens"
