@@ -36,7 +36,7 @@ export async function run(): Promise<void> {
   let cancel: RunGuard | undefined
   try {
     const ctx = readRunContext()
-    const inputs = await readInputs(get, ctx.workspace)
+    const inputs = await readInputs(get, ctx.workspace, { log, devinKey: credentials.devinKeyKind })
     const gh = (github = lazyGitHub(credentials, ctx, log))
     const slug = `${ctx.owner}/${ctx.repo}`
     const state = new RunState({ slug, runUrl: ctx.runUrl, commentKey: inputs.commentKey })

@@ -8,6 +8,17 @@ import { mask as maskInLog } from '../egress/step.js'
 import { scrub } from '../hygiene/scrub.js'
 import { load, store } from './vault.js'
 
+/**
+ * What the Devin key looks like, told without revealing it: `legacy` is a v1/v2 key (`apk_…`,
+ * `apk_user_…`), which the v3 API refuses.
+ */
+export type DevinKeyKind = 'missing' | 'legacy' | 'other'
+
+export function devinKeyKind(key: string): DevinKeyKind {
+  if (key === '') return 'missing'
+  return /^apk_/i.test(key) ? 'legacy' : 'other'
+}
+
 /** Reads one input by its contract name (`api-key`), trimmed, '' when unset. */
 export type InputGetter = (name: string) => string
 
@@ -17,6 +28,10 @@ export class Credentials {
 
   get hasDevinKey(): boolean {
     return load(this).devinKey !== ''
+  }
+
+  get devinKeyKind(): DevinKeyKind {
+    return devinKeyKind(load(this).devinKey)
   }
 
   get hasGithubToken(): boolean {

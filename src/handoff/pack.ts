@@ -3,6 +3,8 @@
  * an exact account of everything left out and why. Committed change first (git, else the GitHub
  * API), then uncommitted work in the workspace; both share one budget.
  */
+import { lstat } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { FileStatus, OmissionReason, Section } from './diff.js'
 import { classifyPath, displayPath, parseGlobList, type PathReason } from './paths.js'
 import { renderFiles, type SelectedFile } from './patch-select.js'
@@ -33,6 +35,12 @@ export {
 } from './pack-types.js'
 
 export type { FileStatus, OmissionReason, Section }
+
+const hasGitDir = (workspace: string): Promise<boolean> =>
+  lstat(join(workspace, '.git')).then(
+    () => true,
+    () => false
+  )
 
 const quietLog: PackLog = { info: () => {}, warning: () => {}, debug: () => {} }
 
@@ -122,7 +130,10 @@ async function committedChange(
     }
   }
   if (pullFiles) {
-    ctx.log.warning(`Reading the change from the GitHub API instead of git: ${why}`)
+    const message = `Reading the change from the GitHub API instead of git: ${why}`
+    // No checkout at all is the pull_request_target recipe's way: expected, so not a warning.
+    if ('error' in repo && !(await hasGitDir(ctx.opts.workspace))) ctx.log.info(message)
+    else ctx.log.warning(message)
     try {
       const { states, capped } = await apiSection(ctx, pullFiles)
       const cap = capped

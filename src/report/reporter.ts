@@ -14,7 +14,7 @@ import type { StickyComment } from '../github/sticky-comment.js'
 import type { FailOn } from '../run/inputs.js'
 import type { RunState } from '../state/run-state.js'
 import { STATE_KEY, type SavedState } from '../state/saved.js'
-import { failureFor } from './fail-on.js'
+import { failureFor, noticeFor } from './fail-on.js'
 import { outputsOf, renderComment, renderSummary } from './render.js'
 
 export interface ReporterOptions {
@@ -102,10 +102,15 @@ export class Reporter {
     saveStepState(STATE_KEY, JSON.stringify(state), this.#o.scrub)
   }
 
-  /** Fails the step when `fail-on` names the result the run ended with. */
+  /**
+   * Fails the step when `fail-on` names the result the run ended with; an end it could have named
+   * but does not gets a notice instead, so that it is seen.
+   */
   failIfAsked(failOn: FailOn[]): void {
     const failure = failureFor(this.state.report, failOn)
-    if (failure) failStep(failure, this.#o.scrub)
+    if (failure) return failStep(failure, this.#o.scrub)
+    const notice = noticeFor(this.state.report, failOn)
+    if (notice) this.#o.log.notice(notice)
   }
 
   /** A run that hands nothing off: a notice that says why, and the report. */

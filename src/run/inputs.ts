@@ -2,12 +2,19 @@
  * Reads and validates every input of the contract in one place, before any API call, so a bad
  * value fails the step with a message that names the input and what was expected.
  */
-import { lstat, readFile, readlink, realpath } from 'node:fs/promises'
-import * as path from 'node:path'
+import { readFile, realpath } from 'node:fs/promises'
 
 import { PERMISSIONS, type Permission } from '../github/types.js'
+import type { Log } from '../hygiene/log.js'
+import { InputError } from './input-error.js'
+import { realDestination, requireRealInside, resolveInWorkspace } from './workspace-paths.js'
+import type { DevinKeyKind } from '../credentials/read.js'
+import { apiBaseUrl, checkDevinKey, checkInputNames, checkOrgId } from './setup.js'
 
 export { PERMISSIONS, type Permission } from '../github/types.js'
+export { InputError } from './input-error.js'
+export { parseUrl } from './setup.js'
+export { isInside, realDestination, resolveInWorkspace } from './workspace-paths.js'
 export const FAIL_ON = ['error', 'suspended', 'timeout', 'needs-input'] as const
 export type FailOn = (typeof FAIL_ON)[number]
 export type SecretScan = 'redact' | 'fail' | 'off'
@@ -50,21 +57,20 @@ export interface Inputs {
   requirePermission: Permission
 }
 
-export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    message: string
-  ) {
-    super(`Input '${input}': ${message}`)
-    this.name = 'InputError'
-  }
+/**
+ * The runner exposes inputs as INPUT_<NAME> with spaces replaced and hyphens kept. `given` is
+ * every <NAME> it set, to tell a misspelled input from an absent one.
+ */
+export interface InputReader {
+  (name: string): string
+  given?: readonly string[]
 }
 
-/** The runner exposes inputs as INPUT_<NAME> with spaces replaced and hyphens kept. */
-export type InputReader = (name: string) => string
-
 export function envInputReader(env: NodeJS.ProcessEnv = process.env): InputReader {
-  return (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim()
+  const read = (name: string): string =>
+    (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim()
+  const given = Object.keys(env).flatMap((k) => (k.startsWith('INPUT_') ? [k.slice(6)] : []))
+  return Object.assign(read, { given })
 }
 
 const TRUE = ['true', 'True', 'TRUE']
@@ -170,22 +176,9 @@ export function parseFailOn(raw: string): FailOn[] {
   return [...new Set(items as FailOn[])]
 }
 
-export function parseUrl(name: string, raw: string): string {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new InputError(name, `expected an http(s) URL, got '${raw}'`)
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError(name, `expected an http(s) URL, got '${raw}'`)
-  }
-  return raw.replace(/\/+$/, '')
-}
-
-/** `api-url`, checked, without trailing slashes; the post step reads it the same way. */
-export function readApiUrl(get: InputReader): string {
-  return parseUrl('api-url', get('api-url') || 'https://api.devin.ai')
+/** `api-url`, checked, without trailing slashes or `/v3`; the post step reads it the same way. */
+export function readApiUrl(get: InputReader, info?: (message: string) => void): string {
+  return apiBaseUrl(get('api-url'), info)
 }
 
 /** JSON or YAML; YAML is loaded only when the text is not JSON, to keep start-up lean. */
@@ -218,60 +211,6 @@ export async function parseSchema(raw: string): Promise<Record<string, unknown> 
     )
   }
   return value as Record<string, unknown>
-}
-
-/**
- * `abs` is `root` or below it (both absolute; a name that merely starts with `..` is below).
- * Paths are checked as text and again where the file system resolves them: the repository, which
- * a pull request changes, may hold symbolic links (`prompt-file: task.md` to a runner file).
- */
-export function isInside(root: string, abs: string): boolean {
-  const back = path.relative(root, abs)
-  return !path.isAbsolute(back) && back !== '..' && !back.startsWith(`..${path.sep}`)
-}
-
-/**
- * Where a write to `abs` would land: its real path, or, when it does not exist yet, the real path
- * of its deepest existing ancestor with the rest appended. A dangling link is followed to where
- * it points, since creating the path would create its target.
- */
-export async function realDestination(abs: string, links = 0): Promise<string> {
-  const rest: string[] = []
-  let at = path.resolve(abs)
-  for (;;) {
-    try {
-      return path.join(await realpath(at), ...rest)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(at) === at) throw err
-    }
-    if ((await lstat(at).catch(() => undefined))?.isSymbolicLink()) {
-      // As Linux, which gives up after 40 links.
-      if (links >= 40)
-        throw Object.assign(new Error(`too many symbolic links at ${at}`), { code: 'ELOOP' })
-      const target = path.resolve(path.dirname(at), await readlink(at))
-      return realDestination(path.join(target, ...rest), links + 1)
-    }
-    rest.unshift(path.basename(at))
-    at = path.dirname(at)
-  }
-}
-
-/** Resolves a workspace-relative path and refuses one whose text leaves the workspace. */
-export function resolveInWorkspace(name: string, workspace: string, rel: string): string {
-  const abs = path.resolve(workspace, rel)
-  if (!isInside(path.resolve(workspace), abs)) {
-    throw new InputError(name, `expected a path inside the workspace, got '${rel}'`)
-  }
-  return abs
-}
-
-/** Refuses a path that a symbolic link takes out of the (real) workspace. */
-async function requireRealInside(name: string, ws: string, rel: string, real: string) {
-  if (isInside(await realDestination(ws), real)) return
-  throw new InputError(
-    name,
-    `expected a path inside the workspace, got '${rel}', which a symbolic link takes to '${real}'`
-  )
 }
 
 const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'error'
@@ -325,18 +264,28 @@ async function checkAttachmentsPath(workspace: string, rel: string): Promise<voi
   await requireRealInside('attachments-path', workspace, rel, real)
 }
 
+/** What reading the inputs may be told besides them. */
+export interface ReadOptions {
+  /** Hears what was corrected on the way (a trailing `/v3` of `api-url`). */
+  log?: Pick<Log, 'info'>
+  /** The shape of `api-key`, which `readCredentials` (src/credentials/read.ts) read apart. */
+  devinKey?: DevinKeyKind
+}
+
 /**
  * Every input but the credentials, which `readCredentials` (src/credentials/read.ts) reads apart
- * and masks; an empty `api-key` fails later, in `requireApiKey`.
+ * and masks; an empty `api-key` fails later, in `requireApiKey`, a legacy one here. Misspelled
+ * input names are reported first: they explain the other surprises.
  */
-export async function readInputs(get: InputReader, workspace: string): Promise<Inputs> {
+export async function readInputs(
+  get: InputReader,
+  workspace: string,
+  o: ReadOptions = {}
+): Promise<Inputs> {
+  checkInputNames(get.given)
+  checkDevinKey(o.devinKey)
   const orgId = get('org-id')
-  if (orgId && !/^[A-Za-z0-9_.-]+$/.test(orgId)) {
-    throw new InputError(
-      'org-id',
-      `expected an organization id such as 'org-abc123', got '${orgId}'`
-    )
-  }
+  checkOrgId(orgId)
   const allowedBots = parseList(get('allowed-bots'))
   const commentKey = get('comment-key') || 'default'
   if (!/^[A-Za-z0-9_.:/-]{1,64}$/.test(commentKey)) {
@@ -347,7 +296,7 @@ export async function readInputs(get: InputReader, workspace: string): Promise<I
   }
   const inputs: Inputs = {
     orgId,
-    apiUrl: readApiUrl(get),
+    apiUrl: readApiUrl(get, (m) => o.log?.info(m)),
     task: await readTask(get, workspace),
     includeDiff: parseBoolean('include-diff', get('include-diff'), true),
     baseRef: get('base-ref'),

@@ -55,10 +55,28 @@ export function botAllowed(login: string, allowed: string[]): boolean {
   return allowed.some((a) => a.toLowerCase().replace(/\[bot\]$/, '') === bare)
 }
 
+/** The README section (its anchor) that says how to hand off fork PRs safely. */
+export const FORK_RECIPE =
+  "the README section 'Pull requests from forks' (#pull-requests-from-forks-pull_request_target)"
+
+/**
+ * Why a fork PR was skipped and the whole way to hand it off: under `pull_request` the fork gets
+ * no secrets, so `allow-forks: true` alone would only trade the skip for a missing-key failure.
+ */
+export function forkSkipReason(
+  eventName: string,
+  pr: { number: number; headRepo: string }
+): string {
+  const from = `fork: pull request #${pr.number} comes from ${pr.headRepo || 'a deleted fork'}`
+  if (eventName === 'pull_request')
+    return `${from}. Fork PRs get no secrets under 'pull_request': to hand them off, run on 'pull_request_target' and set 'allow-forks: true', as ${FORK_RECIPE} shows`
+  return `${from} (set 'allow-forks: true' to hand off fork PRs; see ${FORK_RECIPE})`
+}
+
 /** Why the key may be empty on a run that was let through: GitHub withholds secrets there. */
 function missingKeyHint(ctx: RunContext, target: Target, actors: Actor[]): string {
   if (target.pr?.isFork && ctx.eventName === 'pull_request') {
-    return ". Fork PRs get no secrets under 'pull_request': hand off from 'pull_request_target' instead (see the README)"
+    return `. Fork PRs get no secrets under 'pull_request': hand off from 'pull_request_target' instead, as ${FORK_RECIPE} shows`
   }
   if (actors.some((a) => /^dependabot(\[bot\])?$/i.test(a.login))) {
     return '. Dependabot runs see only Dependabot secrets: add the key there too'
@@ -68,7 +86,8 @@ function missingKeyHint(ctx: RunContext, target: Target, actors: Actor[]): strin
 
 /**
  * The checks that need no API call. Returns a skip reason, or undefined to go on; a run that goes
- * on without an API key fails here (fork and Dependabot runs have none, so skips decide first).
+ * on without an API key fails here (fork and Dependabot runs have none, so skips decide first),
+ * unless it is a dry run.
  */
 export function staticSkipReason(
   ctx: RunContext,
@@ -77,9 +96,7 @@ export function staticSkipReason(
   hasKey: boolean,
   log: Pick<Log, 'warning'>
 ): string | undefined {
-  if (target.pr?.isFork && !inputs.allowForks) {
-    return `fork: pull request #${target.pr.number} comes from ${target.pr.headRepo || 'a deleted fork'} (set 'allow-forks: true' to hand off fork PRs)`
-  }
+  if (target.pr?.isFork && !inputs.allowForks) return forkSkipReason(ctx.eventName, target.pr)
   const actors = actorsOf(ctx)
   for (const actor of actors) {
     if (actor.isBot && !botAllowed(actor.login, inputs.allowedBots)) {
@@ -91,7 +108,8 @@ export function staticSkipReason(
       "'allowed-bots' is '*': any bot (every GitHub App installed on the repository) can start a paid Devin session; list the bots by login instead"
     )
   }
-  requireApiKey(hasKey, missingKeyHint(ctx, target, actors))
+  // A dry run sends nothing, so it needs no key.
+  if (!inputs.dryRun) requireApiKey(hasKey, missingKeyHint(ctx, target, actors))
   return undefined
 }
 

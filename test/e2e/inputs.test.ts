@@ -27,7 +27,11 @@ const BOOL = /^expected 'true' or 'false', got '/
 
 const ROWS: Row[] = [
   row('api-key', '', /^is required; pass the Devin key from a secret/),
-  row('org-id', 'org 12', /^expected an organization id such as 'org-abc123', got 'org 12'$/),
+  row(
+    'org-id',
+    'org 12',
+    /^expected an organization id such as 'org-abc123' \(it starts with 'org-'; Devin shows it under Settings → Service users\), got 'org 12'$/
+  ),
   row('api-url', 'api.devin.ai', /^expected an http\(s\) URL, got 'api.devin.ai'$/),
   row('api-url', 'ftp://devin.example.test', /^expected an http\(s\) URL/),
   { input: 'prompt', values: { prompt: '' }, message: /both are empty$/ },

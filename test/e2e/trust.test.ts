@@ -74,7 +74,10 @@ describe('pull_request from a fork', () => {
   it('is skipped with a clear reason, even though the fork run gets no secrets', async () => {
     const t = await scenario({ headRepo: FORK, author: 'mallory', github: { tokens: READ_ONLY } })
     const r = await t.run(NO_SECRETS)
-    expectSkip(r, /^fork: pull request #7 comes from mallory\/widgets .*allow-forks/)
+    expectSkip(
+      r,
+      /^fork: pull request #7 comes from mallory\/widgets\. .*'pull_request_target' .*allow-forks/
+    )
     expect(t.devin.requests).toHaveLength(0)
     expect(t.github.requests).toHaveLength(0)
   })

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { Credentials, readCredentials } from '../../../src/credentials/read.ts'
+import { Credentials, devinKeyKind, readCredentials } from '../../../src/credentials/read.ts'
 import { revealDevinKey, revealGithubToken } from '../../../src/credentials/reveal.ts'
 import { seededRandom } from '../../helpers/fake-secrets.ts'
 
@@ -51,6 +51,26 @@ describe('readCredentials', () => {
     expect(keyOnly.masked).toEqual([KEY])
     expect(keyOnly.handle.hasDevinKey).toBe(true)
     expect(keyOnly.handle.hasGithubToken).toBe(false)
+  })
+})
+
+describe('the Devin key kind', () => {
+  it('tells a legacy v1/v2 key from any other, without the key', () => {
+    expect(devinKeyKind('')).toBe('missing')
+    expect(devinKeyKind(`apk_${rand(32)}`)).toBe('legacy')
+    expect(devinKeyKind(`apk_user_${rand(32)}`)).toBe('legacy')
+    expect(devinKeyKind(`APK_${rand(32)}`)).toBe('legacy')
+    expect(devinKeyKind(KEY)).toBe('other')
+    // Formats the action does not know are Devin's to judge, not the action's.
+    expect(devinKeyKind(`dvn_${rand(32)}`)).toBe('other')
+    expect(devinKeyKind(`x_apk_${rand(32)}`)).toBe('other')
+  })
+
+  it('is read from the handle as the key was read: trimmed', () => {
+    const legacy = `apk_user_${rand(32)}`
+    expect(read({ 'api-key': `  ${legacy}\n` }).handle.devinKeyKind).toBe('legacy')
+    expect(read({ 'api-key': ' ' }).handle.devinKeyKind).toBe('missing')
+    expect(read({ 'api-key': KEY }).handle.devinKeyKind).toBe('other')
   })
 })
 

@@ -525,4 +525,37 @@ describe('skip, dry run and fail-on', () => {
     expect(process.exitCode).toBe(1)
     expect(out.join('')).toMatch(/::error::Devin handoff ended with result 'timeout'/)
   })
+
+  it('failIfAsked leaves a notice with the session and the reason for an end it does not fail', () => {
+    const state = startedState()
+    state.waitingBegan()
+    state.ended(
+      'timeout',
+      'Stopped waiting after 1 minute (timeout-minutes); the Devin session keeps running.'
+    )
+    const { r } = reporter(state)
+    const out = captureStdout()
+    r.failIfAsked(['error'])
+    vi.restoreAllMocks()
+    expect(process.exitCode).toBeUndefined()
+    expect(out.join('')).toBe(
+      "::notice::Devin handoff ended with result 'timeout' (status running/working). Stopped waiting after 1 minute (timeout-minutes); the Devin session keeps running. Session: https://app.devin.ai/sessions/devin-42 (add 'timeout' to 'fail-on' to fail the step on this)\n"
+    )
+  })
+
+  it('failIfAsked says nothing more for a finished session, and only fails for one it fails', () => {
+    const finished = startedState()
+    finished.waitingBegan()
+    finished.ended('finished')
+    const failing = startedState()
+    failing.waitingBegan()
+    failing.ended('needs-input', 'Devin is waiting for a reply: answer in the Devin session.')
+    const out = captureStdout()
+    reporter(finished).r.failIfAsked([])
+    reporter(failing).r.failIfAsked(['needs-input'])
+    vi.restoreAllMocks()
+    const printed = out.join('')
+    expect(printed).not.toContain('::notice::')
+    expect(printed.match(/^::error::/gm)).toHaveLength(1)
+  })
 })

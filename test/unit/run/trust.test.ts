@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs'
+import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   actorsOf,
   botAllowed,
+  FORK_RECIPE,
+  forkSkipReason,
   permissionSkipReason,
   staticSkipReason
 } from '../../../src/run/trust.ts'
@@ -9,6 +13,7 @@ import { afterPhrase, triggerOf } from '../../../src/run/trigger.ts'
 import type { RunContext } from '../../../src/run/context.ts'
 import type { Inputs, Permission } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
+import { REPO_ROOT } from '../../helpers/run-action.ts'
 
 function ctx(
   payload: RunContext['payload'],
@@ -56,6 +61,67 @@ describe('trust', () => {
     expect(reason).toMatch(/^permission: mallory \(comment author\) has 'read'/)
     expect(await permissionSkipReason(c, 'read', async (l) => perms[l] ?? 'none')).toBeUndefined()
     expect(await permissionSkipReason(c, 'none', async () => 'none')).toBeUndefined()
+  })
+})
+
+describe('trust: fork PRs', () => {
+  const pr = { number: 7, headRepo: 'eve/app' }
+
+  it('under pull_request says both what to set and which event gives the key, at once', () => {
+    expect(forkSkipReason('pull_request', pr)).toBe(
+      "fork: pull request #7 comes from eve/app. Fork PRs get no secrets under 'pull_request': to hand them off, run on 'pull_request_target' and set 'allow-forks: true', as the README section 'Pull requests from forks' (#pull-requests-from-forks-pull_request_target) shows"
+    )
+  })
+
+  it('elsewhere (secrets are there) says to allow forks, and where to read first', () => {
+    for (const event of ['pull_request_target', 'issue_comment', 'workflow_dispatch'])
+      expect(forkSkipReason(event, pr)).toBe(
+        "fork: pull request #7 comes from eve/app (set 'allow-forks: true' to hand off fork PRs; see the README section 'Pull requests from forks' (#pull-requests-from-forks-pull_request_target))"
+      )
+    expect(forkSkipReason('pull_request', { number: 7, headRepo: '' })).toMatch(
+      /^fork: pull request #7 comes from a deleted fork\./
+    )
+  })
+
+  it('points at a section the README has', () => {
+    const anchor = /\(#([^)]+)\)/.exec(FORK_RECIPE)?.[1]
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')
+    // GitHub's heading ids: lower case, punctuation but '-' and '_' dropped, spaces to '-'.
+    const ids = [...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+      (m[1] ?? '')
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-')
+    )
+    expect(ids).toContain(anchor)
+    expect(ids).not.toContain('pull-requests-from-forks')
+  })
+
+  it('with allow-forks but no key under pull_request, the error names the event to use', () => {
+    const c = ctx({}, 'eve', 'pull_request')
+    expect(() =>
+      staticSkipReason(c, target(true), inputs({ allowForks: true }), false, silent)
+    ).toThrow(
+      /^Input 'api-key': is required; .*Fork PRs get no secrets under 'pull_request': hand off from 'pull_request_target' instead, as the README section 'Pull requests from forks' \(#pull-requests-from-forks-pull_request_target\) shows$/
+    )
+  })
+})
+
+describe('trust: a dry run', () => {
+  it('needs no key: nothing is sent', () => {
+    const c = ctx({}, 'alice', 'workflow_dispatch')
+    expect(
+      staticSkipReason(c, { slug: 'acme/app' } as Target, inputs({ dryRun: true }), false, silent)
+    ).toBeUndefined()
+    expect(() =>
+      staticSkipReason(c, { slug: 'acme/app' } as Target, inputs({ dryRun: false }), false, silent)
+    ).toThrow(/^Input 'api-key': is required/)
+  })
+
+  it('still skips what it would skip with a key', () => {
+    expect(
+      staticSkipReason(ctx({}), target(true), inputs({ dryRun: true }), false, silent)
+    ).toMatch(/^fork: /)
   })
 })
 
