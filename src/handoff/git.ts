@@ -1,10 +1,12 @@
 /**
  * The git edge: runs git (never a shell) in the workspace with options that keep the repository's
- * configuration from running programs. Finding the range to diff is in ./range.ts, untracked
+ * configuration from running programs: through @actions/exec where it fits, through `spawn` where
+ * it does not (see `gitBounded` and `gitStream`). Finding the range to diff is in ./range.ts, untracked
  * files in ./untracked.ts. Nothing here checks out or runs code from the change.
  */
 import { spawn } from 'node:child_process'
-import type { Readable } from 'node:stream'
+import { PassThrough, pipeline, Writable, type Readable } from 'node:stream'
+import { exec } from '@actions/exec'
 import { scrubUrls } from '../hygiene/scrub.js'
 
 // Options that make output stable and keep repository or user configuration from running
@@ -72,11 +74,71 @@ function collectStderr(stream: Readable | null): () => string {
   return () => text
 }
 
+// @actions/exec would print the command line unless silent; these make sure nothing it might
+// write reaches the runner's log (only src/egress/ writes there).
+const discard = (): Writable =>
+  new Writable({
+    write(_chunk, _enc, done) {
+      done()
+    }
+  })
+
+/** What exec's `which` throws when there is no git: reworded, without its advice paragraph. */
+function notStarted(err: unknown): Error {
+  const text = err instanceof Error ? err.message : String(err)
+  if (text.startsWith('Unable to locate executable file')) return new Error('git is not on PATH')
+  return err instanceof Error ? err : new Error(text)
+}
+
 /**
- * Runs git to completion and returns its output (for small outputs: lists, shas). Rejects only
- * when git cannot be started or its output passes `maxBytes`; a non-zero exit is in `code`.
+ * Runs git to completion through @actions/exec (silent, exit code returned, not thrown) and
+ * returns its output: for small, line-oriented outputs (ids, commit objects). `input` goes to its
+ * stdin. Rejects only when git cannot be started or its output passes `maxBytes` (collection
+ * stops there; exec gives no handle to stop git itself, so for output that can be large, or a call
+ * that needs a time limit, use `gitBounded`).
  */
-export function git(
+export async function git(
+  cwd: string,
+  args: string[],
+  opts: { maxBytes?: number; input?: Buffer } = {}
+): Promise<GitResult> {
+  const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024
+  const chunks: Buffer[] = []
+  let size = 0
+  let stderr = ''
+  const code = await exec('git', [...GLOBAL_ARGS, ...args], {
+    cwd,
+    env: gitEnv() as Record<string, string>,
+    silent: true,
+    outStream: discard(),
+    errStream: discard(),
+    ignoreReturnCode: true,
+    input: opts.input,
+    listeners: {
+      stdout: (d: Buffer) => {
+        size += d.length
+        if (size <= maxBytes) chunks.push(d)
+      },
+      stderr: (d: Buffer) => {
+        if (stderr.length < MAX_STDERR) stderr += d.toString('utf8')
+      }
+    }
+  }).catch((err: unknown) => {
+    throw notStarted(err)
+  })
+  if (size > maxBytes) throw new Error(`git ${args[0] ?? ''} printed more than ${maxBytes} bytes`)
+  // A signal leaves no exit code (exec resolves null).
+  return { code: typeof code === 'number' ? code : 128, stdout: Buffer.concat(chunks), stderr }
+}
+
+/**
+ * Runs git to completion with `spawn`, killed past `maxBytes` of output or `timeoutMs`. Used
+ * instead of `git` where @actions/exec does not fit: it gives no handle on its child (so no time
+ * limit: a fetch from an origin that stopped answering must not hold the job), and it splits
+ * stdout into lines as it goes, which is quadratic on NUL-separated output without line breaks
+ * (`ls-files -z` of a large untracked tree: 16 MB took 10 s).
+ */
+export function gitBounded(
   cwd: string,
   args: string[],
   opts: { maxBytes?: number; timeoutMs?: number } = {}
@@ -111,8 +173,8 @@ export function git(
 }
 
 /** Runs git and returns trimmed stdout, or throws `GitError` on a non-zero exit. */
-export async function gitText(cwd: string, args: string[], timeoutMs?: number): Promise<string> {
-  const r = await git(cwd, args, { timeoutMs })
+export async function gitText(cwd: string, args: string[]): Promise<string> {
+  const r = await git(cwd, args)
   if (r.code !== 0) throw new GitError(args, r.code, r.stderr)
   return r.stdout.toString('utf8').trim()
 }
@@ -125,7 +187,11 @@ export interface GitStream {
   done: Promise<{ code: number; stopped: boolean; stderr: string }>
 }
 
-/** Starts git with stdout streamed: memory stays bounded by what the reader keeps. */
+/**
+ * Starts git with stdout streamed: memory stays bounded by what the reader keeps. `spawn`, not
+ * @actions/exec: exec hands output to listeners as fast as git writes it, with no way to make git
+ * wait, so a 100 MB diff would pile up in memory while the reader is busy.
+ */
 export function gitStream(cwd: string, args: string[]): GitStream {
   const child = spawn('git', [...GLOBAL_ARGS, ...args], {
     cwd,
@@ -144,11 +210,17 @@ export function gitStream(cwd: string, args: string[]): GitStream {
   )
   // The reader may see the spawn error through `done`; keep it from being unhandled meanwhile.
   done.catch(() => undefined)
+  // When git exits, Node drains and drops whatever of its stdout nobody has started reading, and
+  // a diff started early is read only when its turn comes. Piped on, the output waits here; the
+  // pipe still makes git wait while this holds its high-water mark, and passes errors on.
+  const out = new PassThrough()
+  pipeline(child.stdout, out, () => undefined)
   return {
-    chunks: child.stdout as AsyncIterable<Buffer>,
+    chunks: out,
     stop() {
       if (stopped) return
       stopped = true
+      out.destroy()
       child.stdout.destroy()
       child.kill('SIGTERM')
     },

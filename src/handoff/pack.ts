@@ -8,9 +8,26 @@ import { join } from 'node:path'
 import type { FileStatus, OmissionReason, Section } from './diff.js'
 import { classifyPath, displayPath, parseGlobList, type PathReason } from './paths.js'
 import { renderFiles, type SelectedFile } from './patch-select.js'
-import { git } from './git.js'
-import { isSha, refreshIndex, resolveBaseRef, resolveRange, short, topLevel } from './range.js'
-import { API_FILE_CAP, apiSection, gitSection, untrackedSection } from './sources.js'
+import {
+  isSha,
+  readCommits,
+  refreshIndex,
+  resolveBaseRef,
+  resolveRange,
+  short,
+  topLevel,
+  type Commits,
+  type Repo
+} from './range.js'
+import {
+  API_FILE_CAP,
+  apiSection,
+  gitSection,
+  startGitDiff,
+  untrackedSection,
+  type StartedDiff
+} from './sources.js'
+import { listUntracked } from './untracked.js'
 import { refit, screen } from './redact.js'
 import { errorText } from '../hygiene/scrub.js'
 import type {
@@ -71,7 +88,8 @@ interface Committed {
 
 async function committedChange(
   ctx: Ctx,
-  repo: { top: string } | { error: string }
+  repo: Repo | { error: string },
+  commits: Promise<Commits>
 ): Promise<Committed> {
   const { target, pullFiles } = ctx.opts
   const none = (why: string): Committed => {
@@ -103,7 +121,8 @@ async function committedChange(
   if ('top' in repo && isSha(base)) {
     const top = repo.top
     const head = isSha(target.headSha) ? target.headSha : ''
-    const range = await resolveRange(top, base, head, (m) => ctx.log.info(m))
+    const known = { shallow: repo.shallow, commits: await commits }
+    const range = await resolveRange(top, base, head, (m) => ctx.log.info(m), known)
     if ('error' in range) {
       why = range.error
     } else {
@@ -152,15 +171,46 @@ async function committedChange(
   return none(why)
 }
 
+/**
+ * Uncommitted work, started as soon as the top level is known so that git works on it while the
+ * committed diff is read; read after it, in the budget's order.
+ */
+interface Uncommitted {
+  hasHead: Promise<boolean>
+  /** `git diff HEAD`, running (undefined without a HEAD). */
+  tracked: Promise<StartedDiff | undefined>
+  untracked: Promise<string[]>
+  read: boolean
+}
+
+function startUncommitted(top: string, commits: Promise<Commits>): Uncommitted {
+  const hasHead = commits.then((c) => c.get('HEAD') !== undefined)
+  const untracked = listUntracked(top)
+  untracked.catch(() => undefined) // its failure is reported where it is read
+  // After the refresh: on a racily clean index `git diff HEAD` would compare every file's content.
+  const tracked = Promise.all([hasHead, refreshIndex(top)]).then(([head]) =>
+    head ? startGitDiff(top, ['HEAD']) : undefined
+  )
+  return { hasHead, tracked, untracked, read: false }
+}
+
+/** Stops `git diff HEAD` when its turn never came (it would wait on a full pipe). */
+function abandon(u: Uncommitted | undefined): void {
+  if (u && !u.read) void u.tracked.then((d) => d?.stop())
+}
+
 async function uncommittedChange(
   ctx: Ctx,
-  top: string
+  top: string,
+  u: Uncommitted
 ): Promise<{ note: string; states: FileState[] }> {
-  const hasHead = (await git(top, ['rev-parse', '--verify', '-q', 'HEAD^{commit}'])).code === 0
+  u.read = true
+  const hasHead = await u.hasHead
   const before = ctx.budget.remaining
   try {
-    const tracked = hasHead ? await gitSection(ctx, top, ['HEAD'], 'uncommitted') : []
-    const { states: untracked, unread } = await untrackedSection(ctx, top)
+    const diff = await u.tracked
+    const tracked = diff ? await diff.read(ctx, 'uncommitted') : []
+    const { states: untracked, unread } = await untrackedSection(ctx, top, u.untracked)
     const unreadNote = unread > 0 ? `, ${unread} of them listed without being read` : ''
     const files = `${untracked.length} untracked file(s)${unreadNote}`
     const what = hasHead
@@ -172,6 +222,46 @@ async function uncommittedChange(
     ctx.log.warning(`Could not read uncommitted work: ${errorText(err)}`)
     return { note: `uncommitted work: not read (${errorText(err)})`, states: [] }
   }
+}
+
+interface Sections {
+  source: PackedChange['source']
+  baseSha?: string
+  notes: string[]
+  states: FileState[]
+}
+
+/** The committed change, then the uncommitted work, in that order in the shared budget. */
+async function readSections(
+  ctx: Ctx,
+  repo: Repo | { error: string },
+  commits: Promise<Commits>,
+  early: Uncommitted | undefined
+): Promise<Sections> {
+  const out: Sections = { source: 'none', notes: [], states: [] }
+  if (ctx.opts.includeDiff) {
+    const committed = await committedChange(ctx, repo, commits)
+    out.source = committed.source
+    out.baseSha = committed.baseSha
+    out.notes.push(committed.note)
+    out.states.push(...committed.states)
+  }
+  if (!ctx.opts.includeUncommitted) return out
+  if ('error' in repo || !early) {
+    out.notes.push(`uncommitted work: not read, ${'error' in repo ? repo.error : 'no repository'}`)
+    return out
+  }
+  const uncommitted = await uncommittedChange(ctx, repo.top, early)
+  out.notes.push(uncommitted.note)
+  out.states.push(...uncommitted.states)
+  if (out.source === 'none' && uncommitted.states.length > 0) out.source = 'git'
+  return out
+}
+
+/** Every commit the run may ask about, for one `cat-file --batch`. */
+function commitNames(opts: PackOptions): string[] {
+  const { baseSha, headSha } = opts.target
+  return ['HEAD', ...(opts.includeDiff ? [baseSha, headSha].filter(isSha) : [])]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,34 +296,20 @@ export async function packChange(opts: PackOptions): Promise<PackedChange> {
     budget: { remaining: Math.max(0, Math.floor(opts.maxDiffBytes)) },
     classify: makeClassifier(parseGlobList(opts.excludePaths))
   }
+  // At most six git processes on a PR run whose base is here: this rev-parse, one cat-file for
+  // every commit check, the committed diff and, overlapping it, the index refresh, `git diff HEAD`
+  // and the untracked list.
   const repo = await topLevel(opts.workspace)
-  // Work that can overlap the committed diff: the index refresh that makes `git diff HEAD`
-  // cheap, and loading the secret scanner.
-  const refreshed = opts.includeUncommitted && 'top' in repo ? refreshIndex(repo.top) : undefined
+  const top = 'top' in repo ? repo.top : undefined
+  const commits: Promise<Commits> = top
+    ? readCommits(top, commitNames(opts))
+    : Promise.resolve(new Map())
+  const early = top && opts.includeUncommitted ? startUncommitted(top, commits) : undefined
   if (opts.secretScan !== 'off')
     void import('../hygiene/secrets.js').then((m) => m.findSecrets('')).catch(() => undefined)
-  const notes: string[] = []
-  const states: FileState[] = []
-  let source: PackedChange['source'] = 'none'
-  let baseSha: string | undefined
-  if (opts.includeDiff) {
-    const committed = await committedChange(ctx, repo)
-    source = committed.source
-    baseSha = committed.baseSha
-    notes.push(committed.note)
-    states.push(...committed.states)
-  }
-  if (opts.includeUncommitted) {
-    if ('top' in repo) {
-      await refreshed
-      const uncommitted = await uncommittedChange(ctx, repo.top)
-      notes.push(uncommitted.note)
-      states.push(...uncommitted.states)
-      if (source === 'none' && uncommitted.states.length > 0) source = 'git'
-    } else {
-      notes.push(`uncommitted work: not read, ${repo.error}`)
-    }
-  }
+  const { source, baseSha, notes, states } = await readSections(ctx, repo, commits, early).finally(
+    () => abandon(early)
+  )
   const redactions = await screen(ctx, states)
   refit(states, Math.max(0, Math.floor(opts.maxDiffBytes)))
   const shown = (section: Section): SelectedFile[] =>

@@ -3,18 +3,33 @@
  * (objects only: no ref is written and nothing is checked out).
  */
 import { scrubUrls } from '../hygiene/scrub.js'
-import { git, gitText, type GitResult } from './git.js'
+import { git, gitBounded, type GitResult } from './git.js'
 
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i
 /** A full object id (also keeps anything option-like away from `git fetch`). */
 export const isSha = (s: string): boolean => SHA.test(s) && !/^0+$/.test(s)
 export const short = (sha: string): string => sha.slice(0, 7)
 
-/** The repository's top level, or why git cannot read the workspace (not a repo, ownership…). */
-export async function topLevel(cwd: string): Promise<{ top: string } | { error: string }> {
-  const r = await git(cwd, ['rev-parse', '--show-toplevel']).catch((err: unknown) => err as Error)
+export interface Repo {
+  top: string
+  shallow: boolean
+}
+
+/**
+ * The repository's top level and whether the checkout is shallow (one `rev-parse`), or why git
+ * cannot read the workspace (not a repo, ownership…).
+ */
+export async function topLevel(cwd: string): Promise<Repo | { error: string }> {
+  const r = await git(cwd, ['rev-parse', '--is-shallow-repository', '--show-toplevel']).catch(
+    (err: unknown) => err as Error
+  )
   if (r instanceof Error) return { error: `git cannot be run (${r.message})` }
-  if (r.code === 0) return { top: r.stdout.toString('utf8').replace(/\n$/, '') }
+  if (r.code === 0) {
+    // The flag's answer first: the path may hold any byte, a line break included.
+    const out = r.stdout.toString('utf8')
+    const nl = out.indexOf('\n')
+    return { top: out.slice(nl + 1).replace(/\n$/, ''), shallow: out.slice(0, nl) === 'true' }
+  }
   const why = scrubUrls(r.stderr.trim().split('\n').pop() || `exit ${r.code}`)
   return { error: `the workspace is not a git repository that git can read (${why})` }
 }
@@ -29,16 +44,61 @@ export async function refreshIndex(cwd: string): Promise<void> {
   await git(cwd, ['update-index', '-q', '--refresh']).catch(() => undefined)
 }
 
+export interface Commit {
+  sha: string
+  /** As recorded in the commit object: known even at a shallow boundary. */
+  parents: string[]
+}
+/** Revision name (`HEAD`, a commit id) → the commit, or undefined when it is not one here. */
+export type Commits = Map<string, Commit | undefined>
+
+// A name goes on one line of cat-file's input: nothing but `HEAD` and object ids.
+const askable = (name: string): boolean => name === 'HEAD' || isSha(name)
+
+function parseBatch(out: Buffer, names: string[]): Commits {
+  const found: Commits = new Map()
+  let pos = 0
+  for (const name of names) {
+    const nl = out.indexOf(10, pos)
+    if (nl === -1) break
+    const [sha = '', type = '', size = ''] = out.toString('latin1', pos, nl).split(' ')
+    pos = nl + 1
+    if (type !== 'commit' || !/^\d+$/.test(size)) {
+      found.set(name, undefined) // `<name> missing` (or ambiguous)
+      continue
+    }
+    const body = out.toString('latin1', pos, pos + Number(size))
+    pos += Number(size) + 1
+    const head = body.split('\n\n')[0] ?? ''
+    const parents = [...head.matchAll(/^parent ([0-9a-f]+)$/gm)].map((m) => m[1] ?? '')
+    found.set(name, { sha, parents })
+  }
+  return found
+}
+
+/**
+ * Looks up revisions as commits, all with one `git cat-file --batch` (one process for every check
+ * a run needs: HEAD and its parents, whether the base and head commits are here).
+ */
+export async function readCommits(cwd: string, names: string[]): Promise<Commits> {
+  const asked = [...new Set(names)].filter(askable)
+  const found: Commits = new Map(names.map((n) => [n, undefined]))
+  if (asked.length === 0) return found
+  // A few short lines: they fit the pipe's buffer, so git exiting early cannot break the write.
+  const input = Buffer.from(asked.map((n) => `${n}^{commit}\n`).join(''))
+  const r = await git(cwd, ['cat-file', '--batch'], { input }).catch(() => undefined)
+  if (r?.code !== 0) return found
+  for (const [name, commit] of parseBatch(r.stdout, asked)) found.set(name, commit)
+  return found
+}
+
 export async function hasCommit(cwd: string, sha: string): Promise<boolean> {
-  return (await git(cwd, ['cat-file', '-e', `${sha}^{commit}`])).code === 0
+  return (await readCommits(cwd, [sha])).get(sha) !== undefined
 }
 
 /** Parents as recorded in the commit object: known even at a shallow boundary. */
 export async function commitParents(cwd: string, rev: string): Promise<string[]> {
-  const r = await git(cwd, ['cat-file', 'commit', rev])
-  if (r.code !== 0) return []
-  const head = r.stdout.toString('latin1').split('\n\n')[0] ?? ''
-  return [...head.matchAll(/^parent ([0-9a-f]+)$/gm)].map((m) => m[1] ?? '')
+  return (await readCommits(cwd, [rev])).get(rev)?.parents ?? []
 }
 
 const FETCH_TIMEOUT_MS = 120_000
@@ -54,7 +114,9 @@ export async function fetchCommits(
 ): Promise<GitResult> {
   const args = ['fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', '--quiet']
   if (depth !== undefined) args.push(`--depth=${depth}`)
-  return git(cwd, [...args, 'origin', ...shas.filter(isSha)], { timeoutMs: FETCH_TIMEOUT_MS })
+  return gitBounded(cwd, [...args, 'origin', ...shas.filter(isSha)], {
+    timeoutMs: FETCH_TIMEOUT_MS
+  })
 }
 
 async function mergeBase(cwd: string, a: string, b: string): Promise<string | undefined> {
@@ -80,6 +142,15 @@ export type Range = { from: string; to: string; note: string } | { error: string
 const DEPTHS = [50, 400, 3000]
 
 /**
+ * What a caller already knows of the checkout (`topLevel`'s `shallow`, `readCommits` of `HEAD`,
+ * the base and the head), so that no git process asks it again.
+ */
+export interface Known {
+  shallow?: boolean
+  commits?: Commits
+}
+
+/**
  * The commits to diff for "base...head" in a checkout made by actions/checkout (depth 1 by
  * default). `head` empty means HEAD. Fetches what is missing from origin, progressively deeper.
  */
@@ -87,17 +158,30 @@ export async function resolveRange(
   cwd: string,
   base: string,
   head: string,
-  log: (m: string) => void
+  log: (m: string) => void,
+  known: Known = {}
 ): Promise<Range> {
   if (!isSha(base)) return { error: `the base '${base}' is not a commit id` }
-  const headRev = (await git(cwd, ['rev-parse', '--verify', '-q', 'HEAD^{commit}'])).stdout
-    .toString()
-    .trim()
+  const names = ['HEAD', base, ...(head ? [head] : [])]
+  const commits: Commits = new Map(known.commits)
+  const [asked, shallow] = await Promise.all([
+    readCommits(
+      cwd,
+      names.filter((n) => !commits.has(n))
+    ),
+    known.shallow ??
+      git(cwd, ['rev-parse', '--is-shallow-repository']).then(
+        (r) => r.stdout.toString().trim() === 'true',
+        () => false
+      )
+  ])
+  for (const [name, commit] of asked) commits.set(name, commit)
+  const headCommit = commits.get('HEAD')
+  const headRev = headCommit?.sha ?? ''
   const to = head || headRev
   if (!isSha(to)) return { error: 'no head commit (HEAD is unborn and no head SHA was given)' }
-  const shallow =
-    (await gitText(cwd, ['rev-parse', '--is-shallow-repository']).catch(() => '')) === 'true'
   const depth = (n: number): number | undefined => (shallow ? n : undefined)
+  const here = (sha: string): boolean => sha === headRev || commits.get(sha) !== undefined
 
   // A pull_request checkout sits on GitHub's merge commit M (parents: base tip, PR head). Diffing
   // M^1..M shows exactly what the PR changes on top of its base, like base...head, but it needs
@@ -105,14 +189,15 @@ export async function resolveRange(
   // of commits), and it measures the tree CI checked out, the same tree the uncommitted section
   // is measured against. Used only when M^1 is the requested base; a different base (the event's
   // base moved on, or the user set base-ref) goes the general way below.
-  if (headRev && headRev !== to) {
-    const parents = await commitParents(cwd, headRev)
+  if (headCommit && headRev !== to) {
+    const parents = headCommit.parents
     if (parents.length === 2 && parents[1] === to && parents[0] === base) {
-      let present = await hasCommit(cwd, base)
+      let present = here(base)
       if (!present) {
         log(`Fetching the base commit ${short(base)} from origin`)
-        await fetchCommits(cwd, [base], depth(1))
-        present = await hasCommit(cwd, base)
+        // M^1 is a commit by construction: a fetch that succeeded brought it.
+        const r = await fetchCommits(cwd, [base], depth(1))
+        present = r.code === 0 || (await hasCommit(cwd, base))
       }
       if (present) {
         const note = `git diff ${short(base)}...${short(to)}, read as HEAD^1..HEAD on the merge commit ${short(headRev)} that actions/checkout checked out (same changes as base...head; line numbers are those of the merge result)`
@@ -121,13 +206,13 @@ export async function resolveRange(
     }
   }
 
-  const missing = []
-  for (const sha of new Set([base, to])) if (!(await hasCommit(cwd, sha))) missing.push(sha)
+  const missing = [...new Set([base, to])].filter((sha) => !here(sha))
   if (missing.length > 0) {
     log(`Fetching ${missing.map(short).join(', ')} from origin`)
     const r = await fetchCommits(cwd, missing, depth(1))
+    const fetched = await readCommits(cwd, missing)
     for (const sha of missing) {
-      if (!(await hasCommit(cwd, sha))) {
+      if (fetched.get(sha) === undefined) {
         return {
           error: `commit ${short(sha)} is not in the checkout and could not be fetched from origin (${gitReason(r)})`
         }
@@ -183,7 +268,7 @@ export async function resolveBaseRef(
   if (!REF_NAME.test(ref)) return { error: `'${ref}' is not a branch or tag name` }
   const { remote, local } = refCandidates(ref)
   log(`Looking up the base '${ref}' on origin`)
-  const listed = await git(cwd, ['ls-remote', '--quiet', 'origin', ...remote], {
+  const listed = await gitBounded(cwd, ['ls-remote', '--quiet', 'origin', ...remote], {
     timeoutMs: FETCH_TIMEOUT_MS
   })
   let remoteWhy = gitReason(listed)

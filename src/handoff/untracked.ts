@@ -1,9 +1,10 @@
 /** Untracked files, read from the workspace; never executed, and symlinks are not followed. */
 import { lstat, open, readlink } from 'node:fs/promises'
-import { git, GitError } from './git.js'
+import { gitBounded, GitError } from './git.js'
 
+/** Untracked, unignored files (keys). NUL-separated and possibly large: see `gitBounded`. */
 export async function listUntracked(cwd: string): Promise<string[]> {
-  const r = await git(cwd, ['ls-files', '--others', '--exclude-standard', '-z'])
+  const r = await gitBounded(cwd, ['ls-files', '--others', '--exclude-standard', '-z'])
   if (r.code !== 0) throw new GitError(['ls-files'], r.code, r.stderr)
   return r.stdout.toString('latin1').split('\0').filter(Boolean)
 }

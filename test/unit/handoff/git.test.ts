@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { git, GitError, gitStream, gitText } from '../../../src/handoff/git.ts'
+import { git, gitBounded, GitError, gitStream, gitText } from '../../../src/handoff/git.ts'
 import {
   commitParents,
   fetchCommits,
@@ -247,8 +247,9 @@ describe('git, run through a stand-in executable', () => {
 
   it('fails as "cannot be run" when there is no git at all', async () => {
     set('PATH', scratch())
-    expect(await topLevel(bin)).toEqual({ error: 'git cannot be run (spawn git ENOENT)' })
-    await expect(git(bin, ['status'])).rejects.toThrow(/ENOENT/)
+    expect(await topLevel(bin)).toEqual({ error: 'git cannot be run (git is not on PATH)' })
+    await expect(git(bin, ['status'])).rejects.toThrow('git is not on PATH')
+    await expect(gitBounded(bin, ['ls-remote'])).rejects.toThrow(/ENOENT/)
   })
 })
 
@@ -262,7 +263,10 @@ describe('git against a real repository', () => {
 
   it('reads the top level from a subdirectory', async () => {
     mkdirSync(join(repo.workspace, 'deep', 'er'), { recursive: true })
-    expect(await topLevel(join(repo.workspace, 'deep', 'er'))).toEqual({ top: repo.workspace })
+    expect(await topLevel(join(repo.workspace, 'deep', 'er'))).toEqual({
+      top: repo.workspace,
+      shallow: false
+    })
   })
 
   it('says a plain directory is not a repository', async () => {
