@@ -125,6 +125,7 @@ function expectAllThroughProxy(x: Setup): void {
 
 function expectHandedOff(x: Setup, r: ActionResult): void {
   expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0)
+  expect(r.stderr).toBe('') // no warning from undici or TLS on the way
   expect(r.outputs.result).toBe('finished')
   expect(r.stdout).toContain('Looking at it through the proxy.')
   expect(existsSync(join(x.s.checkout.workspace, 'devin-out', 'notes.md'))).toBe(true)
