@@ -216,7 +216,7 @@ export class DevinClient {
     return this.#http.download(url, maxBytes)
   }
 
-  /** Waits for requests still in flight (fetch keeps no pool the client must close). */
+  /** Waits for requests still in flight; the shared dispatcher stays open (../net/dispatcher.ts). */
   async close(): Promise<void> {
     await this.#http.close()
   }

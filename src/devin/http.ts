@@ -1,10 +1,14 @@
 /**
- * One HTTP attempt for the Devin client, on Node's built-in `fetch` (undici, as shipped inside
- * Node). The npm `undici` package is the same client, but bundling it costs ~40 ms of start-up
- * on every workflow run for nothing this action needs; Node's copy is already compiled in.
+ * One HTTP attempt for the Devin client, with undici's `request` on the dispatcher both clients
+ * share (../net/dispatcher.ts). Node's built-in `fetch` ignores `HTTPS_PROXY` unless the job sets
+ * `NODE_USE_ENV_PROXY=1`, so behind a proxy every Devin call failed; the shared dispatcher
+ * honours the runner's proxy variables and gives both clients the same timeouts.
  */
+import type { Dispatcher } from 'undici'
+import { findProxyError } from '../net/proxy.js'
 
 export interface HttpAttempt {
+  dispatcher: Dispatcher
   headers: Record<string, string>
   body?: string
   /** Headers and body together. */
@@ -26,12 +30,16 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** No HTTP answer at all: refused, reset, DNS, or the timeout fired. */
+/** No HTTP answer at all: refused, reset, DNS, the proxy, or the timeout fired. */
 export class TransportError extends Error {
   constructor(
     message: string,
     readonly code: string,
-    readonly timedOut: boolean
+    readonly timedOut: boolean,
+    /** Failed at the proxy (named in the message), not at Devin. */
+    readonly atProxy = false,
+    /** The proxy refused (a 4xx): sending again gets the same answer. */
+    readonly proxyRefused = false
   ) {
     super(message)
   }
@@ -39,7 +47,7 @@ export class TransportError extends Error {
 
 function causeCode(err: unknown): string {
   const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown; name?: unknown } }
-  for (const v of [e?.cause?.code, e?.code, e?.cause?.name, e?.name]) {
+  for (const v of [e?.code, e?.cause?.code, e?.name, e?.cause?.name]) {
     if (typeof v === 'string' && v !== 'Error' && v !== 'TypeError') return v
   }
   return 'UNKNOWN'
@@ -47,29 +55,40 @@ function causeCode(err: unknown): string {
 
 function causeMessage(err: unknown): string {
   const e = err as { message?: unknown; cause?: { message?: unknown } }
-  const m = e?.cause?.message ?? e?.message
+  const m = e?.message ?? e?.cause?.message
   return typeof m === 'string' ? m : String(err)
 }
 
-async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length') ?? NaN)
-  if (declared > maxBytes) {
-    await res.body?.cancel().catch(() => undefined)
-    throw new BodyTooLargeError(res.status)
+function flatHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== undefined)
+      out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
   }
-  if (!res.body) return Buffer.alloc(0)
+  return out
+}
+
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  status: number,
+  declared: number,
+  maxBytes: number
+): Promise<Buffer> {
+  // Destroying the body to stop reading it emits an abort error nobody else listens for.
+  body.on('error', () => undefined)
+  if (declared > maxBytes) {
+    body.destroy()
+    throw new BodyTooLargeError(status)
+  }
   const chunks: Buffer[] = []
   let size = 0
-  const reader = res.body.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.byteLength
     if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw new BodyTooLargeError(res.status)
+      body.destroy()
+      throw new BodyTooLargeError(status)
     }
-    chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength))
+    chunks.push(chunk)
   }
   return Buffer.concat(chunks)
 }
@@ -78,25 +97,26 @@ async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {
 export async function sendOnce(method: string, url: URL, o: HttpAttempt): Promise<HttpAnswer> {
   const signal = AbortSignal.timeout(o.timeoutMs)
   try {
-    const res = await fetch(url, {
-      method,
+    const res = await o.dispatcher.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: method as Dispatcher.HttpMethod,
       headers: o.headers,
       body: o.body,
-      redirect: 'manual',
       signal
     })
-    const headers: Record<string, string> = {}
-    res.headers.forEach((value, name) => {
-      headers[name] = value
-    })
-    return { status: res.status, headers, body: await readCapped(res, o.maxBytes) }
+    const headers = flatHeaders(res.headers)
+    const declared = Number(headers['content-length'] ?? NaN)
+    return {
+      status: res.statusCode,
+      headers,
+      body: await readCapped(res.body, res.statusCode, declared, o.maxBytes)
+    }
   } catch (err) {
     if (err instanceof BodyTooLargeError) throw err
-    const timedOut = signal.aborted
-    throw new TransportError(
-      timedOut ? 'timed out' : causeMessage(err),
-      timedOut ? 'TIMEOUT' : causeCode(err),
-      timedOut
-    )
+    if (signal.aborted) throw new TransportError('timed out', 'TIMEOUT', true)
+    const proxy = findProxyError(err)
+    if (proxy) throw new TransportError(proxy.message, proxy.code, false, true, proxy.refused)
+    throw new TransportError(causeMessage(err), causeCode(err), false)
   }
 }

@@ -1,13 +1,15 @@
 /**
  * How the Devin client talks HTTP: one attempt at a time (./http.ts), retried as ./retry.ts says,
  * redirects followed with the key kept to the API's own origin, and every failure turned into a
- * typed error (./errors.ts) that never carries the key.
+ * typed error (./errors.ts) that never carries the key. A proxy that refuses (a 4xx to the
+ * CONNECT) is a configuration error: nothing reached Devin and nothing is retried.
  */
 import type { Log as DevinLogger } from '../hygiene/log.js'
+import { sharedNetwork, type Network } from '../net/dispatcher.js'
 import { errorDetailFromBody, malformedError, networkError, statusError } from './errors.js'
 import type { DevinApiError } from './errors.js'
-import { DevinNetworkError } from './errors.js'
-import { BodyTooLargeError, sendOnce } from './http.js'
+import { DevinConfigError, DevinNetworkError } from './errors.js'
+import { BodyTooLargeError, sendOnce, TransportError } from './http.js'
 import {
   backoffDelay,
   isIdempotentMethod,
@@ -31,6 +33,8 @@ export interface DevinClientOptions {
   userAgent?: string
   /** Per attempt of `download`, redirects included; attachments can be large. */
   downloadTimeoutMs?: number
+  /** The process's shared network by default; the transport never closes it. */
+  network?: Network
 }
 
 const MAX_WAIT_MS = 60_000
@@ -74,6 +78,7 @@ export class DevinTransport {
   readonly sleep: (ms: number) => Promise<void>
   readonly backoff: BackoffOptions
   readonly #userAgent: string
+  readonly #network: Network
 
   constructor(opts: DevinClientOptions) {
     this.#apiKey = opts.apiKey
@@ -86,6 +91,7 @@ export class DevinTransport {
     this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
     this.backoff = { baseMs: 1000, capMs: MAX_WAIT_MS, random: opts.random ?? Math.random }
     this.#userAgent = opts.userAgent ?? 'devin-handoff-action'
+    this.#network = opts.network ?? sharedNetwork()
   }
 
   /** Removes the API key (and anything shaped like a credential) from text. */
@@ -136,7 +142,10 @@ export class DevinTransport {
     return res.body
   }
 
-  /** Waits for requests still in flight (fetch keeps no pool the transport must close). */
+  /**
+   * Waits for requests still in flight. The dispatcher stays open: it is the process's, shared
+   * with the GitHub client (see ../net/dispatcher.ts).
+   */
   async close(): Promise<void> {
     await Promise.allSettled([...this.#inFlight])
   }
@@ -211,7 +220,7 @@ export class DevinTransport {
 
   async #once(method: string, t: Target, o: AttemptOptions): Promise<RawResponse> {
     const started = Date.now()
-    const pending = sendOnce(method, t.url, o)
+    const pending = sendOnce(method, t.url, { ...o, dispatcher: this.#network.dispatcher })
     this.#inFlight.add(pending)
     try {
       const res = await pending
@@ -224,6 +233,7 @@ export class DevinTransport {
         const detail = `response body exceeds ${o.maxBytes} bytes`
         throw malformedError(this.#apiKey, { method, path: t.display, status: err.status, detail })
       }
+      if (err instanceof TransportError && err.atProxy) throw this.#atProxy(method, t, err)
       const e = err as { code?: string; timedOut?: boolean }
       throw networkError(this.#apiKey, {
         method,
@@ -235,6 +245,13 @@ export class DevinTransport {
     } finally {
       this.#inFlight.delete(pending)
     }
+  }
+
+  /** The proxy's failure as its own message, which names it (`http://host:port` only). */
+  #atProxy(method: string, t: Target, err: TransportError): Error {
+    const msg = scrubSecret(this.#apiKey, `Devin API ${method} ${t.display} failed: ${err.message}`)
+    if (err.proxyRefused) return new DevinConfigError(msg)
+    return new DevinNetworkError(msg, { method, path: t.display, code: err.code, timedOut: false })
   }
 }
 

@@ -1,11 +1,14 @@
 /**
  * The GitHub REST edge. Octokit is imported on first use only: a run that needs no GitHub call
- * (dry run, no PR, `comment: false`) does not pay its load time.
+ * (dry run, no PR, `comment: false`) does not pay its load time. It sends through the network
+ * the Devin client uses too (../net/dispatcher.ts): the same proxy and the same timeouts.
  *
  * Retries are Octokit's plugins: plugin-retry for 5xx, dropped connections, timeouts and
  * unreadable answers (idempotent calls only), plugin-throttling for GitHub's rate limits (any
  * call: a limited request was not acted on). `attemptPlugin` below adapts them to this action.
  */
+import { sharedNetwork, type Network } from '../net/dispatcher.js'
+import { findProxyError } from '../net/proxy.js'
 import { requestTimeoutMs } from '../net/timeouts.js'
 import {
   PERMISSIONS,
@@ -143,6 +146,13 @@ function attemptPlugin(k: Knobs) {
 }
 
 function asRetryable(octokit: Octokit, k: Knobs, err: unknown, options: RequestOptions): unknown {
+  // A proxy that refused will refuse again, and nothing reached GitHub: not retried, and no
+  // status of GitHub's that a caller could mistake for its own answer.
+  const proxy = findProxyError(err)
+  if (proxy?.refused)
+    return new Error(`GitHub API ${options.method} ${options.url} failed: ${proxy.message}`, {
+      cause: err
+    })
   const e = err as RequestErrorLike & { request?: unknown }
   if (e.request === undefined) {
     // Not from a received answer (fetch rejected with a bare AbortError, say): plugin-retry
@@ -181,14 +191,19 @@ function limitNote(kind: string, o: RequestOptions, wait: number | undefined): s
 }
 
 /**
- * Octokit as `@actions/github` builds it (the REST and pagination plugins, and
- * `@actions/http-client`'s agent, which honours `HTTPS_PROXY` / `NO_PROXY` as the runner sets
- * them), with Octokit's retry and throttling plugins around {@link attemptPlugin}.
+ * Octokit as `@actions/github` builds it (the REST and pagination plugins), sending with the
+ * shared network's `fetch` instead of the toolkit's own proxy agent, with Octokit's retry and
+ * throttling plugins around {@link attemptPlugin}.
  */
 async function buildOctokit(
   token: string,
   baseUrl: string,
-  o: { timeoutMs: number; retryAfterBaseMs: number; log: (message: string) => void }
+  o: {
+    timeoutMs: number
+    retryAfterBaseMs: number
+    log: (message: string) => void
+    network: Network
+  }
 ) {
   const [{ getOctokit }, { retry }, { throttling }, { RequestError }, { default: Bottleneck }] =
     await Promise.all([
@@ -209,6 +224,7 @@ async function buildOctokit(
     {
       baseUrl,
       userAgent: 'devin-handoff-action',
+      request: { fetch: o.network.fetch },
       retry: {
         retries: RETRIES,
         retryAfterBaseValue: o.retryAfterBaseMs,
@@ -257,11 +273,14 @@ export async function createGitHubApi(opts: {
   retryAfterBaseMs?: number
   /** Where rate-limit waits are reported. */
   log?: (message: string) => void
+  /** The process's shared network by default (see ../net/dispatcher.ts). */
+  network?: Network
 }): Promise<GitHubApi> {
   const octokit = await buildOctokit(opts.token, opts.apiUrl, {
     timeoutMs: opts.requestTimeoutMs ?? requestTimeoutMs(),
     retryAfterBaseMs: opts.retryAfterBaseMs ?? 1000,
-    log: opts.log ?? (() => undefined)
+    log: opts.log ?? (() => undefined),
+    network: opts.network ?? sharedNetwork()
   })
   const { owner, repo } = opts
   const r = { owner, repo }

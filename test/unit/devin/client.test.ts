@@ -11,7 +11,9 @@ import {
   DevinNetworkError,
   normalizeSessionId
 } from '../../../src/devin/client.ts'
+import { createNetwork, type Network } from '../../../src/net/dispatcher.ts'
 import { forDevin } from '../../helpers/gated.ts'
+import { closedPort, DEVIN_HOST, startTestProxy, type TestProxy } from '../../helpers/proxy.ts'
 
 const KEY = 'cog_TestKey_9f8e7d6c5b4a3210'
 const ORG = 'org-x'
@@ -629,5 +631,79 @@ describe('download', () => {
     expect(denied.message).toContain(`GET ${bucket.url}/obj failed: 403 Forbidden: AccessDenied`)
     expect(denied.message).not.toContain('zzz')
     expect(bucket.requests.every((r) => r.headers.authorization === undefined)).toBe(true)
+  })
+})
+
+describe('behind a proxy', () => {
+  const USER = 'proxy-user'
+  const PASSWORD = 'proxy-S3cret!'
+
+  async function through(
+    o: Parameters<typeof startTestProxy>[0]
+  ): Promise<{ proxy: TestProxy; network: (url: string) => Network }> {
+    const proxy = await startTestProxy(o)
+    cleanups.push(() => proxy.close())
+    return {
+      proxy,
+      network: (url) => {
+        const n = createNetwork({ env: { HTTP_PROXY: url } })
+        cleanups.push(() => n.close())
+        return n
+      }
+    }
+  }
+  /** The server by a name only the test proxy resolves. */
+  const named = (srv: TestServer): string => srv.url.replace('127.0.0.1', DEVIN_HOST)
+
+  it('sends every call through the proxy, with its credentials', async () => {
+    const srv = await startServer((_r, res) => json(res, 200, { org_id: ORG, principal_type: 'x' }))
+    const { proxy, network } = await through({ auth: { user: USER, password: PASSWORD } })
+    const { client } = makeClient(named(srv), { network: network(proxy.urlWith(USER, PASSWORD)) })
+    expect(await client.resolveOrgId('')).toBe(ORG)
+    expect(proxy.forwardedTo(DEVIN_HOST).map((e) => `${e.method} ${e.path}`)).toEqual([
+      'GET /v3/self'
+    ])
+    expect(srv.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`])
+  })
+
+  it('refused: names the proxy, not its credentials nor the key, and does not retry', async () => {
+    const srv = await startServer((_r, res) => json(res, 200, {}))
+    const { proxy, network } = await through({ auth: { user: USER, password: 'other' } })
+    const { client, waits } = makeClient(named(srv), {
+      network: network(proxy.urlWith(USER, PASSWORD))
+    })
+    const err = await rejection(
+      client.createSession(ORG, forDevin({ prompt: 'p' }), { dedupeTag: 'tag-1' })
+    )
+    expect(err).toBeInstanceOf(DevinConfigError)
+    expect(err.message).toBe(
+      `Devin API POST /v3/organizations/${ORG}/sessions failed: the proxy ${proxy.url} ` +
+        '(HTTP_PROXY) refused its user and password (407 Proxy Authentication Required); ' +
+        'check them in HTTP_PROXY'
+    )
+    const all = `${err.message} ${inspect(err)}`
+    for (const secret of [USER, PASSWORD, KEY]) expect(all).not.toContain(secret)
+    // Nothing reached Devin, so nothing is looked up or sent again.
+    expect(proxy.log.map((e) => `${e.method} ${e.answer}`)).toEqual(['CONNECT 407'])
+    expect(waits).toEqual([])
+    expect(srv.requests).toEqual([])
+  })
+
+  it('down: names the proxy, and reads are retried as after any dropped connection', async () => {
+    const down = await closedPort()
+    const srv = await startServer((_r, res) => json(res, 200, {}))
+    const n = createNetwork({
+      env: { HTTP_PROXY: `http://${USER}:${PASSWORD}@127.0.0.1:${down}` }
+    })
+    cleanups.push(() => n.close())
+    const { client, waits } = makeClient(named(srv), { network: n, maxAttempts: 2 })
+    const err = await rejection(client.getSelf())
+    expect(err).toBeInstanceOf(DevinNetworkError)
+    expect(err.message).toBe(
+      `Devin API GET /v3/self failed: could not connect to the proxy ` +
+        `http://127.0.0.1:${down} (HTTP_PROXY): ECONNREFUSED`
+    )
+    expect(err.message).not.toContain(PASSWORD)
+    expect(waits).toHaveLength(1)
   })
 })

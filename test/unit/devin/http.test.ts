@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BodyTooLargeError, sendOnce, TransportError } from '../../../src/devin/http.ts'
+import { createNetwork } from '../../../src/net/dispatcher.ts'
+
+const network = createNetwork({ env: {} })
 
 let server: Server
 let base = ''
@@ -52,11 +55,12 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  await network.close()
   server.closeAllConnections()
   await new Promise((r) => server.close(r))
 })
 
-const attempt = { headers: {}, timeoutMs: 10_000, maxBytes: 1024 }
+const attempt = { dispatcher: network.dispatcher, headers: {}, timeoutMs: 10_000, maxBytes: 1024 }
 
 describe('sendOnce', () => {
   it('sends method, headers and body, and returns status, lower-case headers and body', async () => {

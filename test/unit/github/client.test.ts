@@ -6,13 +6,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createGitHubApi, type GitHubApi } from '../../../src/github/client.ts'
-import {
-  ghError,
-  startGitHubEmulator,
-  type GitHubEmulator,
-  type TokenIdentity
-} from '../../emulators/github.ts'
+import { ghError, startGitHubEmulator, type TokenIdentity } from '../../emulators/github.ts'
 import type { RecordedRequest } from '../../emulators/http.ts'
+import { createNetwork, type Network } from '../../../src/net/dispatcher.ts'
+import {
+  closedPort,
+  GITHUB_HOST,
+  startTestProxy,
+  type TestProxy,
+  type TestProxyOptions
+} from '../../helpers/proxy.ts'
 
 const OWNER = 'octo'
 const REPO = 'hello'
@@ -38,13 +41,19 @@ const SECONDARY = {
   )
 }
 
-const open: GitHubEmulator[] = []
+const open: Array<{ close(): Promise<void> }> = []
 afterEach(async () => {
   await Promise.all(open.splice(0).map((e) => e.close()))
 })
 
 async function setup(
-  opts: { timeoutMs?: number; token?: string; tokens?: Record<string, TokenIdentity> } = {}
+  opts: {
+    timeoutMs?: number
+    token?: string
+    tokens?: Record<string, TokenIdentity>
+    /** Reach the emulator by a name only the test proxy resolves, through this proxy URL. */
+    proxy?: string
+  } = {}
 ) {
   const gh = await startGitHubEmulator({
     owner: OWNER,
@@ -60,14 +69,20 @@ async function setup(
   })
   open.push(gh)
   const logs: string[] = []
+  let network: Network | undefined
+  if (opts.proxy) {
+    network = createNetwork({ env: { HTTP_PROXY: opts.proxy } })
+    open.push(network)
+  }
   const api = await createGitHubApi({
     token: opts.token ?? TOKEN,
     owner: OWNER,
     repo: REPO,
-    apiUrl: gh.url,
+    apiUrl: opts.proxy ? gh.url.replace('127.0.0.1', GITHUB_HOST) : gh.url,
     requestTimeoutMs: opts.timeoutMs ?? TIMEOUT_MS,
     retryAfterBaseMs: SECOND_MS,
-    log: (m) => logs.push(m)
+    log: (m) => logs.push(m),
+    network
   })
   return { gh, api, logs }
 }
@@ -310,5 +325,57 @@ describe('createGitHubApi: whoAmI', () => {
     await expect(api.whoAmI()).rejects.toMatchObject({ status: 403 })
     // Not remembered as an installation: the next call asks again.
     expect(await api.whoAmI()).toBe('alice')
+  })
+})
+
+describe('createGitHubApi: behind a proxy', () => {
+  const USER = 'proxy-user'
+  const PASSWORD = 'proxy-S3cret!'
+
+  async function proxy(o: TestProxyOptions): Promise<TestProxy> {
+    const p = await startTestProxy(o)
+    open.push(p)
+    return p
+  }
+
+  it('sends every call through the proxy, with its credentials', async () => {
+    const p = await proxy({ auth: { user: USER, password: PASSWORD } })
+    const { gh, api } = await setup({ proxy: p.urlWith(USER, PASSWORD) })
+    expect((await api.getPull(PR)).number).toBe(PR)
+    await api.createComment(PR, 'hello')
+    const sent = (q: { method: string; path: string }) => `${q.method} ${q.path.split('?')[0]}`
+    expect(p.forwardedTo(GITHUB_HOST).map(sent)).toEqual(gh.requests.map(sent))
+    expect(gh.requests).toHaveLength(2)
+  })
+
+  it('refused: names the proxy, not its credentials, and sends nothing again', async () => {
+    const p = await proxy({ auth: { user: USER, password: 'other' } })
+    const { gh, api } = await setup({ proxy: p.urlWith(USER, PASSWORD) })
+    const err = (await api.getPull(PR).catch((e: unknown) => e)) as Error
+    expect(err.message).toBe(
+      'GitHub API GET /repos/{owner}/{repo}/pulls/{pull_number} failed: the proxy ' +
+        `${p.url} (HTTP_PROXY) refused its user and password ` +
+        '(407 Proxy Authentication Required); check them in HTTP_PROXY'
+    )
+    // No status: nothing GitHub said, and nothing a caller could take for GitHub's answer.
+    expect((err as { status?: number }).status).toBeUndefined()
+    const all = `${err.message} ${err.stack ?? ''}`
+    for (const secret of [USER, PASSWORD, TOKEN]) expect(all).not.toContain(secret)
+    expect(p.log.map((e) => `${e.method} ${e.answer}`)).toEqual(['CONNECT 407'])
+    expect(gh.requests).toEqual([])
+  })
+
+  it('down: names the proxy, and a GET is retried as after any dropped connection', async () => {
+    const down = await closedPort()
+    const { api } = await setup({ proxy: `http://${USER}:${PASSWORD}@127.0.0.1:${down}` })
+    const err = (await api.getPull(PR).catch((e: unknown) => e)) as Error & { status?: number }
+    expect(err.message).toBe(
+      `could not connect to the proxy http://127.0.0.1:${down} (HTTP_PROXY): ECONNREFUSED`
+    )
+    expect(err.status).toBe(500)
+    expect(
+      (err as { request?: { request?: { retryCount?: number } } }).request?.request?.retryCount
+    ).toBe(3)
+    expect(`${err.message} ${err.stack ?? ''}`).not.toContain(PASSWORD)
   })
 })
