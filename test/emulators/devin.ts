@@ -5,6 +5,7 @@
  */
 
 import { randomBytes, randomUUID } from 'node:crypto'
+import { devinConformance } from './devin-schema.ts'
 import { HttpEmulator } from './http.ts'
 import type { EmuRequest, Reply } from './http.ts'
 
@@ -180,6 +181,7 @@ export class DevinEmulator extends HttpEmulator {
     this.apiKey = opts.apiKey ?? 'cog_test_key'
     this.orgId = opts.orgId ?? 'org-emulator'
     this.registerRoutes()
+    this.conformTo(devinConformance)
   }
 
   /** Steps for the next created session, or for `sessionId` (restarting its script). */

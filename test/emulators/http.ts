@@ -10,6 +10,8 @@
 import http from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { ConformanceError, describeViolation } from './conformance.ts'
+import type { Conformance, Finding, Violation } from './conformance.ts'
 
 export type QueryRecord = Record<string, string | string[]>
 
@@ -121,6 +123,7 @@ interface Watch {
 
 interface Route {
   method: string
+  pattern: string
   regex: RegExp
   keys: string[]
   handler: Handler
@@ -129,6 +132,11 @@ interface Route {
 export interface EmulatorHooks {
   /** Body for unknown paths and methods, in the emulated service's error shape. */
   errorReply: (status: number, message: string, req: EmuRequest) => Reply
+}
+
+interface Expectation {
+  pattern: RegExp
+  hits: number
 }
 
 export function faultKind(fault: Fault): FaultKind {
@@ -210,6 +218,7 @@ export class HttpEmulator {
   readonly requests: RecordedRequest[] = []
   private readonly routes: Route[] = []
   private faults: ActiveFault[] = []
+  private readonly alterations: Array<{ match: FaultMatch; edit: (reply: Reply) => Reply }> = []
   private readonly sockets = new Set<Socket>()
   private readonly waiters = new Set<() => void>()
   private readonly watches = new Set<Watch>()
@@ -217,6 +226,11 @@ export class HttpEmulator {
   private readonly server: http.Server
   private readonly hooks: EmulatorHooks
   private closed = false
+  /** What requests and answers are checked against (see ./conformance.ts). */
+  private checker?: Conformance
+  /** Conformance violations not yet taken by a test. */
+  private pendingViolations: Violation[] = []
+  private readonly expectations: Expectation[] = []
 
   constructor(hooks: EmulatorHooks) {
     this.hooks = hooks
@@ -231,7 +245,17 @@ export class HttpEmulator {
   }
 
   route(method: string, pattern: string, handler: Handler): void {
-    this.routes.push({ method: method.toUpperCase(), ...compile(pattern), handler })
+    this.routes.push({ method: method.toUpperCase(), pattern, ...compile(pattern), handler })
+  }
+
+  /** The routes served, as registered: method and `:param` pattern. */
+  routeList(): Array<{ method: string; pattern: string }> {
+    return this.routes.map((r) => ({ method: r.method, pattern: r.pattern }))
+  }
+
+  /** From now on, every request and every answer is checked by `checker`. */
+  protected conformTo(checker: Conformance): void {
+    this.checker = checker
   }
 
   async listen(port = 0): Promise<string> {
@@ -257,6 +281,86 @@ export class HttpEmulator {
 
   clearFaults(): void {
     this.faults = []
+  }
+
+  /**
+   * Edits every answer to matching requests before it is checked and sent: how a test plants
+   * an answer that drifted from the real service, to prove the conformance check catches it.
+   */
+  alterAnswers(match: Omit<FaultMatch, 'times' | 'after'>, edit: (reply: Reply) => Reply): void {
+    this.alterations.push({ match, edit })
+  }
+
+  private altered(req: RecordedRequest, reply: Reply): Reply {
+    let out = reply
+    for (const a of this.alterations) {
+      if (a.match.method !== undefined && a.match.method.toUpperCase() !== req.method) continue
+      if (pathMatches(a.match.path, req.path)) out = a.edit(out)
+    }
+    return out
+  }
+
+  /** Every conformance violation seen so far, taken or not. */
+  readonly violations: Violation[] = []
+
+  /**
+   * Hands over (and forgets) the violations seen so far, for a test that planted them and
+   * asserts on them. Whatever is left when the emulator closes fails the test.
+   */
+  takeViolations(): Violation[] {
+    const taken = this.pendingViolations
+    this.pendingViolations = []
+    return taken
+  }
+
+  /**
+   * Declares that violations matching `pattern` (against {@link describeViolation}'s lines) are
+   * deliberate: a test that scripts an answer off the documented list on purpose. close() then
+   * fails if none matched, so the declaration cannot outlive the deviation it excuses.
+   */
+  expectViolation(pattern: RegExp): void {
+    this.expectations.push({ pattern, hits: 0 })
+  }
+
+  /** What close() would fail with: unexpected violations and expectations that never matched. */
+  conformanceProblems(): string[] {
+    const problems: string[] = []
+    for (const v of this.pendingViolations) {
+      for (const line of describeViolation(v).split('\n')) {
+        const e = this.expectations.find((x) => x.pattern.test(line))
+        if (e) e.hits += 1
+        else problems.push(line)
+      }
+    }
+    this.pendingViolations = []
+    for (const e of this.expectations) {
+      if (e.hits === 0)
+        problems.push(`expected a violation matching ${String(e.pattern)}; none seen`)
+    }
+    this.expectations.length = 0
+    return problems
+  }
+
+  private record(side: Violation['side'], req: RecordedRequest, f: Finding, status?: number) {
+    if (f.problems.length === 0) return
+    const service = this.checker?.service ?? 'emulator'
+    const v: Violation = { service, side, method: req.method, path: req.path, ...f }
+    if (status !== undefined) v.status = status
+    this.violations.push(v)
+    this.pendingViolations.push(v)
+  }
+
+  /** A checker that throws is a broken check, reported like any other violation. */
+  private conform(side: Violation['side'], req: RecordedRequest, reply?: Reply): void {
+    const c = this.checker
+    if (c === undefined) return
+    let f: Finding
+    try {
+      f = reply === undefined ? c.request(req) : c.answer(req, reply)
+    } catch (err) {
+      f = { problems: [`conformance check failed: ${err instanceof Error ? err.message : err}`] }
+    }
+    this.record(side, req, f, reply?.status)
   }
 
   /** Requests whose answer is being held (`hang`, `hold`) right now. */
@@ -338,6 +442,7 @@ export class HttpEmulator {
       at: Date.now()
     }
     this.requests.push(record)
+    this.conform('request', record)
     const fault = this.takeFault(method, url.pathname)
     if (fault !== undefined) record.fault = faultKind(fault)
     this.changed()
@@ -352,7 +457,10 @@ export class HttpEmulator {
       return this.send(res, statusReply(fault, record), record)
     }
 
-    const reply = await this.dispatch({ ...record, params: {}, search: url.searchParams })
+    const computed = await this.dispatch({ ...record, params: {}, search: url.searchParams })
+    const reply = this.altered(record, computed)
+    // What the emulator computed is checked even when a fault then mangles or replaces it.
+    this.conform('answer', record, reply)
     if (fault === undefined) return this.send(res, reply, record)
     if ('status' in fault) return this.send(res, statusReply(fault, record), record)
     if ('drop' in fault) {
@@ -433,6 +541,7 @@ export class HttpEmulator {
         return await route.handler({ ...req, params })
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err)
+        this.record('answer', req, { problems: [`emulator handler failed: ${message}`] }, 500)
         return this.hooks.errorReply(500, `emulator handler failed: ${message}`, req)
       }
     }
@@ -488,5 +597,9 @@ export class HttpEmulator {
     this.server.closeAllConnections()
     for (const socket of this.sockets) socket.destroy()
     await done
+    const problems = this.conformanceProblems()
+    if (problems.length > 0) {
+      throw new ConformanceError(this.checker?.service ?? 'emulator', problems)
+    }
   }
 }
