@@ -44,6 +44,76 @@ export function describeViolation(v: Violation): string {
   return v.problems.map((p) => `${head}: ${p}`).join('\n')
 }
 
+interface Expectation {
+  pattern: RegExp
+  hits: number
+}
+
+/**
+ * An emulator's record of what its checker found: every violation, which ones a test has not
+ * taken or excused yet, and which documented operations were checked at all.
+ */
+export class ConformanceLog {
+  readonly checker: Conformance
+  /** Every violation seen, taken or not. */
+  readonly violations: Violation[] = []
+  /** The documented operations requests and answers were checked against, by name. */
+  readonly checked = new Set<string>()
+  private pending: Violation[] = []
+  private readonly expectations: Expectation[] = []
+
+  constructor(checker: Conformance) {
+    this.checker = checker
+  }
+
+  /** Checks a request, or the answer to it; a checker that throws is reported like a finding. */
+  check(req: RecordedRequest, reply?: Reply): void {
+    let f: Finding
+    try {
+      f = reply === undefined ? this.checker.request(req) : this.checker.answer(req, reply)
+    } catch (err) {
+      f = { problems: [`conformance check failed: ${err instanceof Error ? err.message : err}`] }
+    }
+    if (f.operation !== undefined) this.checked.add(f.operation)
+    this.record(reply === undefined ? 'request' : 'answer', req, f, reply?.status)
+  }
+
+  record(side: Violation['side'], req: RecordedRequest, f: Finding, status?: number): void {
+    if (f.problems.length === 0) return
+    const { service } = this.checker
+    const v: Violation = { service, side, method: req.method, path: req.path, problems: f.problems }
+    if (f.operation !== undefined) v.operation = f.operation
+    if (status !== undefined) v.status = status
+    this.violations.push(v)
+    this.pending.push(v)
+  }
+
+  take(): Violation[] {
+    const taken = this.pending
+    this.pending = []
+    return taken
+  }
+
+  expect(pattern: RegExp): void {
+    this.expectations.push({ pattern, hits: 0 })
+  }
+
+  /** Violations nobody took or excused, and excuses that matched nothing; then forgets both. */
+  problems(): string[] {
+    const problems: string[] = []
+    for (const line of this.take().flatMap((v) => describeViolation(v).split('\n'))) {
+      const e = this.expectations.find((x) => x.pattern.test(line))
+      if (e) e.hits += 1
+      else problems.push(line)
+    }
+    for (const e of this.expectations.splice(0)) {
+      if (e.hits === 0)
+        problems.push(`expected a violation matching ${String(e.pattern)}; none seen`)
+    }
+    return problems
+  }
+}
+
 export class ConformanceError extends Error {
   constructor(service: string, problems: string[]) {
     super(
@@ -69,6 +139,8 @@ const addFormats: FormatsPlugin =
 export function newAjv(opts: { coerceTypes?: boolean } = {}): Ajv {
   const ajv = new Ajv({
     allErrors: true,
+    // Errors carry the offending value, so a report says what was sent, not only what was wanted.
+    verbose: true,
     strict: false,
     logger: false,
     coerceTypes: opts.coerceTypes ? 'array' : false,
@@ -96,6 +168,12 @@ export function allowUnknownFormats(ajv: Ajv, schema: unknown): void {
   for (const f of seen) if (ajv.formats[f] === undefined) ajv.addFormat(f, true)
 }
 
+/** A value as a report shows it: JSON, cut short. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
+
 /** Ajv's errors as one line each: where, what; capped so one broken object stays readable. */
 export function problemsOf(where: string, errors: ErrorObject[] | null | undefined): string[] {
   const lines = new Set<string>()
@@ -105,7 +183,11 @@ export function problemsOf(where: string, errors: ErrorObject[] | null | undefin
     if (e.keyword === 'additionalProperties') {
       lines.add(`${at} has undocumented field '${String(p.additionalProperty)}'`)
     } else if (e.keyword === 'enum') {
-      lines.add(`${at} must be one of ${JSON.stringify(p.allowedValues)}`)
+      lines.add(`${at} is ${shown(e.data)}, not one of ${JSON.stringify(p.allowedValues)}`)
+    } else if (e.keyword === 'type') {
+      lines.add(`${at} must be ${String(p.type).split(',').join(' or ')}, not ${shown(e.data)}`)
+    } else if (e.keyword === 'format' || e.keyword === 'pattern') {
+      lines.add(`${at} ${e.message ?? e.keyword}, not ${shown(e.data)}`)
     } else lines.add(`${at} ${e.message ?? e.keyword}`)
   }
   const all = [...lines]

@@ -396,49 +396,55 @@ interface Compiled {
   ok?: ValidateFunction
 }
 
+interface Route {
+  e: Endpoint
+  regex: RegExp
+  keys: string[]
+  compiled?: Compiled
+}
+
+/** Per process: the endpoints by specificity, each compiled on its first request. */
 interface State {
   ajv: Ajv
   params: Ajv
-  endpoints: Compiled[]
-  problem: ValidateFunction
-  validation: ValidateFunction
+  routes: Route[]
+  problem?: ValidateFunction
+  validation?: ValidateFunction
 }
 
 let state: State | undefined
 
 function load(): State {
   if (state) return state
-  const ajv = newAjv()
-  const params = newAjv({ coerceTypes: true })
-  const compile = (a: Ajv, s: Json | 'any' | undefined) =>
-    typeof s === 'object' ? a.compile(s) : undefined
-  const endpoints = ENDPOINTS.map((e) => ({
-    e,
-    ...templateRegex(e.template),
-    path: compile(params, e.path),
-    query: compile(params, e.query ?? closed({})),
-    body: compile(ajv, e.body?.schema),
-    ok: compile(ajv, e.ok.body)
-  }))
-  endpoints.sort((a, b) => literalSegments(b.e.template) - literalSegments(a.e.template))
-  state = {
-    ajv,
-    params,
-    endpoints,
-    problem: ajv.compile(PROBLEM),
-    validation: ajv.compile(VALIDATION)
-  }
+  const routes = ENDPOINTS.map((e) => ({ e, ...templateRegex(e.template) }))
+  routes.sort((a, b) => literalSegments(b.e.template) - literalSegments(a.e.template))
+  state = { ajv: newAjv(), params: newAjv({ coerceTypes: true }), routes }
   return state
+}
+
+function compiled(s: State, r: Route): Compiled {
+  const compile = (a: Ajv, schema: Json | 'any' | undefined) =>
+    typeof schema === 'object' ? a.compile(schema) : undefined
+  r.compiled ??= {
+    e: r.e,
+    regex: r.regex,
+    keys: r.keys,
+    path: compile(s.params, r.e.path),
+    query: compile(s.params, r.e.query ?? closed({})),
+    body: compile(s.ajv, r.e.body?.schema),
+    ok: compile(s.ajv, r.e.ok.body)
+  }
+  return r.compiled
 }
 
 function match(method: string, path: string): Compiled | Finding | undefined {
   if (NOT_DEVIN.some((r) => r.test(path))) return undefined
   const s = load()
-  const onPath = s.endpoints.filter((c) => c.regex.test(path))
-  const found = onPath.find((c) => c.e.method === method)
-  if (found) return found
+  const onPath = s.routes.filter((r) => r.regex.test(path))
+  const found = onPath.find((r) => r.e.method === method)
+  if (found) return compiled(s, found)
   if (onPath.length > 0) {
-    const allowed = [...new Set(onPath.map((c) => c.e.method))].join(', ')
+    const allowed = [...new Set(onPath.map((r) => r.e.method))].join(', ')
     return { problems: [`devin-api.md documents ${allowed} for this path, not ${method}`] }
   }
   return { problems: [`no endpoint in devin-api.md matches ${method} ${path}`] }
@@ -487,6 +493,8 @@ function checkAnswer(req: RecordedRequest, reply: Reply): Finding {
   }
   const s = load()
   if (json === undefined) return { operation, problems: ['error without a JSON body'] }
+  s.problem ??= s.ajv.compile(PROBLEM)
+  s.validation ??= s.ajv.compile(VALIDATION)
   const asProblem = check(s.problem, json, 'body')
   if (reply.status !== 422 || asProblem.length === 0) return { operation, problems: asProblem }
   const asValidation = check(s.validation, json, 'body')

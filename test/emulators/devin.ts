@@ -1,7 +1,9 @@
 /**
  * Loopback emulator of the Devin v3 organization API (see shared/reference/devin-api.md §1).
  * Strict where the docs are clear (auth, 200 on create, `devin-` path ids, cursor pagination,
- * FastAPI 422s, problem+json errors) so client bugs show up here and not in production.
+ * FastAPI 422s, problem+json errors) so client bugs show up here and not in production. Every
+ * request and answer is also checked against the documented field lists (./devin-schema.ts): a
+ * mismatch fails the test when the emulator closes.
  */
 
 import { randomBytes, randomUUID } from 'node:crypto'

@@ -10,8 +10,8 @@
 import http from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { ConformanceError, describeViolation } from './conformance.ts'
-import type { Conformance, Finding, Violation } from './conformance.ts'
+import { ConformanceError, ConformanceLog } from './conformance.ts'
+import type { Conformance, Violation } from './conformance.ts'
 
 export type QueryRecord = Record<string, string | string[]>
 
@@ -134,11 +134,6 @@ export interface EmulatorHooks {
   errorReply: (status: number, message: string, req: EmuRequest) => Reply
 }
 
-interface Expectation {
-  pattern: RegExp
-  hits: number
-}
-
 export function faultKind(fault: Fault): FaultKind {
   if ('drop' in fault) return fault.drop === 'before' ? 'drop-before' : 'drop-after'
   if ('delayMs' in fault) return 'delay'
@@ -226,11 +221,8 @@ export class HttpEmulator {
   private readonly server: http.Server
   private readonly hooks: EmulatorHooks
   private closed = false
-  /** What requests and answers are checked against (see ./conformance.ts). */
-  private checker?: Conformance
-  /** Conformance violations not yet taken by a test. */
-  private pendingViolations: Violation[] = []
-  private readonly expectations: Expectation[] = []
+  /** What requests and answers are checked against, and what was found (./conformance.ts). */
+  private conformance?: ConformanceLog
 
   constructor(hooks: EmulatorHooks) {
     this.hooks = hooks
@@ -255,7 +247,7 @@ export class HttpEmulator {
 
   /** From now on, every request and every answer is checked by `checker`. */
   protected conformTo(checker: Conformance): void {
-    this.checker = checker
+    this.conformance = new ConformanceLog(checker)
   }
 
   async listen(port = 0): Promise<string> {
@@ -301,66 +293,30 @@ export class HttpEmulator {
   }
 
   /** Every conformance violation seen so far, taken or not. */
-  readonly violations: Violation[] = []
+  get violations(): readonly Violation[] {
+    return this.conformance?.violations ?? []
+  }
+
+  /** The documented operations requests and answers were checked against, by name. */
+  get checked(): ReadonlySet<string> {
+    return this.conformance?.checked ?? new Set()
+  }
 
   /**
    * Hands over (and forgets) the violations seen so far, for a test that planted them and
    * asserts on them. Whatever is left when the emulator closes fails the test.
    */
   takeViolations(): Violation[] {
-    const taken = this.pendingViolations
-    this.pendingViolations = []
-    return taken
+    return this.conformance?.take() ?? []
   }
 
   /**
-   * Declares that violations matching `pattern` (against {@link describeViolation}'s lines) are
+   * Declares that violations matching `pattern` (against describeViolation's lines) are
    * deliberate: a test that scripts an answer off the documented list on purpose. close() then
    * fails if none matched, so the declaration cannot outlive the deviation it excuses.
    */
   expectViolation(pattern: RegExp): void {
-    this.expectations.push({ pattern, hits: 0 })
-  }
-
-  /** What close() would fail with: unexpected violations and expectations that never matched. */
-  conformanceProblems(): string[] {
-    const problems: string[] = []
-    for (const v of this.pendingViolations) {
-      for (const line of describeViolation(v).split('\n')) {
-        const e = this.expectations.find((x) => x.pattern.test(line))
-        if (e) e.hits += 1
-        else problems.push(line)
-      }
-    }
-    this.pendingViolations = []
-    for (const e of this.expectations) {
-      if (e.hits === 0)
-        problems.push(`expected a violation matching ${String(e.pattern)}; none seen`)
-    }
-    this.expectations.length = 0
-    return problems
-  }
-
-  private record(side: Violation['side'], req: RecordedRequest, f: Finding, status?: number) {
-    if (f.problems.length === 0) return
-    const service = this.checker?.service ?? 'emulator'
-    const v: Violation = { service, side, method: req.method, path: req.path, ...f }
-    if (status !== undefined) v.status = status
-    this.violations.push(v)
-    this.pendingViolations.push(v)
-  }
-
-  /** A checker that throws is a broken check, reported like any other violation. */
-  private conform(side: Violation['side'], req: RecordedRequest, reply?: Reply): void {
-    const c = this.checker
-    if (c === undefined) return
-    let f: Finding
-    try {
-      f = reply === undefined ? c.request(req) : c.answer(req, reply)
-    } catch (err) {
-      f = { problems: [`conformance check failed: ${err instanceof Error ? err.message : err}`] }
-    }
-    this.record(side, req, f, reply?.status)
+    this.conformance?.expect(pattern)
   }
 
   /** Requests whose answer is being held (`hang`, `hold`) right now. */
@@ -442,7 +398,7 @@ export class HttpEmulator {
       at: Date.now()
     }
     this.requests.push(record)
-    this.conform('request', record)
+    this.conformance?.check(record)
     const fault = this.takeFault(method, url.pathname)
     if (fault !== undefined) record.fault = faultKind(fault)
     this.changed()
@@ -460,7 +416,7 @@ export class HttpEmulator {
     const computed = await this.dispatch({ ...record, params: {}, search: url.searchParams })
     const reply = this.altered(record, computed)
     // What the emulator computed is checked even when a fault then mangles or replaces it.
-    this.conform('answer', record, reply)
+    this.conformance?.check(record, reply)
     if (fault === undefined) return this.send(res, reply, record)
     if ('status' in fault) return this.send(res, statusReply(fault, record), record)
     if ('drop' in fault) {
@@ -541,7 +497,7 @@ export class HttpEmulator {
         return await route.handler({ ...req, params })
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err)
-        this.record('answer', req, { problems: [`emulator handler failed: ${message}`] }, 500)
+        this.conformance?.record('answer', req, { problems: [`handler failed: ${message}`] }, 500)
         return this.hooks.errorReply(500, `emulator handler failed: ${message}`, req)
       }
     }
@@ -597,9 +553,9 @@ export class HttpEmulator {
     this.server.closeAllConnections()
     for (const socket of this.sockets) socket.destroy()
     await done
-    const problems = this.conformanceProblems()
+    const problems = this.conformance?.problems() ?? []
     if (problems.length > 0) {
-      throw new ConformanceError(this.checker?.service ?? 'emulator', problems)
+      throw new ConformanceError(this.conformance?.checker.service ?? 'emulator', problems)
     }
   }
 }

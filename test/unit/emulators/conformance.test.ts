@@ -128,7 +128,7 @@ describe('GitHub conformance (checked against @octokit/openapi)', () => {
       'GitHub request GET /repos/octo/hello/pulls/7/files (pulls/list-files): ' +
         "query has undocumented field 'filter'",
       'GitHub request GET /repos/octo/hello/pulls/7/files (pulls/list-files): ' +
-        'query/per_page must be integer',
+        'query/per_page must be integer, not "many"',
       'GitHub request GET /repos/octo/hello/contents/README.md (GET /repos/{owner}/{repo}/contents/{path}): ' +
         'GitHub documents this operation, but the emulator does not serve it',
       'GitHub request GET /repos/octo/hello/sticky-comments: ' +
@@ -275,8 +275,8 @@ describe('Devin conformance (checked against shared/reference/devin-api.md)', ()
     await call(emu, `${ORG}/sessions?limit=1`)
     expect(emu.takeViolations().map(describeViolation)).toEqual([
       `Devin request POST ${ORG}/sessions (§1.4 create session): body has undocumented field 'idempotent'`,
-      `Devin request POST ${ORG}/sessions (§1.4 create session): body/tags must be array,null`,
-      `Devin request POST ${ORG}/sessions (§1.4 create session): body/max_acu_limit must be number,null`,
+      `Devin request POST ${ORG}/sessions (§1.4 create session): body/tags must be array or null, not "one"`,
+      `Devin request POST ${ORG}/sessions (§1.4 create session): body/max_acu_limit must be number or null, not "5"`,
       `Devin request POST ${ORG}/sessions/${id}/messages (§1.8 send message): body has undocumented field 'urgent'`,
       `Devin request GET ${ORG}/sessions (§1.7 list sessions): query has undocumented field 'limit'`
     ])
@@ -300,7 +300,7 @@ describe('Devin conformance (checked against shared/reference/devin-api.md)', ()
     fresh.setSession(other, { status: 'running', status_detail: 'pondering' })
     await call(fresh, `${ORG}/sessions/${other}`)
     expect(fresh.takeViolations().flatMap((v) => v.problems)).toEqual([
-      'body/status_detail must be one of ["working","waiting_for_user","waiting_for_approval","finished","inactivity","user_request","usage_limit_exceeded","out_of_credits","out_of_quota","no_quota_allocation","payment_declined","org_usage_limit_exceeded","total_session_limit_exceeded","error",null]'
+      'body/status_detail is "pondering", not one of ["working","waiting_for_user","waiting_for_approval","finished","inactivity","user_request","usage_limit_exceeded","out_of_credits","out_of_quota","no_quota_allocation","payment_declined","org_usage_limit_exceeded","total_session_limit_exceeded","error",null]'
     ])
   })
 

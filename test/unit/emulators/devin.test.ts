@@ -52,7 +52,7 @@ describe('Devin emulator', () => {
     expect(emu.takeViolations().flatMap((v) => v.problems)).toEqual([
       "body has undocumented field 'extra_field'",
       "body must have required property 'prompt'",
-      'body/prompt must be string'
+      'body/prompt must be string, not 5'
     ])
   })
 
@@ -79,7 +79,7 @@ describe('Devin emulator', () => {
     expect(id).toMatch(/^[0-9a-f]{32}$/)
     expect((await call(emu, `${ORG}/sessions/${id}`)).status).toBe(404)
     expect(emu.takeViolations().map((v) => v.problems)).toEqual([
-      ['path/devin_id must match pattern "^devin-."']
+      [`path/devin_id must match pattern "^devin-.", not "${id}"`]
     ])
     const got = await getJson<{ session_id: string }>(emu, `${ORG}/sessions/devin-${id}`)
     expect(got.session_id).toBe(id)

@@ -160,7 +160,7 @@ describe('GitHub emulator', () => {
       (await gh(emu, path, { method: 'POST', body: JSON.stringify({ content: 'nope' }) })).status
     ).toBe(422)
     expect(emu.takeViolations().flatMap((v) => v.problems)).toEqual([
-      'body/content must be one of ["+1","-1","laugh","confused","heart","hooray","rocket","eyes"]'
+      'body/content is "nope", not one of ["+1","-1","laugh","confused","heart","hooray","rocket","eyes"]'
     ])
     expect(emu.reactions).toHaveLength(1)
     const perm = (u: string) =>
