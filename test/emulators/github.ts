@@ -34,7 +34,8 @@ export interface TokenIdentity {
   type: 'Bot' | 'User'
   /**
    * Installation tokens (GITHUB_TOKEN, actions/create-github-app-token) cannot call GET /user.
-   * They write as their App's bot, `<slug>[bot]` with type Bot.
+   * They write as their App's bot, `<slug>[bot]` with type Bot. A `ghs_` token is one whatever
+   * this says; set it for an installation token without the prefix (older formats, GHES).
    */
   installation?: boolean
   readOnly?: boolean
@@ -236,9 +237,11 @@ export class GitHubEmulator extends HttpEmulator {
   private identity(req: EmuRequest): TokenIdentity | Reply {
     const h = req.headers.authorization
     if (typeof h !== 'string') return ghError(401, 'Requires authentication')
-    const m = /^(?:token|bearer)\s+(.+)$/i.exec(h)
-    const who = m ? this.tokens[m[1] ?? ''] : undefined
-    return who ?? ghError(401, 'Bad credentials')
+    const token = /^(?:token|bearer)\s+(.+)$/i.exec(h)?.[1] ?? ''
+    const who = this.tokens[token]
+    if (who === undefined) return ghError(401, 'Bad credentials')
+    // GitHub gives installation tokens, and only those, the `ghs_` prefix.
+    return token.startsWith('ghs_') ? { ...who, installation: true } : who
   }
 
   /** Auth + repo checks; writes by read-only tokens fail the way GitHub fails them. */

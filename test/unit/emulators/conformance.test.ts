@@ -199,8 +199,12 @@ describe('GitHub conformance (checked against @octokit/openapi)', () => {
       user_view_type: 'private',
       two_factor_authentication: true
     })
-    // Both answers were checked: a 403 in basic-error's shape, a 200 as private-user.
+    // The prefix decides, as on GitHub: a `ghs_` token is an installation's even if not declared.
+    const declared = await github({ tokens: { ghs_plain: { login: 'app[bot]', type: 'Bot' } } })
+    expect((await gh(declared, '/user', {}, 'ghs_plain')).status).toBe(403)
+    // Every answer was checked: a 403 in basic-error's shape, a 200 as private-user.
     expect(emu.requests.map((r) => r.answer)).toEqual([403, 200])
+    expect(emu.checked).toContain('users/get-authenticated')
   })
 
   it('gives full resources: a pull request, its files, its issue, a comment, a permission', async () => {
