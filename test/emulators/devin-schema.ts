@@ -49,7 +49,18 @@ const STATUS_DETAIL = [
   'error'
 ]
 /** §1.5 `origin`. */
-const ORIGIN = ['webapp', 'slack', 'teams', 'api', 'linear', 'jira', 'automation', 'cli', 'desktop']
+const ORIGIN = [
+  'webapp',
+  'slack',
+  'teams',
+  'api',
+  'linear',
+  'jira',
+  'automation',
+  'cli',
+  'desktop',
+  'other'
+]
 /** §1.5 `category`. */
 const CATEGORY = [
   'bug_fixing',
@@ -90,7 +101,7 @@ const SESSION = closed(
     child_session_ids: strListOrNull,
     is_archived: { type: 'boolean' },
     structured_output: { type: ['object', 'null'] },
-    origin: { enum: [...ORIGIN, 'other', null] },
+    origin: { enum: [...ORIGIN, null] },
     category: { enum: [...CATEGORY, null] },
     subcategory: strOrNull
   },
