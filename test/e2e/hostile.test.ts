@@ -119,6 +119,8 @@ beforeAll(async () => {
     'dry-run': 'true'
   })
   s.devin.script(DEVIN_STEPS)
+  // A hostile status_detail is off the documented list on purpose.
+  s.devin.expectViolation(/status_detail is "::error title=HACKED::/)
   results.wait = await s.run({ wait: 'true', 'poll-interval': '1' })
   results.comment = await s.run(
     { 'dry-run': 'true', 'trigger-phrase': '/devin' },

@@ -215,6 +215,8 @@ describe('wait: end states', () => {
       { status: 'hibernating' },
       { status: 'running', status_detail: 'finished' }
     ])
+    // Off the documented list on purpose: what a newer API may answer.
+    s.devin.expectViolation(/is "hibernating", not one of/)
     const r = await runAction(s.opts)
     expect(r.code).toBe(0)
     expect(r.outputs.result).toBe('finished')

@@ -44,7 +44,12 @@ async function main(): Promise<void> {
   const stop = (): void => {
     if (stopping) return
     stopping = true
-    void Promise.all([devin.close(), github.close()]).then(() => process.exit(0))
+    // A request or answer off what the services document is reported, and the exit says so.
+    void Promise.allSettled([devin.close(), github.close()]).then((closed) => {
+      const failed = closed.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))
+      for (const f of failed) process.stderr.write(`${f}\n`)
+      process.exit(failed.length === 0 ? 0 : 1)
+    })
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

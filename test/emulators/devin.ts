@@ -1,10 +1,13 @@
 /**
  * Loopback emulator of the Devin v3 organization API (see shared/reference/devin-api.md §1).
  * Strict where the docs are clear (auth, 200 on create, `devin-` path ids, cursor pagination,
- * FastAPI 422s, problem+json errors) so client bugs show up here and not in production.
+ * FastAPI 422s, problem+json errors) so client bugs show up here and not in production. Every
+ * request and answer is also checked against the documented field lists (./devin-schema.ts): a
+ * mismatch fails the test when the emulator closes.
  */
 
 import { randomBytes, randomUUID } from 'node:crypto'
+import { devinConformance } from './devin-schema.ts'
 import { HttpEmulator } from './http.ts'
 import type { EmuRequest, Reply } from './http.ts'
 
@@ -180,6 +183,7 @@ export class DevinEmulator extends HttpEmulator {
     this.apiKey = opts.apiKey ?? 'cog_test_key'
     this.orgId = opts.orgId ?? 'org-emulator'
     this.registerRoutes()
+    this.conformTo(devinConformance)
   }
 
   /** Steps for the next created session, or for `sessionId` (restarting its script). */

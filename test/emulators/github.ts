@@ -2,13 +2,30 @@
  * Loopback emulator of the slice of GitHub's REST API the action uses: pulls (JSON, diff, files),
  * issues, issue comments, reactions and collaborator permissions. Error bodies, pagination (`Link`
  * headers, per_page caps) and the limits (65,536-char comments, 300-file diffs, 3,000 listed files)
- * follow GitHub so the action meets them here first. Users, Apps and comments are typed with
- * GitHub's OpenAPI description (@octokit/openapi-types), so their shape is checked by the compiler.
+ * follow GitHub so the action meets them here first. What it answers is built by ./github-json.ts
+ * and, with every request it receives, checked against GitHub's OpenAPI description at run time
+ * (./openapi.ts): a mismatch fails the test when the emulator closes.
  */
 
-import type { components } from '@octokit/openapi-types'
+import {
+  botSlug,
+  collaboratorPermission,
+  diffEntry,
+  fullRepository,
+  integration,
+  issue,
+  issueComment,
+  privateUser,
+  pullRequest,
+  pullRequestSimple,
+  reaction,
+  repository,
+  simpleUser
+} from './github-json.ts'
+import type { PullFacts, RepositoryJson, Site, UserType } from './github-json.ts'
 import { HttpEmulator } from './http.ts'
 import type { EmuRequest, Reply } from './http.ts'
+import { githubConformance } from './openapi.ts'
 
 export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'
 
@@ -17,7 +34,8 @@ export interface TokenIdentity {
   type: 'Bot' | 'User'
   /**
    * Installation tokens (GITHUB_TOKEN, actions/create-github-app-token) cannot call GET /user.
-   * They write as their App's bot, `<slug>[bot]` with type Bot.
+   * They write as their App's bot, `<slug>[bot]` with type Bot. A `ghs_` token is one whatever
+   * this says; set it for an installation token without the prefix (older formats, GHES).
    */
   installation?: boolean
   readOnly?: boolean
@@ -92,83 +110,29 @@ export interface GitHubEmulatorOptions {
   issues?: IssueFixture[]
   permissions?: Record<string, Permission>
   port?: number
+  /** The web host links point at (GitHub Enterprise Server); default https://github.com. */
+  serverUrl?: string
 }
 
 const DOCS = 'https://docs.github.com/rest'
 export const COMMENT_LIMIT = 65536
 const REACTIONS = ['+1', '-1', 'laugh', 'confused', 'heart', 'hooray', 'rocket', 'eyes']
-/** GitHub's legacy `permission` field folds the finer roles into admin/write/read/none. */
-const LEGACY: Record<Permission, string> = {
-  admin: 'admin',
-  maintain: 'write',
-  write: 'write',
-  triage: 'read',
-  read: 'read',
-  none: 'none'
-}
 
+/**
+ * GitHub's error body. Real 422s carry a `status` too, but the description's `validation-error`
+ * does not document it, and the description is what this emulator is held to.
+ */
 export function ghError(status: number, message: string, extra: object = {}): Reply {
-  return { status, json: { message, documentation_url: DOCS, status: String(status), ...extra } }
+  const json =
+    status === 422
+      ? { message, documentation_url: DOCS, ...extra }
+      : { message, documentation_url: DOCS, status: String(status), ...extra }
+  return { status, json }
 }
 
-type SimpleUser = components['schemas']['simple-user']
-type Integration = NonNullable<components['schemas']['nullable-integration']>
-type IssueCommentJson = components['schemas']['issue-comment']
+export { botSlug }
 
-const userId = (login: string): number =>
-  [...login].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 100_000_000, 7) + 1000
 const iso = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
-const API = 'https://api.github.com'
-const user = (login: string, type: 'Bot' | 'User' | 'Organization' = 'User'): SimpleUser => {
-  const url = `${API}/users/${encodeURIComponent(login)}`
-  const slug = botSlug(login)
-  return {
-    login,
-    id: userId(login),
-    node_id: `${type === 'Bot' ? 'BOT' : 'U'}_${Buffer.from(login).toString('base64url')}`,
-    avatar_url: `https://avatars.githubusercontent.com/u/${userId(login)}?v=4`,
-    gravatar_id: '',
-    url,
-    html_url:
-      type === 'Bot' && slug ? `https://github.com/apps/${slug}` : `https://github.com/${login}`,
-    followers_url: `${url}/followers`,
-    following_url: `${url}/following{/other_user}`,
-    gists_url: `${url}/gists{/gist_id}`,
-    starred_url: `${url}/starred{/owner}{/repo}`,
-    subscriptions_url: `${url}/subscriptions`,
-    organizations_url: `${url}/orgs`,
-    repos_url: `${url}/repos`,
-    events_url: `${url}/events{/privacy}`,
-    received_events_url: `${url}/received_events`,
-    type,
-    site_admin: false
-  }
-}
-
-/** An App's bot account is `<slug>[bot]`. */
-export function botSlug(login: string): string | undefined {
-  return /^(.+)\[bot\]$/i.exec(login)?.[1]
-}
-
-/** The App whose token wrote something, as `performed_via_github_app` shows it. */
-function integration(slug: string, owner: string): Integration {
-  // The default GITHUB_TOKEN's App, as api.github.com shows it.
-  const actions = slug === 'github-actions'
-  return {
-    id: actions ? 15368 : userId(`app/${slug}`),
-    slug,
-    node_id: `A_${Buffer.from(slug).toString('base64url')}`,
-    owner: user(actions ? 'github' : owner, 'Organization'),
-    name: actions ? 'GitHub Actions' : slug,
-    description: actions ? 'Automate your workflow from idea to production' : null,
-    external_url: actions ? 'https://help.github.com/en/actions' : `https://example.com/${slug}`,
-    html_url: `https://github.com/apps/${slug}`,
-    created_at: '2018-07-30T09:30:17Z',
-    updated_at: '2024-04-10T20:33:16Z',
-    permissions: { issues: 'write', pull_requests: 'write', metadata: 'read', contents: 'read' },
-    events: []
-  }
-}
 
 /** The App a token acts for: its own for a bot, the one named for a person's App token. */
 const appOf = (who: TokenIdentity): string | undefined =>
@@ -212,6 +176,9 @@ export class GitHubEmulator extends HttpEmulator {
   readonly pulls = new Map<number, PullFixture>()
   readonly issues = new Map<number, IssueFixture>()
   readonly permissions: Record<string, Permission>
+  readonly serverUrl: string
+  /** When the fixtures' pull requests and issues were opened: when the emulator started. */
+  readonly startedAt = iso()
   readonly comments: StoredComment[] = []
   readonly reactions: StoredReaction[] = []
   private nextId = 1_000_001
@@ -226,7 +193,9 @@ export class GitHubEmulator extends HttpEmulator {
     for (const p of opts.pulls ?? []) this.pulls.set(p.number, p)
     for (const i of opts.issues ?? []) this.issues.set(i.number, i)
     this.permissions = opts.permissions ?? {}
+    this.serverUrl = (opts.serverUrl ?? 'https://github.com').replace(/\/+$/, '')
     this.registerRoutes()
+    this.conformTo(githubConformance(this.routeList()))
   }
 
   get slug(): string {
@@ -268,9 +237,11 @@ export class GitHubEmulator extends HttpEmulator {
   private identity(req: EmuRequest): TokenIdentity | Reply {
     const h = req.headers.authorization
     if (typeof h !== 'string') return ghError(401, 'Requires authentication')
-    const m = /^(?:token|bearer)\s+(.+)$/i.exec(h)
-    const who = m ? this.tokens[m[1] ?? ''] : undefined
-    return who ?? ghError(401, 'Bad credentials')
+    const token = /^(?:token|bearer)\s+(.+)$/i.exec(h)?.[1] ?? ''
+    const who = this.tokens[token]
+    if (who === undefined) return ghError(401, 'Bad credentials')
+    // GitHub gives installation tokens, and only those, the `ghs_` prefix.
+    return token.startsWith('ghs_') ? { ...who, installation: true } : who
   }
 
   /** Auth + repo checks; writes by read-only tokens fail the way GitHub fails them. */
@@ -295,68 +266,61 @@ export class GitHubEmulator extends HttpEmulator {
     })
   }
 
-  private htmlBase(): string {
-    return `https://github.com/${this.slug}`
+  /** Where links point: the emulator's own URL for the API, the web host for pages. */
+  get site(): Site {
+    return { api: this.url, web: this.serverUrl }
   }
 
-  private pullJson(p: PullFixture): object {
+  private user(login: string, type?: UserType) {
+    return simpleUser(this.site, login, type)
+  }
+
+  /** How GitHub labels someone's relation to the repository on what they wrote. */
+  private association(login: string) {
+    if (login.toLowerCase() === this.owner.toLowerCase()) return 'OWNER' as const
+    return this.permissions[login] && this.permissions[login] !== 'none'
+      ? ('COLLABORATOR' as const)
+      : ('NONE' as const)
+  }
+
+  private repoJson(fullName: string, fork: boolean): RepositoryJson {
+    return repository(this.site, { fullName, fork, defaultBranch: 'main' })
+  }
+
+  private pullFacts(p: PullFixture): PullFacts {
     const headRepo = p.head.repo ?? this.slug
-    const repoJson = (full: string, fork: boolean): object => ({
-      id: userId(full),
-      name: full.split('/')[1],
-      full_name: full,
-      fork,
-      private: false,
-      owner: user(full.split('/')[0] ?? ''),
-      html_url: `https://github.com/${full}`,
-      clone_url: `https://github.com/${full}.git`
-    })
-    const files = p.files ?? []
+    const author = p.user?.login ?? 'octocat'
     return {
-      url: `${this.url}/repos/${this.slug}/pulls/${p.number}`,
-      id: 500_000 + p.number,
       number: p.number,
-      html_url: `${this.htmlBase()}/pull/${p.number}`,
-      diff_url: `${this.htmlBase()}/pull/${p.number}.diff`,
-      state: p.state ?? 'open',
       title: p.title ?? `PR ${p.number}`,
       body: p.body ?? null,
       draft: p.draft ?? false,
-      merged: false,
-      user: user(p.user?.login ?? 'octocat', p.user?.type),
+      state: p.state ?? 'open',
+      user: this.user(author, p.user?.type),
       head: {
-        label: `${headRepo.split('/')[0]}:${p.head.ref}`,
         ref: p.head.ref,
         sha: p.head.sha,
-        repo: repoJson(headRepo, p.head.fork ?? headRepo !== this.slug)
+        repo: this.repoJson(headRepo, p.head.fork ?? headRepo !== this.slug)
       },
-      base: {
-        label: `${this.owner}:${p.base.ref}`,
-        ref: p.base.ref,
-        sha: p.base.sha,
-        repo: repoJson(this.slug, false)
-      },
-      additions: files.reduce((n, f) => n + f.additions, 0),
-      deletions: files.reduce((n, f) => n + f.deletions, 0),
-      changed_files: files.length
+      base: { ref: p.base.ref, sha: p.base.sha, repo: this.repoJson(this.slug, false) },
+      createdAt: this.startedAt,
+      authorAssociation: this.association(author),
+      files: p.files ?? []
     }
   }
 
-  private commentJson(c: StoredComment): IssueCommentJson {
-    const kind = this.pulls.has(c.issue) ? 'pull' : 'issues'
-    return {
+  private commentJson(c: StoredComment) {
+    return issueComment(this.site, this.slug, {
       id: c.id,
-      node_id: `IC_kwDO${Buffer.from(String(c.id)).toString('base64url')}`,
-      url: `${this.url}/repos/${this.slug}/issues/comments/${c.id}`,
-      html_url: `${this.htmlBase()}/${kind}/${c.issue}#issuecomment-${c.id}`,
-      issue_url: `${this.url}/repos/${this.slug}/issues/${c.issue}`,
+      issue: c.issue,
       body: c.body,
-      user: user(c.login, c.type),
-      created_at: c.created_at,
-      updated_at: c.updated_at,
-      author_association: this.permissions[c.login] ? 'COLLABORATOR' : 'NONE',
-      performed_via_github_app: c.app === undefined ? null : integration(c.app, this.owner)
-    }
+      user: this.user(c.login, c.type),
+      createdAt: c.created_at,
+      updatedAt: c.updated_at,
+      pull: this.pulls.has(c.issue),
+      authorAssociation: this.association(c.login),
+      app: c.app === undefined ? null : integration(this.site, c.app, this.owner)
+    })
   }
 
   private checkBody(req: EmuRequest): string | Reply {
@@ -397,13 +361,13 @@ export class GitHubEmulator extends HttpEmulator {
       return ghError(404, 'Not Found')
     }
     const mine = this.reactions.filter((r) => r.subject === subject && r.commentId === commentId)
-    const view = (r: StoredReaction): object => ({
-      id: r.id,
-      node_id: `REA_${r.id}`,
-      user: user(r.login, r.type),
-      content: r.content,
-      created_at: r.created_at
-    })
+    const view = (r: StoredReaction) =>
+      reaction({
+        id: r.id,
+        user: this.user(r.login, r.type),
+        content: r.content,
+        createdAt: r.created_at
+      })
     if (req.method === 'GET') return paginate(mine.map(view), req, this.url)
     const content = (req.json as { content?: unknown } | undefined)?.content
     if (typeof content !== 'string' || !REACTIONS.includes(content)) {
@@ -431,17 +395,11 @@ export class GitHubEmulator extends HttpEmulator {
       const who = this.identity(req)
       if ('status' in who) return who
       if (who.installation) return ghError(403, 'Resource not accessible by integration')
-      return { status: 200, json: user(who.login, who.type) }
+      return { status: 200, json: privateUser(this.site, who.login, who.type) }
     })
     this.repoRoute('GET', '', () => ({
       status: 200,
-      json: {
-        full_name: this.slug,
-        name: this.repo,
-        private: false,
-        default_branch: 'main',
-        owner: user(this.owner)
-      }
+      json: fullRepository(this.site, { fullName: this.slug, fork: false, defaultBranch: 'main' })
     }))
     this.repoRoute('GET', '/pulls', (req) => {
       const state = req.search.get('state') ?? 'open'
@@ -452,21 +410,20 @@ export class GitHubEmulator extends HttpEmulator {
           (p) =>
             head === null || `${(p.head.repo ?? this.slug).split('/')[0]}:${p.head.ref}` === head
         )
-        .map((p) => this.pullJson(p))
+        .map((p) => pullRequestSimple(this.site, this.slug, this.pullFacts(p)))
       return paginate(pulls, req, this.url)
     })
     this.repoRoute('GET', '/pulls/:n', (req) => {
       const p = this.pulls.get(Number(req.params.n))
       if (p === undefined) return ghError(404, 'Not Found')
       if (!/diff/.test(String(req.headers.accept ?? '')))
-        return { status: 200, json: this.pullJson(p) }
+        return { status: 200, json: pullRequest(this.site, this.slug, this.pullFacts(p)) }
       const files = p.files ?? []
       if (files.length > 300) {
         const message =
           "Sorry, the diff exceeded the maximum number of files (300). Consider using 'List pull requests files' API or locally cloning the repository instead."
-        return ghError(406, message, {
-          errors: [{ resource: 'PullRequest', field: 'diff', code: 'too_large' }]
-        })
+        // GitHub adds `errors: [{ code: 'too_large' }]`, which its description does not document.
+        return ghError(406, message)
       }
       const diff = p.diff ?? buildDiff(files)
       return {
@@ -478,7 +435,10 @@ export class GitHubEmulator extends HttpEmulator {
     this.repoRoute('GET', '/pulls/:n/files', (req) => {
       const p = this.pulls.get(Number(req.params.n))
       if (p === undefined) return ghError(404, 'Not Found')
-      return paginate((p.files ?? []).slice(0, 3000), req, this.url)
+      const rows = (p.files ?? [])
+        .slice(0, 3000)
+        .map((f) => diffEntry(this.site, this.slug, p.head.sha, f))
+      return paginate(rows, req, this.url)
     })
     this.repoRoute('GET', '/issues/:n', (req) => {
       const n = Number(req.params.n)
@@ -486,22 +446,18 @@ export class GitHubEmulator extends HttpEmulator {
       const i = this.issues.get(n)
       if (p === undefined && i === undefined) return ghError(404, 'Not Found')
       const src = p ?? i
-      const json = {
+      const author = src?.user?.login ?? 'octocat'
+      const json = issue(this.site, this.slug, {
         number: n,
         title: src?.title ?? `Issue ${n}`,
         body: src?.body ?? null,
         state: src?.state ?? 'open',
-        user: user(src?.user?.login ?? 'octocat', src?.user?.type),
-        html_url: `${this.htmlBase()}/${p ? 'pull' : 'issues'}/${n}`,
-        ...(p
-          ? {
-              pull_request: {
-                url: `${this.url}/repos/${this.slug}/pulls/${n}`,
-                html_url: `${this.htmlBase()}/pull/${n}`
-              }
-            }
-          : {})
-      }
+        user: this.user(author, src?.user?.type),
+        createdAt: this.startedAt,
+        comments: this.liveComments(n).length,
+        authorAssociation: this.association(author),
+        pull: p !== undefined
+      })
       return { status: 200, json }
     })
     this.repoRoute('GET', '/issues/:n/comments', (req) => {
@@ -555,8 +511,8 @@ export class GitHubEmulator extends HttpEmulator {
     }
     this.repoRoute('GET', '/collaborators/:user/permission', (req) => {
       const login = req.params.user ?? ''
-      const perm = this.permissions[login] ?? 'none'
-      return { status: 200, json: { permission: LEGACY[perm], role_name: perm, user: user(login) } }
+      const role = this.permissions[login] ?? 'none'
+      return { status: 200, json: collaboratorPermission(this.site, login, role) }
     })
   }
 }

@@ -10,6 +10,8 @@
 import http from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { ConformanceError, ConformanceLog } from './conformance.ts'
+import type { Conformance, Violation } from './conformance.ts'
 
 export type QueryRecord = Record<string, string | string[]>
 
@@ -121,6 +123,7 @@ interface Watch {
 
 interface Route {
   method: string
+  pattern: string
   regex: RegExp
   keys: string[]
   handler: Handler
@@ -210,6 +213,7 @@ export class HttpEmulator {
   readonly requests: RecordedRequest[] = []
   private readonly routes: Route[] = []
   private faults: ActiveFault[] = []
+  private readonly alterations: Array<{ match: FaultMatch; edit: (reply: Reply) => Reply }> = []
   private readonly sockets = new Set<Socket>()
   private readonly waiters = new Set<() => void>()
   private readonly watches = new Set<Watch>()
@@ -217,6 +221,8 @@ export class HttpEmulator {
   private readonly server: http.Server
   private readonly hooks: EmulatorHooks
   private closed = false
+  /** What requests and answers are checked against, and what was found (./conformance.ts). */
+  private conformance?: ConformanceLog
 
   constructor(hooks: EmulatorHooks) {
     this.hooks = hooks
@@ -231,7 +237,17 @@ export class HttpEmulator {
   }
 
   route(method: string, pattern: string, handler: Handler): void {
-    this.routes.push({ method: method.toUpperCase(), ...compile(pattern), handler })
+    this.routes.push({ method: method.toUpperCase(), pattern, ...compile(pattern), handler })
+  }
+
+  /** The routes served, as registered: method and `:param` pattern. */
+  routeList(): Array<{ method: string; pattern: string }> {
+    return this.routes.map((r) => ({ method: r.method, pattern: r.pattern }))
+  }
+
+  /** From now on, every request and every answer is checked by `checker`. */
+  protected conformTo(checker: Conformance): void {
+    this.conformance = new ConformanceLog(checker)
   }
 
   async listen(port = 0): Promise<string> {
@@ -257,6 +273,50 @@ export class HttpEmulator {
 
   clearFaults(): void {
     this.faults = []
+  }
+
+  /**
+   * Edits every answer to matching requests before it is checked and sent: how a test plants
+   * an answer that drifted from the real service, to prove the conformance check catches it.
+   */
+  alterAnswers(match: Omit<FaultMatch, 'times' | 'after'>, edit: (reply: Reply) => Reply): void {
+    this.alterations.push({ match, edit })
+  }
+
+  private altered(req: RecordedRequest, reply: Reply): Reply {
+    let out = reply
+    for (const a of this.alterations) {
+      if (a.match.method !== undefined && a.match.method.toUpperCase() !== req.method) continue
+      if (pathMatches(a.match.path, req.path)) out = a.edit(out)
+    }
+    return out
+  }
+
+  /** Every conformance violation seen so far, taken or not. */
+  get violations(): readonly Violation[] {
+    return this.conformance?.violations ?? []
+  }
+
+  /** The documented operations requests and answers were checked against, by name. */
+  get checked(): ReadonlySet<string> {
+    return this.conformance?.checked ?? new Set()
+  }
+
+  /**
+   * Hands over (and forgets) the violations seen so far, for a test that planted them and
+   * asserts on them. Whatever is left when the emulator closes fails the test.
+   */
+  takeViolations(): Violation[] {
+    return this.conformance?.take() ?? []
+  }
+
+  /**
+   * Declares that violations matching `pattern` (against describeViolation's lines) are
+   * deliberate: a test that scripts an answer off the documented list on purpose. close() then
+   * fails if none matched, so the declaration cannot outlive the deviation it excuses.
+   */
+  expectViolation(pattern: RegExp): void {
+    this.conformance?.expect(pattern)
   }
 
   /** Requests whose answer is being held (`hang`, `hold`) right now. */
@@ -338,6 +398,7 @@ export class HttpEmulator {
       at: Date.now()
     }
     this.requests.push(record)
+    this.conformance?.check(record)
     const fault = this.takeFault(method, url.pathname)
     if (fault !== undefined) record.fault = faultKind(fault)
     this.changed()
@@ -352,7 +413,10 @@ export class HttpEmulator {
       return this.send(res, statusReply(fault, record), record)
     }
 
-    const reply = await this.dispatch({ ...record, params: {}, search: url.searchParams })
+    const computed = await this.dispatch({ ...record, params: {}, search: url.searchParams })
+    const reply = this.altered(record, computed)
+    // What the emulator computed is checked even when a fault then mangles or replaces it.
+    this.conformance?.check(record, reply)
     if (fault === undefined) return this.send(res, reply, record)
     if ('status' in fault) return this.send(res, statusReply(fault, record), record)
     if ('drop' in fault) {
@@ -433,6 +497,7 @@ export class HttpEmulator {
         return await route.handler({ ...req, params })
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err)
+        this.conformance?.record('answer', req, { problems: [`handler failed: ${message}`] }, 500)
         return this.hooks.errorReply(500, `emulator handler failed: ${message}`, req)
       }
     }
@@ -488,5 +553,9 @@ export class HttpEmulator {
     this.server.closeAllConnections()
     for (const socket of this.sockets) socket.destroy()
     await done
+    const problems = this.conformance?.problems() ?? []
+    if (problems.length > 0) {
+      throw new ConformanceError(this.conformance?.checker.service ?? 'emulator', problems)
+    }
   }
 }

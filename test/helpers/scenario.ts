@@ -151,9 +151,17 @@ export async function prScenario(o: PrScenarioOptions = {}): Promise<PrScenario>
     options,
     run: (inputs, extra) => runAction(options(inputs, extra)),
     start: (inputs, extra) => startAction(options(inputs, extra)),
+    /**
+     * Closes both emulators and removes the checkout, then fails if either emulator saw a
+     * request or gave an answer off what its service documents (see emulators/conformance.ts).
+     */
     async close() {
-      await Promise.all([devin.close(), github.close()])
+      const closed = await Promise.allSettled([devin.close(), github.close()])
       checkout.cleanup()
+      const failed = closed.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []))
+      if (failed.length === 1) throw failed[0]
+      if (failed.length > 1)
+        throw new AggregateError(failed, failed.map((e) => e.message).join('\n'))
     }
   }
 }
