@@ -14,6 +14,7 @@ import {
 import { createNetwork, type Network } from '../../../src/net/dispatcher.ts'
 import { forDevin } from '../../helpers/gated.ts'
 import { closedPort, DEVIN_HOST, startTestProxy, type TestProxy } from '../../helpers/proxy.ts'
+import { proxyEnv } from '../../helpers/proxy-env.ts'
 
 const KEY = 'cog_TestKey_9f8e7d6c5b4a3210'
 const ORG = 'org-x'
@@ -646,7 +647,8 @@ describe('behind a proxy', () => {
     return {
       proxy,
       network: (url) => {
-        const n = createNetwork({ env: { HTTP_PROXY: url } })
+        proxyEnv({ HTTP_PROXY: url })
+        const n = createNetwork()
         cleanups.push(() => n.close())
         return n
       }
@@ -692,9 +694,8 @@ describe('behind a proxy', () => {
   it('down: names the proxy, and reads are retried as after any dropped connection', async () => {
     const down = await closedPort()
     const srv = await startServer((_r, res) => json(res, 200, {}))
-    const n = createNetwork({
-      env: { HTTP_PROXY: `http://${USER}:${PASSWORD}@127.0.0.1:${down}` }
-    })
+    proxyEnv({ HTTP_PROXY: `http://${USER}:${PASSWORD}@127.0.0.1:${down}` })
+    const n = createNetwork()
     cleanups.push(() => n.close())
     const { client, waits } = makeClient(named(srv), { network: n, maxAttempts: 2 })
     const err = await rejection(client.getSelf())

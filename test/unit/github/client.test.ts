@@ -9,6 +9,7 @@ import { createGitHubApi, type GitHubApi } from '../../../src/github/client.ts'
 import { ghError, startGitHubEmulator, type TokenIdentity } from '../../emulators/github.ts'
 import type { RecordedRequest } from '../../emulators/http.ts'
 import { createNetwork, type Network } from '../../../src/net/dispatcher.ts'
+import { proxyEnv } from '../../helpers/proxy-env.ts'
 import {
   closedPort,
   GITHUB_HOST,
@@ -71,7 +72,8 @@ async function setup(
   const logs: string[] = []
   let network: Network | undefined
   if (opts.proxy) {
-    network = createNetwork({ env: { HTTP_PROXY: opts.proxy } })
+    proxyEnv({ HTTP_PROXY: opts.proxy })
+    network = createNetwork()
     open.push(network)
   }
   const api = await createGitHubApi({
