@@ -88,6 +88,7 @@ export class DevinApiError extends Error {
   readonly status: number
   readonly detail: string
   readonly method: string
+  /** The URL asked for, origin and path (no query string), as the message shows it. */
   readonly path: string
   constructor(
     message: string,
@@ -111,6 +112,7 @@ export class DevinMalformedResponseError extends DevinApiError {
 export class DevinNetworkError extends Error {
   override name = 'DevinNetworkError'
   readonly method: string
+  /** The URL asked for, origin and path (no query string), as the message shows it. */
   readonly path: string
   readonly code: string
   readonly timedOut: boolean

@@ -215,7 +215,7 @@ describe('behind a proxy', () => {
       `the proxy ${x.proxy.url} (HTTPS_PROXY) refused to connect to ${new URL(x.s.devin.url).host} ` +
       '(403 Forbidden)'
     expect(errorOf(r)).toContain(
-      `Devin API POST /v3/organizations/${x.s.devin.orgId}/sessions failed: ${said}`
+      `Devin API POST ${x.s.devin.url}/v3/organizations/${x.s.devin.orgId}/sessions failed: ${said}`
     )
     const [comment] = x.s.github.liveComments(PR)
     expect(renderedText(comment?.body ?? '')).toContain(said)
