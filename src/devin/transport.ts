@@ -2,7 +2,9 @@
  * How the Devin client talks HTTP: one attempt at a time (./http.ts), retried as ./retry.ts says,
  * redirects followed with the key kept to the API's own origin, and every failure turned into a
  * typed error (./errors.ts) that never carries the key. A proxy that refuses (a 4xx to the
- * CONNECT) is a configuration error: nothing reached Devin and nothing is retried.
+ * CONNECT) is a configuration error: nothing reached Devin and nothing is retried. A proxy that
+ * cannot be reached, or cannot reach Devin (a 5xx to the CONNECT), is retried like a dropped
+ * connection, creates and messages included: they never left, so they cannot arrive twice.
  */
 import type { Log as DevinLogger } from '../hygiene/log.js'
 import { sharedNetwork, type Network } from '../net/dispatcher.js'
@@ -186,7 +188,9 @@ export class DevinTransport {
       try {
         res = await attempt()
       } catch (err) {
-        if (!(err instanceof DevinNetworkError) || !isIdempotentMethod(method)) throw err
+        // A request that never got past the proxy is safe to resend, a create included.
+        if (!(err instanceof DevinNetworkError)) throw err
+        if (!isIdempotentMethod(method) && !err.unsent) throw err
         if (n >= this.maxAttempts) throw err
         const wait = backoffDelay(n, this.backoff)
         this.log.warning(
@@ -262,11 +266,15 @@ export class DevinTransport {
     }
   }
 
-  /** The proxy's failure as its own message, which names it (`http://host:port` only). */
+  /**
+   * The proxy's failure as its own message, which names it (`http://host:port` only). Devin never
+   * saw the request: a refusal is a configuration error, anything else may pass and is resent.
+   */
   #atProxy(method: string, t: Target, err: TransportError): Error {
     const msg = scrubSecret(this.#apiKey, `Devin API ${method} ${t.display} failed: ${err.message}`)
     if (err.proxyRefused) return new DevinConfigError(msg)
-    return new DevinNetworkError(msg, { method, path: t.display, code: err.code, timedOut: false })
+    const f = { method, path: t.display, code: err.code, timedOut: false, unsent: true }
+    return new DevinNetworkError(msg, f)
   }
 }
 

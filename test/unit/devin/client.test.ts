@@ -763,4 +763,77 @@ describe('behind a proxy', () => {
     expect(err.message).not.toContain(PASSWORD)
     expect(waits).toHaveLength(1)
   })
+
+  /** What makes a create's outcome unknown: it must not be said, nor a lookup made. */
+  const unsure = /may or may not|looking for a session|Recovered/
+
+  it('down: a create is sent again (Devin never saw it), then fails for certain, without a lookup', async () => {
+    const down = await closedPort()
+    const srv = await startServer((_r, res) => json(res, 200, sessionJson('s1')))
+    proxyEnv({ HTTP_PROXY: `http://127.0.0.1:${down}` })
+    const n = createNetwork()
+    cleanups.push(() => n.close())
+    const { client, waits, logs } = makeClient(named(srv), { network: n, maxAttempts: 3 })
+    const err = await rejection(
+      client.createSession(ORG, forDevin({ prompt: 'p' }), { dedupeTag: 'tag-1' })
+    )
+    const said =
+      `Devin API POST ${named(srv)}/v3/organizations/${ORG}/sessions failed: could not connect ` +
+      `to the proxy http://127.0.0.1:${down} (HTTP_PROXY): ECONNREFUSED`
+    expect(err).toBeInstanceOf(DevinNetworkError)
+    expect(err).toMatchObject({ message: said, unsent: true })
+    expect(logs).toEqual([
+      `warning: ${said}; retrying in 0.5 s (attempt 2/3).`,
+      `warning: ${said}; retrying in 1.0 s (attempt 3/3).`
+    ])
+    expect(waits).toEqual([500, 1000])
+    expect(srv.requests).toEqual([])
+  })
+
+  it('answering the CONNECT with a 5xx: the same, each try a CONNECT and nothing more', async () => {
+    const srv = await startServer((_r, res) => json(res, 200, sessionJson('s1')))
+    const { proxy, network } = await through({ refuse: 502 })
+    const { client, logs } = makeClient(named(srv), { network: network(proxy.url), maxAttempts: 3 })
+    const err = await rejection(
+      client.createSession(ORG, forDevin({ prompt: 'p' }), { dedupeTag: 'tag-1' })
+    )
+    expect(err).toMatchObject({ unsent: true })
+    expect(err.message).toBe(
+      `Devin API POST ${named(srv)}/v3/organizations/${ORG}/sessions failed: the proxy ` +
+        `${proxy.url} (HTTP_PROXY) could not reach ${new URL(named(srv)).host} (502 Bad Gateway)`
+    )
+    expect(logs.join('\n')).not.toMatch(unsure)
+    // Three tries of the create; a lookup would have asked the proxy a fourth time.
+    expect(proxy.log.map((e) => `${e.method} ${e.answer}`)).toEqual([
+      'CONNECT 502',
+      'CONNECT 502',
+      'CONNECT 502'
+    ])
+    expect(srv.requests).toEqual([])
+  })
+
+  it('recovering: the create sent again arrives once, and one session is made', async () => {
+    const devin = fakeDevin([])
+    const srv = await startServer(devin.handler)
+    const { proxy, network } = await through({ refuse: 503, refuseFirst: 1 })
+    const { client, logs } = makeClient(named(srv), { network: network(proxy.url) })
+    const { session, recovered } = await client.createSession(ORG, forDevin({ prompt: 'p' }), {
+      dedupeTag: 'tag-1'
+    })
+    expect({ id: session.sessionId, recovered }).toEqual({ id: 'devin-s1', recovered: false })
+    expect(logs.join('\n')).not.toMatch(unsure)
+    expect(srv.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `POST /v3/organizations/${ORG}/sessions`
+    ])
+    expect(devin.sessions).toHaveLength(1)
+  })
+
+  it('a message that never got past the proxy is sent again too', async () => {
+    const srv = await startServer((_r, res) => json(res, 200, sessionJson('a')))
+    const { proxy, network } = await through({ refuse: 502, refuseFirst: 1 })
+    const { client, waits } = makeClient(named(srv), { network: network(proxy.url) })
+    await client.sendMessage(ORG, 'a', forDevin('hello'))
+    expect(waits).toHaveLength(1)
+    expect(srv.requests.map((r) => r.method)).toEqual(['POST'])
+  })
 })
