@@ -764,6 +764,22 @@ describe('behind a proxy', () => {
     expect(waits).toHaveLength(1)
   })
 
+  it('named by a variable it cannot use: a configuration error, not sent again', async () => {
+    const srv = await startServer((_r, res) => json(res, 200, {}))
+    const { network } = await through({})
+    const { client, waits } = makeClient(named(srv), {
+      network: network(`socks5://${USER}:${PASSWORD}@127.0.0.1:1080`)
+    })
+    const err = await rejection(client.getSelf())
+    expect(err).toBeInstanceOf(DevinConfigError)
+    expect(err.message).toBe(
+      `Devin API GET ${named(srv)}/v3/self failed: HTTP_PROXY names a socks5 proxy; only ` +
+        'http:// and https:// proxies are supported'
+    )
+    expect(err.message).not.toContain(PASSWORD)
+    expect(waits).toEqual([])
+  })
+
   /** What makes a create's outcome unknown: it must not be said, nor a lookup made. */
   const unsure = /may or may not|looking for a session|Recovered/
 

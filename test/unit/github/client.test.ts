@@ -367,6 +367,18 @@ describe('createGitHubApi: behind a proxy', () => {
     expect(gh.requests).toEqual([])
   })
 
+  it('named by a variable it cannot use: names the variable, not its value, and sends nothing again', async () => {
+    const { gh, api } = await setup({ proxy: `socks5://${USER}:${PASSWORD}@127.0.0.1:1080` })
+    const err = (await api.getPull(PR).catch((e: unknown) => e)) as Error
+    expect(err.message).toBe(
+      'GitHub API GET /repos/{owner}/{repo}/pulls/{pull_number} failed: HTTP_PROXY names a ' +
+        'socks5 proxy; only http:// and https:// proxies are supported'
+    )
+    expect((err as { status?: number }).status).toBeUndefined()
+    expect(`${err.message} ${err.stack ?? ''}`).not.toContain(PASSWORD)
+    expect(gh.requests).toEqual([])
+  })
+
   it('down: names the proxy, and a GET is retried as after any dropped connection', async () => {
     const down = await closedPort()
     const { api } = await setup({ proxy: `http://${USER}:${PASSWORD}@127.0.0.1:${down}` })
