@@ -181,8 +181,9 @@ export class DevinClient {
   }
 
   /**
-   * Not retried on 5xx/network errors: a resend could deliver the message twice. Requests take
-   * only what went through the egress gate's screen (`ForDevin`).
+   * Not retried on 5xx/network errors (a resend could deliver the message twice), only when it
+   * never got past the proxy. Requests take only what went through the egress gate's screen
+   * (`ForDevin`).
    */
   async sendMessage(
     orgId: string,

@@ -88,6 +88,7 @@ export class DevinApiError extends Error {
   readonly status: number
   readonly detail: string
   readonly method: string
+  /** The URL asked for, origin and path (no query string), as the message shows it. */
   readonly path: string
   constructor(
     message: string,
@@ -111,18 +112,25 @@ export class DevinMalformedResponseError extends DevinApiError {
 export class DevinNetworkError extends Error {
   override name = 'DevinNetworkError'
   readonly method: string
+  /** The URL asked for, origin and path (no query string), as the message shows it. */
   readonly path: string
   readonly code: string
   readonly timedOut: boolean
+  /**
+   * The request never got past the proxy (it could not be reached, or it answered the CONNECT
+   * with an error): Devin did not see it, so sending it again cannot duplicate anything.
+   */
+  readonly unsent: boolean
   constructor(
     message: string,
-    f: { method: string; path: string; code: string; timedOut: boolean }
+    f: { method: string; path: string; code: string; timedOut: boolean; unsent?: boolean }
   ) {
     super(message)
     this.method = f.method
     this.path = f.path
     this.code = f.code
     this.timedOut = f.timedOut
+    this.unsent = f.unsent ?? false
   }
 }
 
@@ -137,9 +145,13 @@ export const ERROR_HINTS: Record<number, string> = {
   404: 'Check org-id, the session id and api-url.'
 }
 
-/** Whether a failed create may nonetheless have created the session. */
+/**
+ * Whether a failed create may nonetheless have created the session. One that failed at the proxy
+ * did not: nothing reached Devin.
+ */
 export function isUnknownOutcome(err: unknown): err is Error {
-  if (err instanceof DevinNetworkError || err instanceof DevinMalformedResponseError) return true
+  if (err instanceof DevinNetworkError) return !err.unsent
+  if (err instanceof DevinMalformedResponseError) return true
   return err instanceof DevinApiError && (err.status >= 500 || err.status === 408)
 }
 

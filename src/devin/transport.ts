@@ -2,7 +2,9 @@
  * How the Devin client talks HTTP: one attempt at a time (./http.ts), retried as ./retry.ts says,
  * redirects followed with the key kept to the API's own origin, and every failure turned into a
  * typed error (./errors.ts) that never carries the key. A proxy that refuses (a 4xx to the
- * CONNECT) is a configuration error: nothing reached Devin and nothing is retried.
+ * CONNECT) is a configuration error: nothing reached Devin and nothing is retried. A proxy that
+ * cannot be reached, or cannot reach Devin (a 5xx to the CONNECT), is retried like a dropped
+ * connection, creates and messages included: they never left, so they cannot arrive twice.
  */
 import type { Log as DevinLogger } from '../hygiene/log.js'
 import { sharedNetwork, type Network } from '../net/dispatcher.js'
@@ -46,7 +48,7 @@ interface RawResponse {
   status: number
   headers: Record<string, string>
   body: Buffer
-  /** Where the answer came from, safe to show (no query string). */
+  /** Where the answer came from, safe to show (see {@link shown}). */
   display: string
   fromApi: boolean
 }
@@ -60,8 +62,20 @@ interface AttemptOptions {
 
 interface Target {
   url: URL
+  /** The full URL for messages (see {@link shown}). */
   display: string
+  /** The short form for debug lines: the path alone for the API's own URLs. */
+  brief: string
   fromApi: boolean
+}
+
+/**
+ * A URL as messages show it: origin and path, so that a wrong `api-url` prefix is there to see
+ * (`/v3/v3/…`). No user info (an origin has none) and no query string: presigned download URLs
+ * carry their credentials there.
+ */
+function shown(url: URL): string {
+  return `${url.origin}${url.pathname}`
 }
 
 const silent: DevinLogger = { debug() {}, info() {}, warning() {} }
@@ -99,8 +113,9 @@ export class DevinTransport {
     return scrubSecret(this.#apiKey, text)
   }
 
+  /** `path` is the API path the client asked for; the message shows its full URL. */
   malformed(f: { method: string; path: string; status: number; detail: string }): DevinApiError {
-    return malformedError(this.#apiKey, f)
+    return malformedError(this.#apiKey, { ...f, path: shown(this.#url(f.path)) })
   }
 
   async json(
@@ -128,7 +143,7 @@ export class DevinTransport {
       const excerpt = errorDetailFromBody(scrubSecret(this.#apiKey, text)).slice(0, 120)
       throw malformedError(this.#apiKey, {
         method,
-        path,
+        path: target.display,
         status: res.status,
         detail: `response is not valid JSON: ${excerpt}`
       })
@@ -150,9 +165,14 @@ export class DevinTransport {
     await Promise.allSettled([...this.#inFlight])
   }
 
-  #target(path: string, query?: URLSearchParams): Target {
+  #url(path: string, query?: URLSearchParams): URL {
     const qs = query && [...query.keys()].length ? `?${query.toString()}` : ''
-    return { url: new URL(`${this.#base}${path}${qs}`), display: path, fromApi: true }
+    return new URL(`${this.#base}${path}${qs}`)
+  }
+
+  #target(path: string, query?: URLSearchParams): Target {
+    const url = this.#url(path, query)
+    return { url, display: shown(url), brief: path, fromApi: true }
   }
 
   #headers(fromApi: boolean, json: boolean): Record<string, string> {
@@ -168,7 +188,9 @@ export class DevinTransport {
       try {
         res = await attempt()
       } catch (err) {
-        if (!(err instanceof DevinNetworkError) || !isIdempotentMethod(method)) throw err
+        // A request that never got past the proxy is safe to resend, a create included.
+        if (!(err instanceof DevinNetworkError)) throw err
+        if (!isIdempotentMethod(method) && !err.unsent) throw err
         if (n >= this.maxAttempts) throw err
         const wait = backoffDelay(n, this.backoff)
         this.log.warning(
@@ -194,9 +216,8 @@ export class DevinTransport {
     let url = start
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const fromApi = url.origin === this.#origin
-      // Presigned URLs carry credentials in the query string: never show it.
-      const display = fromApi ? url.pathname : `${url.origin}${url.pathname}`
-      const target = { url, display, fromApi }
+      const display = shown(url)
+      const target = { url, display, brief: fromApi ? url.pathname : display, fromApi }
       const headers = this.#headers(fromApi, false)
       const timeoutMs = this.#downloadTimeoutMs
       const res = await this.#once('GET', target, { headers, timeoutMs, maxBytes })
@@ -215,7 +236,7 @@ export class DevinTransport {
       this.log.debug(`Download of ${display} redirected (${res.status}).`)
     }
     const detail = `more than ${MAX_REDIRECTS} redirects`
-    throw malformedError(this.#apiKey, { method: 'GET', path: start.pathname, status: 310, detail })
+    throw malformedError(this.#apiKey, { method: 'GET', path: shown(start), status: 310, detail })
   }
 
   async #once(method: string, t: Target, o: AttemptOptions): Promise<RawResponse> {
@@ -224,9 +245,7 @@ export class DevinTransport {
     this.#inFlight.add(pending)
     try {
       const res = await pending
-      this.log.debug(
-        `Devin API ${method} ${t.display} → ${res.status} (${Date.now() - started} ms)`
-      )
+      this.log.debug(`Devin API ${method} ${t.brief} → ${res.status} (${Date.now() - started} ms)`)
       return { ...res, ...t }
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
@@ -247,11 +266,15 @@ export class DevinTransport {
     }
   }
 
-  /** The proxy's failure as its own message, which names it (`http://host:port` only). */
+  /**
+   * The proxy's failure as its own message, which names it (`http://host:port` only). Devin never
+   * saw the request: a refusal is a configuration error, anything else may pass and is resent.
+   */
   #atProxy(method: string, t: Target, err: TransportError): Error {
     const msg = scrubSecret(this.#apiKey, `Devin API ${method} ${t.display} failed: ${err.message}`)
     if (err.proxyRefused) return new DevinConfigError(msg)
-    return new DevinNetworkError(msg, { method, path: t.display, code: err.code, timedOut: false })
+    const f = { method, path: t.display, code: err.code, timedOut: false, unsent: true }
+    return new DevinNetworkError(msg, f)
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The one network both clients use: an undici keep-alive `Agent` with connect, headers and body
  * timeouts, and a `ProxyAgent` (same timeouts) per proxy when the environment names one (see
- * ./proxy.ts). Devin calls go through its dispatcher (`request`), GitHub calls through its
+ * ./proxy.ts, which asks the Actions toolkit, per request, which proxy applies). Devin calls go through its dispatcher (`request`), GitHub calls through its
  * `fetch` (Octokit's `request.fetch`), so both honour the runner's proxy without
  * `NODE_USE_ENV_PROXY`, which Node's built-in `fetch` would need, and both get the same timeouts.
  *
@@ -21,7 +21,7 @@ import {
   type RequestInit,
   type Response
 } from 'undici'
-import { proxyFailure, proxyFor, readProxySettings, type ProxyRoute } from './proxy.js'
+import { proxyConfigured, proxyFailure, proxyFor, type ProxyRoute } from './proxy.js'
 import { connectTimeoutMs, requestTimeoutMs } from './timeouts.js'
 
 export interface Network {
@@ -55,7 +55,8 @@ class ProxyErrors extends Decorator {
 /** Sends each request direct or through the proxy ./proxy.ts picks for its origin. */
 class ProxyRouter extends Dispatcher {
   readonly #direct: Agent
-  readonly #proxies = new Map<ProxyRoute, ProxyAgent>()
+  /** By the proxy's URL and credentials: a route is worked out afresh for each request. */
+  readonly #proxies = new Map<string, ProxyAgent>()
   readonly #pick: (url: URL) => ProxyRoute | undefined
   readonly #make: (route: ProxyRoute) => ProxyAgent
 
@@ -73,10 +74,19 @@ class ProxyRouter extends Dispatcher {
 
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Handlers): boolean {
     const target = new URL(String(opts.origin))
-    const route = this.#pick(target)
+    let route: ProxyRoute | undefined
+    try {
+      route = this.#pick(target)
+    } catch (err) {
+      // A proxy variable that cannot be used fails this request, as undici's own dispatchers
+      // fail one they cannot send: through the handler, so `request` and `fetch` reject with it.
+      handler.onError?.(err as Error)
+      return false
+    }
     if (!route) return this.#direct.dispatch(opts, handler)
-    let agent = this.#proxies.get(route)
-    if (!agent) this.#proxies.set(route, (agent = this.#relay(this.#make(route))))
+    const key = `${route.url.href} ${route.authorization ?? ''}`
+    let agent = this.#proxies.get(key)
+    if (!agent) this.#proxies.set(key, (agent = this.#relay(this.#make(route))))
     return agent.dispatch(opts, new ProxyErrors(handler, route, target) as Handlers)
   }
 
@@ -112,41 +122,39 @@ class ProxyRouter extends Dispatcher {
 }
 
 export interface NetworkOptions {
-  /** Where the proxy variables are read; the process's by default. */
-  env?: NodeJS.ProcessEnv
   /** Headers and body idle time per request; ./timeouts.ts by default. */
   timeoutMs?: number
 }
 
+/**
+ * The proxy variables are the process's (`process.env`), as the toolkit reads them: whether any
+ * is set is decided here, which proxy a request takes when it is sent.
+ */
 export function createNetwork(o: NetworkOptions = {}): Network {
-  const env = o.env ?? process.env
-  const settings = readProxySettings(env)
-  const timeoutMs = o.timeoutMs ?? requestTimeoutMs(env)
-  const connect = { timeout: Math.min(connectTimeoutMs(env), timeoutMs) }
+  const timeoutMs = o.timeoutMs ?? requestTimeoutMs()
+  const connect = { timeout: Math.min(connectTimeoutMs(), timeoutMs) }
   const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs }
   const direct = new Agent({ ...timeouts, connect })
-  const pick = (url: URL): ProxyRoute | undefined => proxyFor(url, settings)
-  const dispatcher: Dispatcher =
-    settings.http || settings.https
-      ? new ProxyRouter(
-          direct,
-          pick,
-          (route) =>
-            new ProxyAgent({
-              uri: route.url.href,
-              token: route.authorization,
-              ...timeouts,
-              // Every request is tunnelled with CONNECT, http targets too, as the toolkit does:
-              // a proxy's refusal then comes as its own answer to the CONNECT, never mistaken
-              // for the server's.
-              proxyTunnel: true,
-              proxyTls: connect,
-              requestTls: connect,
-              // The CONNECT itself waits no longer than a request would.
-              clientFactory: (origin, opts) => new Pool(origin, { ...opts, ...timeouts })
-            })
-        )
-      : direct
+  const dispatcher: Dispatcher = proxyConfigured()
+    ? new ProxyRouter(
+        direct,
+        proxyFor,
+        (route) =>
+          new ProxyAgent({
+            uri: route.url.href,
+            token: route.authorization,
+            ...timeouts,
+            // Every request is tunnelled with CONNECT, http targets too, as the toolkit does:
+            // a proxy's refusal then comes as its own answer to the CONNECT, never mistaken
+            // for the server's.
+            proxyTunnel: true,
+            proxyTls: connect,
+            requestTls: connect,
+            // The CONNECT itself waits no longer than a request would.
+            clientFactory: (origin, opts) => new Pool(origin, { ...opts, ...timeouts })
+          })
+      )
+    : direct
   return {
     dispatcher,
     fetch: (input, init) => undiciFetch(input, { ...init, dispatcher }),

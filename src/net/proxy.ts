@@ -1,13 +1,15 @@
 /**
- * Which proxy a request goes through, read from the environment the way the Actions toolkit's
- * `@actions/http-client` reads it (GitHub calls went through it before, so a runner's settings
- * keep their meaning): `https_proxy`/`HTTPS_PROXY` for https URLs, `http_proxy`/`HTTP_PROXY` for
- * http URLs (lower case first), `no_proxy`/`NO_PROXY` to go direct, and loopback never proxied.
+ * Which proxy a request goes through is the Actions toolkit's decision (`@actions/http-client`'s
+ * `getProxyUrl` and `checkBypass`, which read `process.env` when asked): GitHub calls went through
+ * the toolkit before, so a runner's settings keep exactly their meaning. What the toolkit leaves
+ * to its caller is here: credentials moved out of the URL into `Proxy-Authorization`, the proxy
+ * named as `http://host:port` and by its variable, values that cannot work refused, and the
+ * failures at the proxy told as such.
  *
- * A proxy URL often carries a user and password: nothing here puts them in a message. A proxy is
- * named as `scheme://host:port` only.
+ * A proxy URL often carries a user and password: nothing here puts them in a message.
  */
 import { STATUS_CODES } from 'node:http'
+import { checkBypass, getProxyUrl } from '@actions/http-client/lib/proxy'
 
 export interface ProxyRoute {
   /** Where the proxy is, without its user and password. */
@@ -20,25 +22,22 @@ export interface ProxyRoute {
   readonly variable: string
 }
 
-export interface ProxySettings {
-  readonly http?: ProxyRoute
-  readonly https?: ProxyRoute
-  /** NO_PROXY entries, upper case. */
-  readonly noProxy: readonly string[]
+/** The variables the toolkit reads for a URL's scheme, in its order (`a || b`). */
+function variablesFor(target: URL): [string, string] {
+  return target.protocol === 'https:'
+    ? ['https_proxy', 'HTTPS_PROXY']
+    : ['http_proxy', 'HTTP_PROXY']
 }
 
-/** A proxy variable the action cannot use. Names the variable, never its value. */
-export class ProxyConfigError extends Error {
-  override name = 'ProxyConfigError'
+/** The variable the toolkit took `target`'s proxy from: the first one that is not empty. */
+function variableFor(target: URL): string | undefined {
+  return variablesFor(target).find((v) => process.env[v])
 }
 
-/** The variable that is set, lower case first (as the toolkit and curl read them). */
-function pick(env: NodeJS.ProcessEnv, name: string): [string, string] | undefined {
-  for (const v of [name.toLowerCase(), name.toUpperCase()]) {
-    const value = env[v]?.trim()
-    if (value) return [v, value]
-  }
-  return undefined
+/** Whether any proxy variable is set: without one every request goes direct. */
+export function proxyConfigured(): boolean {
+  const names = [...variablesFor(new URL('https://x')), ...variablesFor(new URL('http://x'))]
+  return names.some((v) => process.env[v])
 }
 
 function defaultPort(protocol: string): string {
@@ -50,23 +49,48 @@ export function showProxy(url: URL): string {
   return `${url.protocol}//${url.hostname}:${url.port || defaultPort(url.protocol)}`
 }
 
-function route(env: NodeJS.ProcessEnv, name: string): ProxyRoute | undefined {
-  const found = pick(env, name)
-  if (!found) return undefined
-  const [variable, raw] = found
-  let url: URL
+/**
+ * The toolkit's reading of the variable, or undefined where it has none: it throws, or returns
+ * nothing, for a value that is no URL even with `http://` in front.
+ */
+function toolkitUrl(target: URL, variable: string): URL | undefined {
+  let url: URL | undefined
   try {
-    // `proxy.corp:3128` without a scheme means http, as the toolkit reads it.
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`)
+    url = getProxyUrl(target)
   } catch {
-    throw new ProxyConfigError(`${variable} is not a URL; expected http://host:port`)
+    return undefined
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+  // The toolkit prefixes `http://` to a value without a scheme only when the value does not
+  // parse, but `proxy.corp:3128` does parse, as a URL of scheme `proxy.corp:`. Read it as the
+  // toolkit means to (and curl does): an http proxy.
+  const raw = process.env[variable] ?? ''
+  if (url && !/^https?:$/.test(url.protocol) && !raw.includes('://')) {
+    try {
+      return new URL(`http://${raw.trim()}`)
+    } catch {
+      return undefined
+    }
+  }
+  return url
+}
+
+/** A proxy URL without its user and password, which go into a `Basic` value instead. */
+function toRoute(found: URL, variable: string): ProxyRoute {
+  if (found.protocol !== 'http:' && found.protocol !== 'https:')
     throw new ProxyConfigError(
-      `${variable} names a ${url.protocol.slice(0, -1)} proxy; only http:// and https:// proxies are supported`
+      `${variable} names a ${found.protocol.slice(0, -1)} proxy; only http:// and https:// proxies are supported`,
+      variable
     )
-  const user = decodeURIComponent(url.username)
-  const password = decodeURIComponent(url.password)
+  // A fresh URL: the toolkit's decodes its user and password behind read-only getters.
+  const url = new URL(found.href)
+  let user: string
+  let password: string
+  try {
+    user = decodeURIComponent(url.username)
+    password = decodeURIComponent(url.password)
+  } catch {
+    throw notAUrl(variable)
+  }
   url.username = ''
   url.password = ''
   const authorization =
@@ -74,62 +98,52 @@ function route(env: NodeJS.ProcessEnv, name: string): ProxyRoute | undefined {
   return { url, authorization, shown: showProxy(url), variable }
 }
 
-export function readProxySettings(env: NodeJS.ProcessEnv = process.env): ProxySettings {
-  const noProxy = (pick(env, 'no_proxy')?.[1] ?? '')
-    .split(',')
-    .map((s) => s.trim().toUpperCase())
-    .filter(Boolean)
-  return { http: route(env, 'http_proxy'), https: route(env, 'https_proxy'), noProxy }
-}
-
-/** Loopback names and addresses: never proxied, whatever the variables say. */
-export function isLoopback(hostname: string): boolean {
-  const h = hostname.toLowerCase()
-  return (
-    h === 'localhost' ||
-    h.endsWith('.localhost') ||
-    /^127\.\d+\.\d+\.\d+$/.test(h) ||
-    h === '[::1]' ||
-    h.startsWith('[::ffff:7f')
-  )
+function notAUrl(variable: string): ProxyConfigError {
+  return new ProxyConfigError(`${variable} is not a URL; expected http://host:port`, variable)
 }
 
 /**
- * NO_PROXY as the toolkit reads it: `*`, a host, `host:port`, a domain (matches its subdomains
- * too), `.domain` (subdomains only); `*.domain` is read as `.domain`.
+ * The proxy a request to `target` goes through, or undefined when it goes direct (the toolkit
+ * bypasses loopback and what `NO_PROXY` lists). Throws {@link ProxyConfigError} when the variable
+ * that applies cannot be used; one that no request needs is never read.
  */
-export function bypassesProxy(target: URL, noProxy: readonly string[]): boolean {
-  const host = target.hostname.toUpperCase()
-  const hosts = [host, `${host}:${target.port || defaultPort(target.protocol)}`]
-  return noProxy.some((raw) => {
-    if (raw === '*') return true
-    const entry = raw.startsWith('*.') ? raw.slice(1) : raw
-    return hosts.some(
-      (h) => h === entry || h.endsWith(`.${entry}`) || (entry.startsWith('.') && h.endsWith(entry))
-    )
-  })
+export function proxyFor(target: URL): ProxyRoute | undefined {
+  const variable = variableFor(target)
+  if (!variable || checkBypass(target)) return undefined
+  const found = toolkitUrl(target, variable)
+  if (!found) throw notAUrl(variable)
+  return toRoute(found, variable)
 }
 
-/** The proxy a request to `target` goes through, or undefined when it goes direct. */
-export function proxyFor(target: URL, s: ProxySettings): ProxyRoute | undefined {
-  const via = target.protocol === 'https:' ? s.https : s.http
-  if (!via || isLoopback(target.hostname) || bypassesProxy(target, s.noProxy)) return undefined
-  return via
-}
-
-/** A request that failed at the proxy, told with the proxy's `http://host:port` only. */
+/**
+ * A request that failed at the proxy, told with the proxy's `http://host:port` only. Nothing of
+ * the request went past the proxy: the connection to it failed, or it answered the CONNECT with
+ * an error, so the server never saw the request.
+ */
 export class ProxyError extends Error {
   override name = 'ProxyError'
   constructor(
     message: string,
     /** `PROXY_<status>` when the proxy answered, else the connection's error code. */
     readonly code: string,
+    /** The proxy as `http://host:port`, or the variable whose value could not be used. */
     readonly proxy: string,
-    /** The proxy refused (a 4xx): the same request will be refused again. */
+    /** The same request would fail the same way: not worth sending again. */
     readonly refused: boolean,
     readonly status?: number
   ) {
     super(message)
+  }
+}
+
+/**
+ * A proxy variable the action cannot use (SOCKS, not a URL). Names the variable, never its value,
+ * which may hold a password. A failure at the proxy like any other, found where those are.
+ */
+export class ProxyConfigError extends ProxyError {
+  override name = 'ProxyConfigError'
+  constructor(message: string, variable: string) {
+    super(message, 'PROXY_CONFIG', variable, true)
   }
 }
 

@@ -96,7 +96,9 @@ describe('pull_request handoff', () => {
     expect(r.code).toBe(1)
     const error = r.commands.find((c) => c.command === 'error')
     expect(error?.message).toMatch(
-      /Devin API POST \/v3\/organizations\/org-unknown\/sessions failed: 40[34]/
+      new RegExp(
+        `^Devin API POST ${s.devin.url}/v3/organizations/org-unknown/sessions failed: 40[34]`
+      )
     )
     expect(r.outputs.result).toBe('error')
     expect(s.devin.createCount).toBe(0)

@@ -166,7 +166,7 @@ describe('secret hygiene', () => {
     expect(errorOf(results.devin401)).toMatch(/failed: 401 Unauthorized/)
     expect(errorOf(results.devin403)).toMatch(/failed: 403 Forbidden/)
     expect(errorOf(results.devin422)).toMatch(/failed: 422/)
-    expect(errorOf(results.self401)).toMatch(/GET \/v3\/self failed: 401/)
+    expect(errorOf(results.self401)).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v3\/self failed: 401/)
     expect(errorOf(results.permission500)).toMatch(
       /^GitHub API request failed: 500 Bad credentials: token \*\*\*/
     )

@@ -215,7 +215,7 @@ describe('behind a proxy', () => {
       `the proxy ${x.proxy.url} (HTTPS_PROXY) refused to connect to ${new URL(x.s.devin.url).host} ` +
       '(403 Forbidden)'
     expect(errorOf(r)).toContain(
-      `Devin API POST /v3/organizations/${x.s.devin.orgId}/sessions failed: ${said}`
+      `Devin API POST ${x.s.devin.url}/v3/organizations/${x.s.devin.orgId}/sessions failed: ${said}`
     )
     const [comment] = x.s.github.liveComments(PR)
     expect(renderedText(comment?.body ?? '')).toContain(said)
@@ -223,6 +223,28 @@ describe('behind a proxy', () => {
     expect(x.proxy.log.map((e) => `${e.method} ${e.host} ${e.answer}`)).toEqual([
       `CONNECT ${DEVIN_HOST} 403`
     ])
+    expectNoProxyCredentials(x.s, r)
+  })
+
+  it('a proxy that cannot be reached: the create is sent again, then fails for certain, no lookup', async () => {
+    const x = await setup({ devin: 'http', github: 'loopback' })
+    const down = await closedPort()
+    const r = await x.run({
+      HTTP_PROXY: `http://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${down}`
+    })
+    expect(r.code).toBe(1)
+    const said =
+      `Devin API POST ${x.s.devin.url}/v3/organizations/${x.s.devin.orgId}/sessions failed: ` +
+      `could not connect to the proxy http://127.0.0.1:${down} (HTTP_PROXY): ECONNREFUSED`
+    expect(errorOf(r)).toBe(said)
+    const warnings = r.commands.filter((c) => c.command === 'warning').map((c) => c.message)
+    // Every try but the last warns that it is retrying; none says the session may exist.
+    expect(warnings.filter((w) => w.startsWith(`${said}; retrying in `))).toHaveLength(4)
+    expect(warnings.join('\n')).not.toMatch(/may or may not|looking for a session/)
+    const [comment] = x.s.github.liveComments(PR)
+    expect(renderedText(comment?.body ?? '')).toContain('could not connect to the proxy')
+    expect(renderedText(comment?.body ?? '')).not.toMatch(/may or may not/)
+    expect(x.s.devin.requests).toEqual([])
     expectNoProxyCredentials(x.s, r)
   })
 })

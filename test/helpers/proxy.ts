@@ -45,6 +45,8 @@ export interface TestProxyOptions {
   auth?: { user: string; password: string }
   /** Answer every CONNECT and request with this status and forward nothing. */
   refuse?: number
+  /** With `refuse`: refuse only this many, then forward as usual (a proxy that recovers). */
+  refuseFirst?: number
   /** Names whose tunnels carry TLS, which the proxy terminates with this certificate. */
   tls?: { key: string; cert: string; names: string[] }
 }
@@ -78,9 +80,17 @@ function proxyUser(header: string | undefined): { user?: string; password?: stri
   return { user: plain.slice(0, colon), password: plain.slice(colon + 1) }
 }
 
-/** Why the proxy will not forward: its own status, or undefined to go ahead. */
-function refusal(o: TestProxyOptions, header: string | undefined, t: Target): number | undefined {
-  if (o.refuse !== undefined) return o.refuse
+/**
+ * Why the proxy will not forward: its own status, or undefined to go ahead. `refused`: how many
+ * it refused so far.
+ */
+function refusal(
+  o: TestProxyOptions,
+  header: string | undefined,
+  t: Target,
+  refused: number
+): number | undefined {
+  if (o.refuse !== undefined && refused < (o.refuseFirst ?? Infinity)) return o.refuse
   if (o.auth) {
     const given = proxyUser(header)
     if (given.user !== o.auth.user || given.password !== o.auth.password) return 407
@@ -99,6 +109,9 @@ function parseTarget(hostPort: string): Target | undefined {
 
 export async function startTestProxy(o: TestProxyOptions = {}): Promise<TestProxy> {
   const log: ProxyLogEntry[] = []
+  /** The proxy's own refusals so far (a tunnelled answer is the target's, not one). */
+  const refusedSoFar = (): number =>
+    log.filter((e) => e.kind !== 'tunnelled' && e.answer === o.refuse).length
   const sockets = new Set<Socket>()
 
   /** Sends one request on to the target (always plain HTTP on loopback) and pipes the answer. */
@@ -154,7 +167,7 @@ export async function startTestProxy(o: TestProxyOptions = {}): Promise<TestProx
       path: `${url.pathname}${url.search}`,
       user: proxyUser(auth).user
     }
-    const refused = refusal(o, auth, t)
+    const refused = refusal(o, auth, t, refusedSoFar())
     if (refused !== undefined) {
       log.push({ ...entry, answer: refused })
       return refuseRequest(res, refused)
@@ -180,7 +193,7 @@ export async function startTestProxy(o: TestProxyOptions = {}): Promise<TestProx
     }
     log.push(entry)
     socket.on('error', () => socket.destroy())
-    const refused = t ? refusal(o, auth, t) : 400
+    const refused = t ? refusal(o, auth, t, refusedSoFar()) : 400
     if (refused !== undefined || !t) {
       entry.answer = refused
       const challenge = refused === 407 ? 'Proxy-Authenticate: Basic realm="test-proxy"\r\n' : ''

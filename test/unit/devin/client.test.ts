@@ -11,9 +11,11 @@ import {
   DevinNetworkError,
   normalizeSessionId
 } from '../../../src/devin/client.ts'
+import { ERROR_HINTS } from '../../../src/devin/errors.ts'
 import { createNetwork, type Network } from '../../../src/net/dispatcher.ts'
 import { forDevin } from '../../helpers/gated.ts'
 import { closedPort, DEVIN_HOST, startTestProxy, type TestProxy } from '../../helpers/proxy.ts'
+import { proxyEnv } from '../../helpers/proxy-env.ts'
 
 const KEY = 'cog_TestKey_9f8e7d6c5b4a3210'
 const ORG = 'org-x'
@@ -249,8 +251,9 @@ describe('request shapes and parsing', () => {
     const { client } = makeClient(srv.url)
     const err = await rejection(client.getSession(ORG, 'abc'))
     expect(err).toBeInstanceOf(DevinMalformedResponseError)
-    expect(err.message).toMatch(
-      /GET \/v3\/organizations\/org-x\/sessions\/devin-abc .*not valid JSON/
+    expect(err.message).toBe(
+      `Devin API GET ${srv.url}/v3/organizations/${ORG}/sessions/devin-abc returned an ` +
+        'unusable response (200): response is not valid JSON: oops'
     )
   })
 
@@ -291,7 +294,7 @@ describe('error messages', () => {
         ]
       }),
       expected:
-        /^Devin API POST \/v3\/organizations\/org-x\/sessions\/devin-a\/messages failed: 422 Unprocessable Entity: body\.prompt: field required; body\.tags\.0: str type expected$/
+        /^Devin API POST http:\/\/127\.0\.0\.1:\d+\/v3\/organizations\/org-x\/sessions\/devin-a\/messages failed: 422 Unprocessable Entity: body\.prompt: field required; body\.tags\.0: str type expected$/
     },
     {
       name: 'problem+json detail',
@@ -370,11 +373,49 @@ describe('error messages', () => {
       expect(err).toMatchObject({
         status: c.status,
         method: 'POST',
-        path: `/v3/organizations/${ORG}/sessions/devin-a/messages`
+        path: `${srv.url}/v3/organizations/${ORG}/sessions/devin-a/messages`
       })
       expect(srv.requests).toHaveLength(1)
     })
   }
+
+  it('shows the full URL asked for, so a wrong api-url prefix is there to see', async () => {
+    const srv = await startServer((_r, res) => json(res, 404, { detail: 'Not Found' }))
+    // api-url ending in /v3: every path doubles it.
+    const { client } = makeClient(`${srv.url}/v3`)
+    const err = await rejection(
+      client.createSession(ORG, forDevin({ prompt: 'p' }), { dedupeTag: 't' })
+    )
+    expect(err.message).toBe(
+      `Devin API POST ${srv.url}/v3/v3/organizations/${ORG}/sessions failed: 404 Not Found: ` +
+        `Not Found. ${ERROR_HINTS[404]}`
+    )
+    expect(srv.requests[0]!.path).toBe(`/v3/v3/organizations/${ORG}/sessions`)
+  })
+
+  it('shows neither a user and password in api-url nor the query string', async () => {
+    const srv = await startServer((r, res) =>
+      r.path.endsWith('/attachments')
+        ? json(res, 200, { not: 'a list' })
+        : json(res, 400, { detail: 'bad cursor' })
+    )
+    const port = new URL(srv.url).port
+    const { client } = makeClient(`http://someone:hunter2@127.0.0.1:${port}/prefix/`)
+    const err = await rejection(client.listSessions(ORG, { tags: ['t'], after: 'CURSOR-1' }))
+    expect(err.message).toBe(
+      `Devin API GET http://127.0.0.1:${port}/prefix/v3/organizations/${ORG}/sessions failed: ` +
+        '400 Bad Request: bad cursor'
+    )
+    expect(srv.requests[0]!.url).toContain('after=CURSOR-1')
+    const malformed = await rejection(client.listAttachments(ORG, 'a'))
+    expect(malformed.message).toBe(
+      `Devin API GET http://127.0.0.1:${port}/prefix/v3/organizations/${ORG}/sessions/devin-a/` +
+        'attachments returned an unusable response (200): expected a list of attachments'
+    )
+    for (const e of [err, malformed]) {
+      expect(e.message).not.toMatch(/hunter2|someone|CURSOR-1|tags=/)
+    }
+  })
 
   it('never reveals the API key, even when the server echoes it', async () => {
     const echoes = [
@@ -470,7 +511,8 @@ describe('retries', () => {
     expect(err).toBeInstanceOf(DevinNetworkError)
     expect(err).toMatchObject({ timedOut: true })
     expect(err.message).toBe(
-      `Devin API GET /v3/organizations/${ORG}/sessions/devin-slow failed: timed out after 1000 ms`
+      `Devin API GET ${srv.url}/v3/organizations/${ORG}/sessions/devin-slow failed: ` +
+        'timed out after 1000 ms'
     )
     const err2 = await rejection(client.getSession(ORG, 'stall-body'))
     expect(err2).toMatchObject({ timedOut: true })
@@ -619,6 +661,21 @@ describe('download', () => {
     expect(bucket.requests[0]!.headers.authorization).toBeUndefined()
   })
 
+  it('names redirects by their full URL, the API’s own included, never their query', async () => {
+    const api = await startServer((r, res) => {
+      const n = Number(r.path.split('/').pop())
+      res.writeHead(302, { location: `/v3/hop/${n + 1}?sig=s3cret` }).end()
+    })
+    const { client, logs } = makeClient(api.url, { maxAttempts: 1 })
+    const err = await rejection(client.download('/v3/hop/0?sig=first', 1024))
+    expect(err.message).toBe(
+      `Devin API GET ${api.url}/v3/hop/0 returned an unusable response (310): more than 5 redirects`
+    )
+    expect(logs).toContain(`debug: Download of ${api.url}/v3/hop/0 redirected (302).`)
+    expect(`${err.message} ${logs.join(' ')}`).not.toMatch(/sig=|s3cret|first/)
+    expect(api.requests).toHaveLength(6)
+  })
+
   it('refuses bodies above maxBytes and hides presigned query strings in errors', async () => {
     const bucket = await startServer((r, res) => {
       if (r.path === '/big') return void res.writeHead(200).end(Buffer.alloc(5000))
@@ -646,7 +703,8 @@ describe('behind a proxy', () => {
     return {
       proxy,
       network: (url) => {
-        const n = createNetwork({ env: { HTTP_PROXY: url } })
+        proxyEnv({ HTTP_PROXY: url })
+        const n = createNetwork()
         cleanups.push(() => n.close())
         return n
       }
@@ -677,7 +735,7 @@ describe('behind a proxy', () => {
     )
     expect(err).toBeInstanceOf(DevinConfigError)
     expect(err.message).toBe(
-      `Devin API POST /v3/organizations/${ORG}/sessions failed: the proxy ${proxy.url} ` +
+      `Devin API POST ${named(srv)}/v3/organizations/${ORG}/sessions failed: the proxy ${proxy.url} ` +
         '(HTTP_PROXY) refused its user and password (407 Proxy Authentication Required); ' +
         'check them in HTTP_PROXY'
     )
@@ -692,18 +750,106 @@ describe('behind a proxy', () => {
   it('down: names the proxy, and reads are retried as after any dropped connection', async () => {
     const down = await closedPort()
     const srv = await startServer((_r, res) => json(res, 200, {}))
-    const n = createNetwork({
-      env: { HTTP_PROXY: `http://${USER}:${PASSWORD}@127.0.0.1:${down}` }
-    })
+    proxyEnv({ HTTP_PROXY: `http://${USER}:${PASSWORD}@127.0.0.1:${down}` })
+    const n = createNetwork()
     cleanups.push(() => n.close())
     const { client, waits } = makeClient(named(srv), { network: n, maxAttempts: 2 })
     const err = await rejection(client.getSelf())
     expect(err).toBeInstanceOf(DevinNetworkError)
     expect(err.message).toBe(
-      `Devin API GET /v3/self failed: could not connect to the proxy ` +
+      `Devin API GET ${named(srv)}/v3/self failed: could not connect to the proxy ` +
         `http://127.0.0.1:${down} (HTTP_PROXY): ECONNREFUSED`
     )
     expect(err.message).not.toContain(PASSWORD)
     expect(waits).toHaveLength(1)
+  })
+
+  it('named by a variable it cannot use: a configuration error, not sent again', async () => {
+    const srv = await startServer((_r, res) => json(res, 200, {}))
+    const { network } = await through({})
+    const { client, waits } = makeClient(named(srv), {
+      network: network(`socks5://${USER}:${PASSWORD}@127.0.0.1:1080`)
+    })
+    const err = await rejection(client.getSelf())
+    expect(err).toBeInstanceOf(DevinConfigError)
+    expect(err.message).toBe(
+      `Devin API GET ${named(srv)}/v3/self failed: HTTP_PROXY names a socks5 proxy; only ` +
+        'http:// and https:// proxies are supported'
+    )
+    expect(err.message).not.toContain(PASSWORD)
+    expect(waits).toEqual([])
+  })
+
+  /** What makes a create's outcome unknown: it must not be said, nor a lookup made. */
+  const unsure = /may or may not|looking for a session|Recovered/
+
+  it('down: a create is sent again (Devin never saw it), then fails for certain, without a lookup', async () => {
+    const down = await closedPort()
+    const srv = await startServer((_r, res) => json(res, 200, sessionJson('s1')))
+    proxyEnv({ HTTP_PROXY: `http://127.0.0.1:${down}` })
+    const n = createNetwork()
+    cleanups.push(() => n.close())
+    const { client, waits, logs } = makeClient(named(srv), { network: n, maxAttempts: 3 })
+    const err = await rejection(
+      client.createSession(ORG, forDevin({ prompt: 'p' }), { dedupeTag: 'tag-1' })
+    )
+    const said =
+      `Devin API POST ${named(srv)}/v3/organizations/${ORG}/sessions failed: could not connect ` +
+      `to the proxy http://127.0.0.1:${down} (HTTP_PROXY): ECONNREFUSED`
+    expect(err).toBeInstanceOf(DevinNetworkError)
+    expect(err).toMatchObject({ message: said, unsent: true })
+    expect(logs).toEqual([
+      `warning: ${said}; retrying in 0.5 s (attempt 2/3).`,
+      `warning: ${said}; retrying in 1.0 s (attempt 3/3).`
+    ])
+    expect(waits).toEqual([500, 1000])
+    expect(srv.requests).toEqual([])
+  })
+
+  it('answering the CONNECT with a 5xx: the same, each try a CONNECT and nothing more', async () => {
+    const srv = await startServer((_r, res) => json(res, 200, sessionJson('s1')))
+    const { proxy, network } = await through({ refuse: 502 })
+    const { client, logs } = makeClient(named(srv), { network: network(proxy.url), maxAttempts: 3 })
+    const err = await rejection(
+      client.createSession(ORG, forDevin({ prompt: 'p' }), { dedupeTag: 'tag-1' })
+    )
+    expect(err).toMatchObject({ unsent: true })
+    expect(err.message).toBe(
+      `Devin API POST ${named(srv)}/v3/organizations/${ORG}/sessions failed: the proxy ` +
+        `${proxy.url} (HTTP_PROXY) could not reach ${new URL(named(srv)).host} (502 Bad Gateway)`
+    )
+    expect(logs.join('\n')).not.toMatch(unsure)
+    // Three tries of the create; a lookup would have asked the proxy a fourth time.
+    expect(proxy.log.map((e) => `${e.method} ${e.answer}`)).toEqual([
+      'CONNECT 502',
+      'CONNECT 502',
+      'CONNECT 502'
+    ])
+    expect(srv.requests).toEqual([])
+  })
+
+  it('recovering: the create sent again arrives once, and one session is made', async () => {
+    const devin = fakeDevin([])
+    const srv = await startServer(devin.handler)
+    const { proxy, network } = await through({ refuse: 503, refuseFirst: 1 })
+    const { client, logs } = makeClient(named(srv), { network: network(proxy.url) })
+    const { session, recovered } = await client.createSession(ORG, forDevin({ prompt: 'p' }), {
+      dedupeTag: 'tag-1'
+    })
+    expect({ id: session.sessionId, recovered }).toEqual({ id: 'devin-s1', recovered: false })
+    expect(logs.join('\n')).not.toMatch(unsure)
+    expect(srv.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `POST /v3/organizations/${ORG}/sessions`
+    ])
+    expect(devin.sessions).toHaveLength(1)
+  })
+
+  it('a message that never got past the proxy is sent again too', async () => {
+    const srv = await startServer((_r, res) => json(res, 200, sessionJson('a')))
+    const { proxy, network } = await through({ refuse: 502, refuseFirst: 1 })
+    const { client, waits } = makeClient(named(srv), { network: network(proxy.url) })
+    await client.sendMessage(ORG, 'a', forDevin('hello'))
+    expect(waits).toHaveLength(1)
+    expect(srv.requests.map((r) => r.method)).toEqual(['POST'])
   })
 })

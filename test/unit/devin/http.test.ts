@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BodyTooLargeError, sendOnce, TransportError } from '../../../src/devin/http.ts'
 import { createNetwork } from '../../../src/net/dispatcher.ts'
 
-const network = createNetwork({ env: {} })
+// Loopback only: the toolkit never proxies it, whatever the machine's proxy variables say.
+const network = createNetwork()
 
 let server: Server
 let base = ''

@@ -263,4 +263,13 @@ describe('isUnknownOutcome', () => {
     expect(isUnknownOutcome(new DevinConfigError('x'))).toBe(false)
     expect(isUnknownOutcome(new Error('x'))).toBe(false)
   })
+
+  it('is false for a request that never got past the proxy: Devin did not see it', () => {
+    const f = { method: 'POST', path: '/', timedOut: false }
+    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'PROXY_502', 'PROXY_503'])
+      expect(isUnknownOutcome(new DevinNetworkError('x', { ...f, code, unsent: true })), code).toBe(
+        false
+      )
+    expect(isUnknownOutcome(new DevinNetworkError('x', { ...f, code: 'ECONNREFUSED' }))).toBe(true)
+  })
 })

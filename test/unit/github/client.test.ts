@@ -9,6 +9,7 @@ import { createGitHubApi, type GitHubApi } from '../../../src/github/client.ts'
 import { ghError, startGitHubEmulator, type TokenIdentity } from '../../emulators/github.ts'
 import type { RecordedRequest } from '../../emulators/http.ts'
 import { createNetwork, type Network } from '../../../src/net/dispatcher.ts'
+import { proxyEnv } from '../../helpers/proxy-env.ts'
 import {
   closedPort,
   GITHUB_HOST,
@@ -71,7 +72,8 @@ async function setup(
   const logs: string[] = []
   let network: Network | undefined
   if (opts.proxy) {
-    network = createNetwork({ env: { HTTP_PROXY: opts.proxy } })
+    proxyEnv({ HTTP_PROXY: opts.proxy })
+    network = createNetwork()
     open.push(network)
   }
   const api = await createGitHubApi({
@@ -362,6 +364,18 @@ describe('createGitHubApi: behind a proxy', () => {
     const all = `${err.message} ${err.stack ?? ''}`
     for (const secret of [USER, PASSWORD, TOKEN]) expect(all).not.toContain(secret)
     expect(p.log.map((e) => `${e.method} ${e.answer}`)).toEqual(['CONNECT 407'])
+    expect(gh.requests).toEqual([])
+  })
+
+  it('named by a variable it cannot use: names the variable, not its value, and sends nothing again', async () => {
+    const { gh, api } = await setup({ proxy: `socks5://${USER}:${PASSWORD}@127.0.0.1:1080` })
+    const err = (await api.getPull(PR).catch((e: unknown) => e)) as Error
+    expect(err.message).toBe(
+      'GitHub API GET /repos/{owner}/{repo}/pulls/{pull_number} failed: HTTP_PROXY names a ' +
+        'socks5 proxy; only http:// and https:// proxies are supported'
+    )
+    expect((err as { status?: number }).status).toBeUndefined()
+    expect(`${err.message} ${err.stack ?? ''}`).not.toContain(PASSWORD)
     expect(gh.requests).toEqual([])
   })
 

@@ -4,11 +4,13 @@
  */
 import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
+import { inspect } from 'node:util'
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { Agent } from 'undici'
 import { createNetwork, sharedNetwork, type Network } from '../../../src/net/dispatcher.ts'
-import { ProxyError } from '../../../src/net/proxy.ts'
+import { ProxyConfigError, ProxyError } from '../../../src/net/proxy.ts'
 import { closedPort, DEVIN_HOST, startTestProxy, VIA, type TestProxy } from '../../helpers/proxy.ts'
+import { proxyEnv } from '../../helpers/proxy-env.ts'
 
 const USER = 'proxy-user'
 const PASSWORD = 'proxy-S3cret!'
@@ -44,8 +46,10 @@ async function proxy(o: Parameters<typeof startTestProxy>[0] = {}): Promise<Test
   return p
 }
 
-function network(env: NodeJS.ProcessEnv, timeoutMs = 10_000): Network {
-  const n = createNetwork({ env, timeoutMs })
+/** A network made with exactly these proxy variables in the process's environment. */
+function network(env: Record<string, string>, timeoutMs = 10_000): Network {
+  proxyEnv(env)
+  const n = createNetwork({ timeoutMs })
   open.push(n)
   return n
 }
@@ -145,6 +149,19 @@ describe('a proxy that fails', () => {
     expect(err.message).toContain(`the proxy ${p.url} (HTTP_PROXY) refused to connect to`)
   })
 
+  it('named by a variable it cannot use: that request fails, with request and with fetch', async () => {
+    const n = network({ HTTP_PROXY: `socks5://${USER}:${PASSWORD}@127.0.0.1:1080` })
+    const said = 'HTTP_PROXY names a socks5 proxy; only http:// and https:// proxies are supported'
+    const err = await failure(get(n, named()))
+    expect(err).toBeInstanceOf(ProxyConfigError)
+    expect(err.message).toBe(said)
+    const fetched = await failure(n.fetch(`${named()}/y`))
+    expect(fetched.cause).toBeInstanceOf(ProxyConfigError)
+    for (const e of [err, fetched]) expect(`${e.message} ${inspect(e)}`).not.toContain(PASSWORD)
+    // Loopback never reads the variable: it still goes direct.
+    expect(await get(n, `http://127.0.0.1:${port}`)).toBe('200 hello /x')
+  })
+
   it('down (a closed port)', async () => {
     const down = await closedPort()
     const n = network({ HTTP_PROXY: `http://${USER}:${PASSWORD}@127.0.0.1:${down}` })
@@ -176,7 +193,8 @@ describe('a proxy that fails', () => {
 describe('close', () => {
   it('closes the proxy agents and the direct agent', async () => {
     const p = await proxy()
-    const n = createNetwork({ env: { HTTP_PROXY: p.url } })
+    proxyEnv({ HTTP_PROXY: p.url })
+    const n = createNetwork()
     expect(await get(n, named())).toBe('200 hello /x')
     await n.close()
     const closed = /^UND_ERR_(CLOSED|DESTROYED)$/

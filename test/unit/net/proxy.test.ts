@@ -1,26 +1,29 @@
 import { describe, expect, it } from 'vitest'
 import {
-  bypassesProxy,
   findProxyError,
-  isLoopback,
+  proxyConfigured,
   proxyFailure,
   proxyFor,
   ProxyConfigError,
   ProxyError,
-  readProxySettings,
   showProxy,
   type ProxyRoute
 } from '../../../src/net/proxy.ts'
+import { proxyEnv } from '../../helpers/proxy-env.ts'
 
 const USER = 'alice'
 const PASSWORD = 'pa:ss/w@rd'
 const WITH_CREDENTIALS = `http://${USER}:${encodeURIComponent(PASSWORD)}@proxy.corp:3128`
 
-function route(env: NodeJS.ProcessEnv, target = 'https://api.devin.ai'): ProxyRoute | undefined {
-  return proxyFor(new URL(target), readProxySettings(env))
+function route(
+  env: Record<string, string>,
+  target = 'https://api.devin.ai'
+): ProxyRoute | undefined {
+  proxyEnv(env)
+  return proxyFor(new URL(target))
 }
 
-describe('readProxySettings', () => {
+describe('proxyFor: which variable', () => {
   it('takes https_proxy for https URLs and http_proxy for http URLs, lower case first', () => {
     const env = {
       https_proxy: 'http://lower-s:1',
@@ -34,99 +37,146 @@ describe('readProxySettings', () => {
   })
 
   it('reads the upper-case variable when the lower-case one is empty', () => {
-    expect(route({ https_proxy: ' ', HTTPS_PROXY: 'http://upper:2' })?.variable).toBe('HTTPS_PROXY')
+    expect(route({ https_proxy: '', HTTPS_PROXY: 'http://upper:2' })?.variable).toBe('HTTPS_PROXY')
   })
 
   it('does not send https through HTTP_PROXY (the toolkit does not either)', () => {
     expect(route({ HTTP_PROXY: 'http://proxy:3128' })).toBeUndefined()
   })
 
-  it('reads host:port without a scheme as an http proxy, and fills in the default port', () => {
+  it('reads a value without a scheme as an http proxy, and fills in the default port', () => {
+    // The toolkit prefixes http:// itself only when the value does not parse as a URL.
+    expect(route({ HTTPS_PROXY: '10.0.0.9:3128' })?.shown).toBe('http://10.0.0.9:3128')
+    // `proxy.corp:3128` does parse (as scheme `proxy.corp:`): read as the toolkit means it.
     expect(route({ HTTPS_PROXY: 'proxy.corp:3128' })?.shown).toBe('http://proxy.corp:3128')
+    expect(route({ HTTPS_PROXY: 'localhost:3128' })?.shown).toBe('http://localhost:3128')
     expect(route({ HTTPS_PROXY: 'http://proxy.corp' })?.shown).toBe('http://proxy.corp:80')
     expect(route({ HTTPS_PROXY: 'https://proxy.corp' })?.shown).toBe('https://proxy.corp:443')
+    expect(route({ HTTPS_PROXY: ' http://proxy.corp:8080 ' })?.shown).toBe('http://proxy.corp:8080')
   })
 
   it('moves the user and password into a Proxy-Authorization value, out of the URL', () => {
-    const r = route({ HTTPS_PROXY: WITH_CREDENTIALS })
-    expect(r?.url.href).toBe('http://proxy.corp:3128/')
-    expect(r?.shown).toBe('http://proxy.corp:3128')
-    const decoded = Buffer.from(r?.authorization?.replace(/^Basic /, '') ?? '', 'base64')
-    expect(decoded.toString()).toBe(`${USER}:${PASSWORD}`)
+    for (const value of [WITH_CREDENTIALS, WITH_CREDENTIALS.replace('http://', '')]) {
+      const r = route({ HTTPS_PROXY: value })
+      expect(r?.url.href).toBe('http://proxy.corp:3128/')
+      expect(r?.shown).toBe('http://proxy.corp:3128')
+      const decoded = Buffer.from(r?.authorization?.replace(/^Basic /, '') ?? '', 'base64')
+      expect(decoded.toString()).toBe(`${USER}:${PASSWORD}`)
+    }
     expect(route({ HTTPS_PROXY: 'http://proxy.corp:3128' })?.authorization).toBeUndefined()
   })
 
   it('refuses a proxy URL it cannot use, naming the variable and not its value', () => {
-    const bad = () => readProxySettings({ HTTPS_PROXY: `http://${USER}:${PASSWORD}@[bad` })
-    expect(bad).toThrow(ProxyConfigError)
-    expect(bad).toThrow(/^HTTPS_PROXY is not a URL/)
-    expect(bad).not.toThrow(new RegExp(USER))
-    expect(() => readProxySettings({ http_proxy: `socks5://${USER}:x@proxy:1080` })).toThrow(
-      'http_proxy names a socks5 proxy; only http:// and https:// proxies are supported'
+    for (const value of [
+      `http://${USER}:${PASSWORD}@[bad`, // the toolkit reads no proxy here: it would go direct
+      `${USER}:${PASSWORD}@[bad`, // the toolkit throws
+      `http://${USER}:%zz@proxy.corp:3128`, // a password it cannot decode
+      ' ' // set, so the toolkit reads it, and empty: the toolkit does not trim
+    ]) {
+      const bad = () => route({ HTTPS_PROXY: value })
+      expect(bad, value).toThrow(ProxyConfigError)
+      expect(bad, value).toThrow(/^HTTPS_PROXY is not a URL; expected http:\/\/host:port$/)
+    }
+    const socks = () => route({ https_proxy: `socks5://${USER}:x@proxy:1080` })
+    expect(socks).toThrow(
+      'https_proxy names a socks5 proxy; only http:// and https:// proxies are supported'
     )
+    // A failure at the proxy like the others: not sent again, found where they are.
+    const err = (() => {
+      try {
+        socks()
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(err).toBeInstanceOf(ProxyError)
+    expect(err).toMatchObject({ code: 'PROXY_CONFIG', proxy: 'https_proxy', refused: true })
   })
 
-  it('splits NO_PROXY on commas, trimmed, lower case first', () => {
-    expect(readProxySettings({ no_proxy: ' a.corp , ,b.corp', NO_PROXY: 'c' }).noProxy).toEqual([
-      'A.CORP',
-      'B.CORP'
-    ])
+  it('reads a bad variable only for the requests that would use it', () => {
+    const env = { HTTP_PROXY: 'socks5://proxy:1080', HTTPS_PROXY: 'http://proxy:3128' }
+    expect(route(env)?.shown).toBe('http://proxy:3128')
+    expect(() => route(env, 'http://ghes.corp')).toThrow(/^HTTP_PROXY names a socks5 proxy/)
+    expect(route({ ...env, NO_PROXY: 'ghes.corp' }, 'http://ghes.corp')).toBeUndefined()
   })
 })
 
-describe('proxyFor', () => {
+describe('proxyConfigured', () => {
+  it('is true when any of the four proxy variables is set, not for NO_PROXY alone', () => {
+    for (const name of ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']) {
+      proxyEnv({ [name]: 'http://proxy:3128' })
+      expect(proxyConfigured(), name).toBe(true)
+    }
+    proxyEnv({ NO_PROXY: 'example.com', https_proxy: '' })
+    expect(proxyConfigured()).toBe(false)
+  })
+})
+
+describe('proxyFor: what goes direct (the toolkit’s checkBypass)', () => {
   const env = { HTTPS_PROXY: 'http://proxy:3128', HTTP_PROXY: 'http://proxy:3128' }
 
-  it('never proxies loopback', () => {
+  it('never proxies loopback: localhost, 127.*, ::1', () => {
     for (const target of [
       'http://localhost:8080',
-      'http://api.localhost',
+      'http://LOCALHOST',
       'http://127.0.0.1:3000',
       'http://127.1.2.3',
-      'http://127.1',
+      'http://127.1', // the URL parser makes it 127.0.0.1
       'http://[::1]:3000',
-      'http://[::ffff:127.0.0.1]'
+      'http://[0:0:0:0:0:0:0:1]'
     ])
       expect(route(env, target), target).toBeUndefined()
-    expect(isLoopback('128.0.0.1')).toBe(false)
-    expect(isLoopback('localhost.evil.com')).toBe(false)
   })
 
-  it('proxies everything else', () => {
-    expect(route(env, 'https://api.devin.ai')?.shown).toBe('http://proxy:3128')
-    expect(route(env, 'http://10.0.0.1')?.shown).toBe('http://proxy:3128')
+  it('proxies what the toolkit does not count as loopback', () => {
+    for (const target of [
+      'https://api.devin.ai',
+      'http://10.0.0.1',
+      'http://128.0.0.1',
+      'http://localhost.evil.com',
+      // Loopback too, but the toolkit does not know them: they go through the proxy.
+      'http://api.localhost',
+      'http://[::ffff:127.0.0.1]'
+    ])
+      expect(route(env, target)?.shown, target).toBe('http://proxy:3128')
   })
 
   it('goes direct for NO_PROXY hosts as the toolkit reads them', () => {
     const no = (list: string, target: string) =>
-      bypassesProxy(new URL(target), readProxySettings({ NO_PROXY: list }).noProxy)
+      route({ ...env, NO_PROXY: list }, target) === undefined
     expect(no('api.devin.ai', 'https://api.devin.ai')).toBe(true)
     expect(no('devin.ai', 'https://api.devin.ai')).toBe(true)
     expect(no('.devin.ai', 'https://api.devin.ai')).toBe(true)
-    expect(no('*.devin.ai', 'https://api.devin.ai')).toBe(true)
     expect(no('API.DEVIN.AI', 'https://api.devin.ai')).toBe(true)
     expect(no('api.devin.ai:443', 'https://api.devin.ai')).toBe(true)
     expect(no('ghes.corp:8443', 'https://ghes.corp:8443/api/v3')).toBe(true)
     expect(no('*', 'https://anything.example')).toBe(true)
+    expect(no(' github.com , ,devin.ai', 'https://api.devin.ai')).toBe(true)
+    expect(route({ ...env, no_proxy: 'github.com', NO_PROXY: 'devin.ai' })).toBeDefined()
   })
 
-  it('does not go direct for look-alikes, other ports or a bare parent entry', () => {
+  it('does not go direct for look-alikes, other ports, or `*.domain` (the toolkit has no wildcards)', () => {
     const no = (list: string, target: string) =>
-      bypassesProxy(new URL(target), readProxySettings({ NO_PROXY: list }).noProxy)
+      route({ ...env, NO_PROXY: list }, target) === undefined
     expect(no('devin.ai', 'https://evil-devin.ai')).toBe(false)
     expect(no('devin.ai', 'https://devin.ai.evil.com')).toBe(false)
     expect(no('api.devin.ai:8443', 'https://api.devin.ai')).toBe(false)
     expect(no('.devin.ai', 'https://xdevin.ai')).toBe(false)
+    expect(no('*.devin.ai', 'https://api.devin.ai')).toBe(false)
     expect(no('', 'https://api.devin.ai')).toBe(false)
-    expect(route({ ...env, NO_PROXY: 'github.com' }, 'https://api.devin.ai')).toBeDefined()
-    expect(route({ ...env, NO_PROXY: 'devin.ai' }, 'https://api.devin.ai')).toBeUndefined()
+    expect(no('github.com', 'https://api.devin.ai')).toBe(false)
   })
 })
 
 describe('proxyFailure', () => {
   const target = new URL('https://api.devin.ai/v3/self')
-  const withAuth = route({ HTTPS_PROXY: WITH_CREDENTIALS })!
-  const without = route({ HTTPS_PROXY: 'http://proxy.corp:3128' })!
+  const withAuth: ProxyRoute = {
+    url: new URL('http://proxy.corp:3128'),
+    authorization: 'Basic x',
+    shown: 'http://proxy.corp:3128',
+    variable: 'HTTPS_PROXY'
+  }
+  const without: ProxyRoute = { ...withAuth, authorization: undefined }
   const tunnel = (status: number) =>
     Object.assign(new Error(`Proxy response (${status}) !== 200 when HTTP Tunneling`), {
       code: 'UND_ERR_ABORTED'
