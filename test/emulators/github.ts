@@ -112,6 +112,8 @@ export interface GitHubEmulatorOptions {
   port?: number
   /** The web host links point at (GitHub Enterprise Server); default https://github.com. */
   serverUrl?: string
+  /** Where the REST API is mounted: `/api/v3` on GitHub Enterprise Server; default the root. */
+  apiPath?: string
 }
 
 const DOCS = 'https://docs.github.com/rest'
@@ -194,6 +196,7 @@ export class GitHubEmulator extends HttpEmulator {
     for (const i of opts.issues ?? []) this.issues.set(i.number, i)
     this.permissions = opts.permissions ?? {}
     this.serverUrl = (opts.serverUrl ?? 'https://github.com').replace(/\/+$/, '')
+    this.basePath = (opts.apiPath ?? '').replace(/\/+$/, '')
     this.registerRoutes()
     this.conformTo(githubConformance(this.routeList()))
   }

@@ -250,14 +250,28 @@ export class HttpEmulator {
     this.conformance = new ConformanceLog(checker)
   }
 
+  /**
+   * Where the API is mounted (`/api/v3` on GitHub Enterprise Server): `url` ends with it, and a
+   * request outside it is answered 404 as the server would, after being recorded and checked.
+   */
+  protected basePath = ''
+
   async listen(port = 0): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
       this.server.listen(port, '127.0.0.1', () => resolve())
     })
     const address = this.server.address() as AddressInfo
-    this.url = `http://127.0.0.1:${address.port}`
+    this.url = `http://127.0.0.1:${address.port}${this.basePath}`
     return this.url
+  }
+
+  /** The path below `basePath`, or undefined for a request outside it. */
+  private below(pathname: string): string | undefined {
+    if (this.basePath === '') return pathname
+    return pathname.startsWith(`${this.basePath}/`)
+      ? pathname.slice(this.basePath.length)
+      : undefined
   }
 
   requestsTo(method: string, path: RegExp | string): RecordedRequest[] {
@@ -380,6 +394,10 @@ export class HttpEmulator {
     const body = Buffer.concat(chunks).toString('utf8')
     const url = new URL(req.url ?? '/', 'http://emulator.invalid')
     const method = (req.method ?? 'GET').toUpperCase()
+    const mounted = this.below(url.pathname)
+    // Outside the mount the real server has no API at all; the recorded path keeps the prefix
+    // missing, so the conformance check names the request too.
+    if (mounted !== undefined) url.pathname = mounted
     let json: unknown
     if (body.length > 0) {
       try {
@@ -398,7 +416,20 @@ export class HttpEmulator {
       at: Date.now()
     }
     this.requests.push(record)
-    this.conformance?.check(record)
+    if (mounted === undefined)
+      this.conformance?.record('request', record, {
+        problems: [`outside the API, which is mounted at ${this.basePath}`]
+      })
+    else this.conformance?.check(record)
+    if (mounted === undefined) {
+      this.changed()
+      const reply = this.hooks.errorReply(404, 'Not Found', {
+        ...record,
+        params: {},
+        search: url.searchParams
+      })
+      return this.send(res, reply, record)
+    }
     const fault = this.takeFault(method, url.pathname)
     if (fault !== undefined) record.fault = faultKind(fault)
     this.changed()

@@ -38,6 +38,8 @@ export interface PrScenarioOptions {
   devin?: DevinEmulatorOptions
   github?: Partial<GitHubEmulatorOptions>
   checkout?: Partial<Parameters<typeof makePullRequestCheckout>[0]>
+  /** The web host (`GITHUB_SERVER_URL`, the payload's links); default https://github.com. */
+  serverUrl?: string
 }
 
 export interface PrScenario {
@@ -63,15 +65,23 @@ export const DEFAULT_HEAD: Files = {
 
 export function pullPayload(
   c: PullRequestCheckout,
-  o: { title: string; body: string; author: string; headRepo: string; action?: string }
+  o: {
+    title: string
+    body: string
+    author: string
+    headRepo: string
+    action?: string
+    serverUrl?: string
+  }
 ): Record<string, unknown> {
   const slug = `${OWNER}/${REPO}`
+  const server = o.serverUrl ?? 'https://github.com'
   return {
     action: o.action ?? 'synchronize',
     number: c.prNumber,
     pull_request: {
       number: c.prNumber,
-      html_url: `https://github.com/${slug}/pull/${c.prNumber}`,
+      html_url: `${server}/${slug}/pull/${c.prNumber}`,
       title: o.title,
       body: o.body,
       draft: false,
@@ -102,7 +112,8 @@ export async function prScenario(o: PrScenarioOptions = {}): Promise<PrScenario>
   const title = o.title ?? 'Add multiplication'
   const body = o.body ?? 'Adds `mul` next to `add`.'
   const headRepo = o.headRepo ?? `${OWNER}/${REPO}`
-  const payload = pullPayload(checkout, { title, body, author, headRepo })
+  const serverUrl = o.serverUrl
+  const payload = pullPayload(checkout, { title, body, author, headRepo, serverUrl })
   const devin = await startDevinEmulator({ apiKey: API_KEY, ...o.devin })
   const github = await startGitHubEmulator({
     owner: OWNER,
@@ -119,6 +130,7 @@ export async function prScenario(o: PrScenarioOptions = {}): Promise<PrScenario>
         base: { ref: checkout.baseRef, sha: checkout.baseSha }
       }
     ],
+    ...(serverUrl ? { serverUrl } : {}),
     ...o.github
   })
   const eventName = 'pull_request'
@@ -139,7 +151,12 @@ export async function prScenario(o: PrScenarioOptions = {}): Promise<PrScenario>
     githubUrl: github.url,
     repository: `${OWNER}/${REPO}`,
     githubToken: GITHUB_TOKEN,
-    env: { GITHUB_ACTOR: actor, GITHUB_TRIGGERING_ACTOR: actor, GITHUB_SHA: checkout.mergeSha },
+    env: {
+      GITHUB_ACTOR: actor,
+      GITHUB_TRIGGERING_ACTOR: actor,
+      GITHUB_SHA: checkout.mergeSha,
+      ...(serverUrl ? { GITHUB_SERVER_URL: serverUrl } : {})
+    },
     ...extra
   })
   return {

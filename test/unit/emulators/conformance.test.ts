@@ -244,6 +244,21 @@ describe('GitHub conformance (checked against @octokit/openapi)', () => {
     expect(pr.head.repo.ssh_url).toBe('git@ghe.example.com:octo/hello.git')
   })
 
+  it('serves the API under its mount only, as Enterprise Server does under /api/v3', async () => {
+    const emu = await github({ tokens, pulls: [pull], apiPath: '/api/v3/' })
+    expect(emu.url).toMatch(/\/api\/v3$/)
+    const pr = (await (await gh(emu, '/repos/octo/hello/pulls/7')).json()) as PullRequestJson
+    expect(pr.url).toBe(`${emu.url}/repos/octo/hello/pulls/7`)
+    const outside = await fetch(`${emu.url.replace(/\/api\/v3$/, '')}/repos/octo/hello/pulls/7`, {
+      headers: { authorization: `token ${Object.keys(tokens)[0]}` }
+    })
+    expect(outside.status).toBe(404)
+    // A client that dropped the mount is a drift the teardown reports, not a quiet 404.
+    expect(emu.takeViolations().map((v) => [`${v.method} ${v.path}`, v.problems])).toEqual([
+      ['GET /repos/octo/hello/pulls/7', ['outside the API, which is mounted at /api/v3']]
+    ])
+  })
+
   it('reads the description once per process, from a small cached subset', async () => {
     await (await github({ tokens })).close()
     const emu = await github({ tokens })
