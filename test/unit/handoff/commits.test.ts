@@ -3,34 +3,17 @@
  * `cat-file --batch` for every commit check, and git run through @actions/exec without a word to
  * the runner's log. Processes are counted with the PATH shim of test/helpers/git-count.ts.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { exec } from '@actions/exec'
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { git, gitStream } from '../../../src/handoff/git.ts'
 import { readCommits, resolveRange, topLevel } from '../../../src/handoff/range.ts'
-import {
-  makeLocalRepo,
-  makePullRequestCheckout,
-  runGit,
-  type Fixture
-} from '../../helpers/checkout.ts'
+import { makeLocalRepo, makePullRequestCheckout, runGit } from '../../helpers/checkout.ts'
+import { scratchSpace } from '../../helpers/scratch.ts'
 import { makeGitCounter, type GitCounter } from '../../helpers/git-count.ts'
 
-const cleanups: Array<() => void> = []
-afterAll(() => {
-  for (const c of cleanups.splice(0)) c()
-})
-function track<T extends Pick<Fixture, 'cleanup'>>(fx: T): T {
-  cleanups.push(() => fx.cleanup())
-  return fx
-}
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'commits-test-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
+const { track, scratch } = scratchSpace('commits-test-')
 
 let counter: GitCounter
 const savedPath = process.env.PATH

@@ -1,7 +1,6 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { git, gitBounded, GitError, gitStream, gitText } from '../../../src/handoff/git.ts'
 import {
   commitParents,
@@ -20,24 +19,12 @@ import {
   makePullRequestCheckout,
   runGit,
   writeFiles,
-  type Fixture,
   type LocalRepo,
   type PullRequestCheckout
 } from '../../helpers/checkout.ts'
+import { scratchSpace } from '../../helpers/scratch.ts'
 
-const cleanups: Array<() => void> = []
-afterAll(() => {
-  for (const c of cleanups.splice(0)) c()
-})
-function track<T extends Pick<Fixture, 'cleanup'>>(fx: T): T {
-  cleanups.push(() => fx.cleanup())
-  return fx
-}
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'git-test-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
+const { track, scratch } = scratchSpace('git-test-')
 
 /** Runs `fn` with a log recorder, returning what it logged too. */
 async function logged<T>(fn: (log: (m: string) => void) => Promise<T>): Promise<[T, string[]]> {
