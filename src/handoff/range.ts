@@ -268,7 +268,10 @@ export async function resolveBaseRef(
   if (!REF_NAME.test(ref)) return { error: `'${ref}' is not a branch or tag name` }
   const { remote, local } = refCandidates(ref)
   log(`Looking up the base '${ref}' on origin`)
-  const listed = await gitBounded(cwd, ['ls-remote', '--quiet', 'origin', ...remote], {
+  // ls-remote matches names exactly: an annotated tag's peeled `^{}` line (the commit) is listed
+  // only when asked for by that name too.
+  const peeled = remote.filter((n) => n.startsWith('refs/tags/')).map((n) => `${n}^{}`)
+  const listed = await gitBounded(cwd, ['ls-remote', '--quiet', 'origin', ...remote, ...peeled], {
     timeoutMs: FETCH_TIMEOUT_MS
   })
   let remoteWhy = gitReason(listed)
@@ -278,7 +281,7 @@ export async function resolveBaseRef(
       const [sha = '', name = ''] = line.split('\t')
       if (isSha(sha)) refs.set(name, sha)
     }
-    // An annotated tag is listed twice; its `^{}` entry is the commit.
+    // An annotated tag is listed twice; its `^{}` entry is the commit, not the tag object.
     for (const name of remote) {
       const sha = refs.get(`${name}^{}`) ?? refs.get(name)
       if (sha) return { sha, note: `the base '${ref}' is ${short(sha)} on origin` }

@@ -416,11 +416,9 @@ describe('resolveRange on a full-history checkout', () => {
     })
   })
 
-  // Known issue: `git ls-remote origin refs/heads/v1.0 refs/tags/v1.0` matches ref names exactly,
-  // so the peeled `refs/tags/v1.0^{}` line the code looks for first is never listed. An
-  // annotated tag as base-ref resolves to the tag object's id, not its commit: the diff still
-  // works (git peels it), but the note and the prompt's "Base" line name the tag object.
-  it.fails('resolves an annotated tag on origin to the commit it tags', async () => {
+  // `git ls-remote` matches names exactly: the peeled `refs/tags/v1.0^{}` line is listed only when
+  // asked for. Without it the base would be the tag object's id, and the prompt would name it.
+  it('resolves an annotated tag on origin to the commit it tags', async () => {
     runGit(fx.originDir, ['tag', '-f', '-a', 'v1.0', '-m', 'release', fx.forkPointSha])
     const tagObject = runGit(fx.originDir, ['rev-parse', 'refs/tags/v1.0'])
     expect(tagObject).not.toBe(fx.forkPointSha)
