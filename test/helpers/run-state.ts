@@ -15,12 +15,20 @@ export const EMPTY_HANDOFF: HandoffSummary = {
 
 /** A run that has packed its (empty) handoff and is about to start the session. */
 export function packedState(
-  o: { clock?: () => number; slug?: string; runUrl?: string; commentKey?: string } = {}
+  o: {
+    clock?: () => number
+    slug?: string
+    runUrl?: string
+    commentKey?: string
+    /** The PR and branch the run found, when it found one. */
+    target?: { prNumber: number; headRef: string }
+  } = {}
 ): RunState {
   const state = new RunState(
     { slug: o.slug ?? 'octo/repo', runUrl: o.runUrl ?? '', commentKey: o.commentKey ?? 'default' },
     o.clock
   )
+  if (o.target) state.targetFound(o.target)
   state.packingBegan()
   state.packed(EMPTY_HANDOFF)
   return state

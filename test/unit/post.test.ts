@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { RunState, type SessionView } from '../../src/state/run-state.ts'
+import { packedState } from '../helpers/run-state.ts'
 import type { SavedState } from '../../src/state/saved.ts'
 import { startDevinEmulator, type DevinEmulator } from '../emulators/devin.ts'
 import { startGitHubEmulator, type GitHubEmulator } from '../emulators/github.ts'
@@ -115,17 +116,7 @@ function waitingState(sessionId: string, o: Partial<SavedState> = {}): SavedStat
     detail: 'working',
     pullRequests: []
   }
-  const s = new RunState({ slug: 'octo/repo', runUrl: '', commentKey: 'default' })
-  s.targetFound({ prNumber: PR, headRef: 'feature' })
-  s.packingBegan()
-  s.packed({
-    promptBytes: 10,
-    files: 1,
-    source: 'git',
-    truncated: false,
-    omitted: 0,
-    redactions: 0
-  })
+  const s = packedState({ target: { prNumber: PR, headRef: 'feature' } })
   s.sessionStarted(view, 'created', { orgId: devin.orgId })
   s.waitingBegan()
   s.polled(view)
@@ -270,17 +261,7 @@ describe('finalizeInterrupted never stops a session that can still be answered',
 describe('finalizeInterrupted after a start the main step could not settle', () => {
   /** What the main step saved once it had sent the create (and nothing came back). */
   function creatingState(o: Partial<SavedState> = {}): SavedState {
-    const s = new RunState({ slug: 'octo/repo', runUrl: '', commentKey: 'default' })
-    s.targetFound({ prNumber: PR, headRef: 'feature' })
-    s.packingBegan()
-    s.packed({
-      promptBytes: 10,
-      files: 1,
-      source: 'git',
-      truncated: false,
-      omitted: 0,
-      redactions: 0
-    })
+    const s = packedState({ target: { prNumber: PR, headRef: 'feature' } })
     s.startSent({ orgId: devin.orgId, runTag: RUN_TAG })
     return {
       final: false,
