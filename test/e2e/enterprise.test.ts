@@ -46,14 +46,16 @@ describe('on GitHub Enterprise Server', () => {
   it('calls the REST API under its /api/v3 mount, and only there', () => {
     expect(r.code, r.stdout).toBe(0)
     expect(s.github.url).toMatch(/\/api\/v3$/)
-    // Answered, not 404: a request outside the mount would be answered 404 and flagged.
-    const answered = s.github.requests.map((q) => `${q.method} ${q.path}`)
+    // Answered, not 404: a request outside the mount is recorded under the same path, but
+    // answered 404 and flagged.
+    const answered = s.github.requests.map((q) => `${q.method} ${q.path} ${q.answer}`)
     expect(answered).toEqual(
       expect.arrayContaining([
-        `GET /repos/${OWNER}/${REPO}/collaborators/alice/permission`,
-        `POST /repos/${OWNER}/${REPO}/issues/${PR}/comments`
+        `GET /repos/${OWNER}/${REPO}/collaborators/alice/permission 200`,
+        `POST /repos/${OWNER}/${REPO}/issues/${PR}/comments 201`
       ])
     )
+    expect(answered.filter((a) => a.endsWith(' 404'))).toEqual([])
     expect(s.github.violations).toEqual([])
   })
 

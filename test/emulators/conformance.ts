@@ -175,7 +175,7 @@ function shown(value: unknown): string {
 }
 
 /** Ajv's errors as one line each: where, what; capped so one broken object stays readable. */
-export function problemsOf(where: string, errors: ErrorObject[] | null | undefined): string[] {
+function problemsOf(where: string, errors: ErrorObject[] | null | undefined): string[] {
   const lines = new Set<string>()
   for (const e of errors ?? []) {
     const at = `${where}${e.instancePath}`
@@ -208,7 +208,7 @@ const MAP = new Set(['properties', 'patternProperties', 'definitions'])
 /** OpenAPI annotations that are not JSON Schema; Ajv would warn about them or misread them. */
 const DROP = new Set(['example', 'examples', 'discriminator', 'externalDocs', 'xml'])
 
-export interface JsonSchemaOptions {
+interface JsonSchemaOptions {
   /**
    * Turns `#/components/schemas/x` into the id Ajv knows that component by; `inAllOf` when the
    * reference is a branch of an `allOf`, which must then stay open.

@@ -10,17 +10,17 @@ import { createHash } from 'node:crypto'
 import type { components } from '@octokit/openapi-types'
 
 type Schemas = components['schemas']
-export type SimpleUser = Schemas['simple-user']
-export type Integration = NonNullable<Schemas['nullable-integration']>
-export type IssueCommentJson = Schemas['issue-comment']
+type SimpleUser = Schemas['simple-user']
+type Integration = NonNullable<Schemas['nullable-integration']>
+type IssueCommentJson = Schemas['issue-comment']
 export type PullRequestJson = Schemas['pull-request']
-export type PullRequestSimpleJson = Schemas['pull-request-simple']
+type PullRequestSimpleJson = Schemas['pull-request-simple']
 export type RepositoryJson = Schemas['repository']
-export type FullRepositoryJson = Schemas['full-repository']
+type FullRepositoryJson = Schemas['full-repository']
 export type DiffEntryJson = Schemas['diff-entry']
 export type IssueJson = Schemas['issue']
-export type ReactionJson = Schemas['reaction']
-export type PrivateUserJson = Schemas['private-user']
+type ReactionJson = Schemas['reaction']
+type PrivateUserJson = Schemas['private-user']
 export type CollaboratorPermissionJson = Schemas['repository-collaborator-permission']
 export type UserType = 'Bot' | 'User' | 'Organization'
 
@@ -34,7 +34,7 @@ export interface Site {
 const EPOCH = '2020-01-01T00:00:00Z'
 
 /** A stable positive id for a name: the same login always gets the same id. */
-export const stableId = (name: string): number =>
+const stableId = (name: string): number =>
   [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 100_000_000, 7) + 1000
 
 /** GitHub's global node ids are a type prefix and an opaque base64 key. */
@@ -123,7 +123,7 @@ export function integration(site: Site, slug: string, owner: string): Integratio
   }
 }
 
-export interface RepoFacts {
+interface RepoFacts {
   fullName: string
   fork: boolean
   defaultBranch: string
@@ -358,7 +358,7 @@ export function pullRequest(site: Site, slug: string, p: PullFacts): PullRequest
   }
 }
 
-export interface IssueFacts {
+interface IssueFacts {
   number: number
   title: string
   body: string | null
@@ -414,7 +414,7 @@ export function issue(site: Site, slug: string, i: IssueFacts): IssueJson {
   return json
 }
 
-export interface CommentFacts {
+interface CommentFacts {
   id: number
   issue: number
   body: string

@@ -22,7 +22,7 @@ import {
   repository,
   simpleUser
 } from './github-json.ts'
-import type { PullFacts, RepositoryJson, Site, UserType } from './github-json.ts'
+import type { FileFacts, PullFacts, RepositoryJson, Site, UserType } from './github-json.ts'
 import { HttpEmulator } from './http.ts'
 import type { EmuRequest, Reply } from './http.ts'
 import { githubConformance } from './openapi.ts'
@@ -47,15 +47,8 @@ export interface TokenIdentity {
   app?: string
 }
 
-export interface FileFixture {
-  filename: string
-  status: string
-  additions: number
-  deletions: number
-  changes: number
-  patch?: string
-  previous_filename?: string
-}
+/** A file row as a fixture gives it: exactly what the JSON builder turns into a diff entry. */
+export type FileFixture = FileFacts
 
 export interface PullFixture {
   number: number

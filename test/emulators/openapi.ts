@@ -92,7 +92,7 @@ interface Loaded {
   basicError?: ValidateFunction
 }
 
-export interface LoadStats {
+interface LoadStats {
   /** Milliseconds spent getting the subset (from the cache or from the description). */
   ms: number
   /** Whether the subset came from the disk cache. */

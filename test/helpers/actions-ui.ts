@@ -12,13 +12,13 @@ export interface Annotation {
   message: string
 }
 
-export interface ActionsView {
+interface ActionsView {
   /** The log as shown, one entry per line. */
   lines: string[]
   annotations: Annotation[]
 }
 
-export interface ViewOptions {
+interface ViewOptions {
   /** ACTIONS_STEP_DEBUG: debug lines are shown. */
   debug?: boolean
   /** Show the lines inside each group under its header instead of folding them. */

@@ -259,7 +259,7 @@ describe('GitHub conformance (checked against @octokit/openapi)', () => {
     ])
   })
 
-  it('reads the description once per process, from a small cached subset', async () => {
+  it('reads the description once per process', async () => {
     await (await github({ tokens })).close()
     const emu = await github({ tokens })
     await gh(emu, '/user')

@@ -13,7 +13,7 @@ import {
   withTimeout,
   type CancelDeps
 } from '../../../src/lifecycle/cancel.ts'
-import { unconfirmedNote } from '../../../src/session/start.ts'
+import { unconfirmedNote } from '../../../src/session/notes.ts'
 import { RunState, type Phase, type SessionView } from '../../../src/state/run-state.ts'
 import { EMPTY_HANDOFF } from '../../helpers/run-state.ts'
 

@@ -9,13 +9,13 @@ import type { SessionCreateRequest } from '../../../src/devin/types.ts'
 import type { RunContext } from '../../../src/run/context.ts'
 import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
+import { unconfirmedNote } from '../../../src/session/notes.ts'
 import { followUpMessage } from '../../../src/session/request.ts'
 import {
   CancelledError,
   pickLive,
   reuse,
   startSession,
-  unconfirmedNote,
   type StartWatch,
   type Started
 } from '../../../src/session/start.ts'
