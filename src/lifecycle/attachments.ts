@@ -10,7 +10,7 @@ import * as path from 'node:path'
 import type { DevinAttachment, DevinClient } from '../devin/client.js'
 import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
-import { isInside, realDestination } from '../run/inputs.js'
+import { isInside, realDestination } from '../run/workspace-paths.js'
 
 export const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 export const MAX_ATTACHMENTS = 200

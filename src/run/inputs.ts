@@ -13,8 +13,6 @@ import { apiBaseUrl, checkDevinKey, checkInputNames, checkOrgId } from './setup.
 
 export { PERMISSIONS, type Permission } from '../github/types.js'
 export { InputError } from './input-error.js'
-export { parseUrl } from './setup.js'
-export { isInside, realDestination, resolveInWorkspace } from './workspace-paths.js'
 export const FAIL_ON = ['error', 'suspended', 'timeout', 'needs-input'] as const
 export type FailOn = (typeof FAIL_ON)[number]
 export type SecretScan = 'redact' | 'fail' | 'off'
