@@ -28,7 +28,6 @@ import { unconfirmedNote } from './notes.js'
 import { createRequest, followUpMessage } from './request.js'
 import { runTag, sessionTags, threadTag } from './tags.js'
 
-
 export interface Started {
   session: DevinSession
   how: 'created' | 'reused'
