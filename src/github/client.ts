@@ -153,6 +153,9 @@ function asRetryable(octokit: Octokit, k: Knobs, err: unknown, options: RequestO
     return new Error(`GitHub API ${options.method} ${options.url} failed: ${proxy.message}`, {
       cause: err
     })
+  // Unreachable, or a 5xx to the CONNECT: the request never left the proxy, so even a write is
+  // safe to send again (plugin-retry reads `retries` from these options when this fails).
+  if (proxy && options.request) options.request.retries = RETRIES
   const e = err as RequestErrorLike & { request?: unknown }
   if (e.request === undefined) {
     // Not from a received answer (fetch rejected with a bare AbortError, say): plugin-retry

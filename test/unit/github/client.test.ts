@@ -379,6 +379,15 @@ describe('createGitHubApi: behind a proxy', () => {
     expect(gh.requests).toEqual([])
   })
 
+  it('failing before GitHub (a 5xx to the CONNECT): a write is sent again, and lands once', async () => {
+    const p = await proxy({ refuse: 503, refuseFirst: 1 })
+    const { gh, api } = await setup({ proxy: p.url })
+    await api.createComment(PR, 'hello')
+    expect(p.log.map((e) => `${e.method} ${e.answer}`)[0]).toBe('CONNECT 503')
+    expect(gh.requests.map((q) => q.method)).toEqual(['POST'])
+    expect(gh.comments).toHaveLength(1)
+  })
+
   it('down: names the proxy, and a GET is retried as after any dropped connection', async () => {
     const down = await closedPort()
     const { api } = await setup({ proxy: `http://${USER}:${PASSWORD}@127.0.0.1:${down}` })
