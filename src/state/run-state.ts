@@ -90,6 +90,18 @@ export interface Report {
   wait?: { startedAt: number; endedAt?: number; polls: number }
   /** A start sent but not settled; cleared once its session is known (or known not to exist). */
   pending?: PendingStart
+  /** Comment triggers: who asked, and what (the comment's request, as the task took it). */
+  requestedBy?: { login: string; text: string }
+  /**
+   * Devin's last message when the run ended or the report was last refreshed: its question when it
+   * waits for the user, its closing message when it finished. Full text (at most 10,000 chars);
+   * the renderers shorten it.
+   */
+  lastMessage?: string
+  /** The check run showing the session, once written. */
+  checkRunUrl?: string
+  /** Set when a `mode: sync` run refreshed this report from Devin: the comment is live again. */
+  syncedAt?: number
 }
 
 export class PhaseError extends Error {
