@@ -39,6 +39,8 @@ export interface Screened {
   task: string
   /** The `title` input (often a workflow expression of the PR title). */
   title: string
+  /** Who asked in a triggering comment, and what, as the prompt carries it. */
+  requestedBy?: { login: string; text: string }
 }
 
 /** Scans the non-diff text (the packer scans the diff itself) and redacts or refuses it. */
@@ -70,6 +72,8 @@ export async function prepareHandoff(opts: {
   ctx: RunContext
   target: Target
   extraTask?: string
+  /** Who wrote the triggering comment, shown with what it asked. */
+  by?: string
   /** For the API fallback (`pulls/{n}/files`) when git cannot diff. */
   github?: () => Promise<Pick<GitHubApi, 'pullFiles'>>
   log: Log
@@ -153,7 +157,12 @@ export async function prepareHandoff(opts: {
     bytes,
     change,
     redactions,
-    screened: { target, task, title },
+    screened: {
+      target,
+      task,
+      title,
+      requestedBy: opts.by ? { login: opts.by, text: extraTask } : undefined
+    },
     summary: {
       promptBytes: bytes,
       files: change?.files.length ?? 0,

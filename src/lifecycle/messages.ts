@@ -38,6 +38,8 @@ export class MessageStream {
   /** Requests made, and Devin messages printed (the handoff and other user messages are not). */
   requests = 0
   printed = 0
+  /** The text of the last message Devin wrote (not the handoff's), once one was read. */
+  last: string | undefined
 
   readonly #devin: Pick<DevinClient, 'listMessages'>
   readonly #orgId: string
@@ -104,6 +106,7 @@ export class MessageStream {
     // The handoff itself (and other user messages) are not news in this log.
     if (m.source === 'user') return
     this.printed++
+    this.last = m.message
     this.#print(this.#scrub(messageTitle(m)), this.#scrub(m.message))
   }
 }

@@ -260,6 +260,8 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
       `Devin stopped: ${describeStatus(s?.status ?? '', s?.detail)} (result ${state.report.result}).`
     )
   }
+  // The comment shows Devin's question or closing words; the `last-message` output carries them.
+  if (messages.last !== undefined) state.said(messages.last)
   if (settings.attachmentsDir) await fetchAttachments(deps, settings.attachmentsDir, first.id)
   if (cancel.signal.aborted) await cancel.done
 }

@@ -17,8 +17,15 @@ export const FAIL_ON = ['error', 'suspended', 'timeout', 'needs-input'] as const
 export type FailOn = (typeof FAIL_ON)[number]
 export type SecretScan = 'redact' | 'fail' | 'off'
 export type CommentMode = 'auto' | 'true' | 'false'
+export const MODES = ['handoff', 'review', 'sync'] as const
+export type Mode = (typeof MODES)[number]
+export type StatusCheck = 'auto' | 'true' | 'false'
 
 export interface Inputs {
+  /** `handoff` (the pipeline), or `sync`: refresh the repository's status surfaces. */
+  mode: Mode
+  /** A check run on the head commit: `auto` only while the step follows the session. */
+  statusCheck: StatusCheck
   orgId: string
   apiUrl: string
   /** The task text, from `prompt` or the file named by `prompt-file`. */
@@ -213,9 +220,22 @@ export async function parseSchema(raw: string): Promise<Record<string, unknown> 
 
 const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'error'
 
-async function readTask(get: InputReader, workspace: string): Promise<string> {
+async function readTask(
+  get: InputReader,
+  workspace: string,
+  mode: Mode,
+  log?: Pick<Log, 'info'> & { notice?(message: string): void }
+): Promise<string> {
   const prompt = get('prompt')
   const file = get('prompt-file')
+  // A sync hands nothing off: a task given to it is a leftover of a copied workflow, not an error.
+  if (mode !== 'handoff') {
+    if (prompt || file)
+      (log?.notice ?? log?.info)?.(
+        `mode '${mode}' takes no task; 'prompt' and 'prompt-file' are ignored.`
+      )
+    return ''
+  }
   if (prompt && file) {
     throw new InputError('prompt', "give exactly one of 'prompt' and 'prompt-file', not both")
   }
@@ -264,8 +284,8 @@ async function checkAttachmentsPath(workspace: string, rel: string): Promise<voi
 
 /** What reading the inputs may be told besides them. */
 export interface ReadOptions {
-  /** Hears what was corrected on the way (a trailing `/v3` of `api-url`). */
-  log?: Pick<Log, 'info'>
+  /** Hears what was corrected or ignored on the way (a trailing `/v3` of `api-url`, a task in sync). */
+  log?: Pick<Log, 'info'> & { notice?(message: string): void }
   /** The shape of `api-key`, which `readCredentials` (src/credentials/read.ts) read apart. */
   devinKey?: DevinKeyKind
 }
@@ -292,10 +312,18 @@ export async function readInputs(
       `expected 1-64 letters, digits or '_.:/-', got '${commentKey}'`
     )
   }
+  const mode = parseEnum('mode', get('mode'), MODES, 'handoff')
+  if (mode === 'review')
+    throw new InputError(
+      'mode',
+      "'review' is not available in this version; use 'handoff' (a session told to review) or 'sync'"
+    )
   const inputs: Inputs = {
+    mode,
+    statusCheck: parseEnum('status-check', get('status-check'), ['auto', 'true', 'false'], 'auto'),
     orgId,
     apiUrl: readApiUrl(get, (m) => o.log?.info(m)),
-    task: await readTask(get, workspace),
+    task: await readTask(get, workspace, mode, o.log),
     includeDiff: parseBoolean('include-diff', get('include-diff'), true),
     baseRef: get('base-ref'),
     includeUncommitted: parseBoolean('include-uncommitted', get('include-uncommitted'), true),

@@ -45,7 +45,9 @@ export const INPUT_NAMES = [
   'github-token',
   'allow-forks',
   'allowed-bots',
-  'require-permission'
+  'require-permission',
+  'mode',
+  'status-check'
 ] as const
 
 /** The runner's form of a name: upper case, spaces to `_`, hyphens and underscores kept. */

@@ -10,8 +10,8 @@ export interface Trigger {
   extraTask?: string
   /** The comment asked for a new session even when reuse is on. */
   forceNew: boolean
-  /** The triggering comment, for reactions. */
-  comment?: { id: number; kind: 'issue' | 'review' }
+  /** The triggering comment, for reactions, and its author (who asked, in the report). */
+  comment?: { id: number; kind: 'issue' | 'review'; by?: string }
 }
 
 const COMMENT_EVENTS: Record<string, 'issue' | 'review'> = {
@@ -32,7 +32,8 @@ export function triggerOf(ctx: RunContext, phrase: string): Trigger {
   const kind = COMMENT_EVENTS[ctx.eventName]
   const comment = ctx.payload.comment
   if (!kind || !comment) return { forceNew: false }
-  const ref = typeof comment.id === 'number' ? { id: comment.id, kind } : undefined
+  const by = comment.user?.login || undefined
+  const ref = typeof comment.id === 'number' ? { id: comment.id, kind, by } : undefined
   const action = ctx.payload.action
   if (action && action !== 'created') {
     return { skip: `the comment was ${action}, not created`, forceNew: false }

@@ -129,6 +129,8 @@ interface StartOptions {
   log: Pick<Log, 'info' | 'warning'>
   /** The run's cancel guard; without one, nothing watches the start. */
   watch?: StartWatch
+  /** A comment or check run will show the session: it is tagged for `mode: sync`. */
+  shown?: boolean
 }
 
 /**
@@ -163,7 +165,7 @@ async function begin(o: StartOptions): Promise<Started> {
     const reused = await reuse(devin, orgId, thread, message, o.log, sending)
     if (reused) return { ...reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
   }
-  const tags = sessionTags(inputs, screened.target, ctx)
+  const tags = sessionTags(inputs, screened.target, ctx, { shown: o.shown })
   const body = await screen(createRequest(inputs, screened, prompt, tags))
   sending()
   const { session } = await devin.createSession(orgId, body, {

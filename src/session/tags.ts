@@ -2,6 +2,7 @@
 import type { RunContext } from '../run/context.js'
 import type { Inputs } from '../run/inputs.js'
 import type { Target } from '../run/target.js'
+import { liveTag, prTag, repoTag } from '../state/tracking.js'
 
 export const ACTION_TAG = 'github-action'
 
@@ -20,7 +21,21 @@ export function runTag(ctx: RunContext, key: string): string {
   return `gh-run:${ctx.owner}/${ctx.repo}:${ctx.runId || 'local'}.${ctx.runAttempt}:${key}`
 }
 
-export function sessionTags(inputs: Inputs, target: Target, ctx: RunContext): string[] {
+/**
+ * The action's tags, then the user's. The exact repository and PR tags let `mode: sync` and
+ * budgets list sessions with the API's tag filter; `shown`: a comment or check run will show the
+ * session, so it joins the repository's live index that `mode: sync` reads (src/state/tracking.ts).
+ */
+export function sessionTags(
+  inputs: Inputs,
+  target: Target,
+  ctx: RunContext,
+  o: { shown?: boolean } = {}
+): string[] {
+  const slug = `${ctx.owner}/${ctx.repo}`
   const own = [ACTION_TAG, threadTag(target, inputs.commentKey), runTag(ctx, inputs.commentKey)]
+  own.push(repoTag(slug))
+  if (target.pr) own.push(prTag(slug, target.pr.number))
+  if (o.shown) own.push(liveTag(slug))
   return [...new Set([...own, ...inputs.tags])]
 }

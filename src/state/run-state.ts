@@ -109,6 +109,17 @@ export class PhaseError extends Error {
 }
 
 const TIMELINE_KEPT = 30
+/** The contract's bound on `last-message`. */
+export const MAX_LAST_MESSAGE = 10_000
+
+/** At most MAX_LAST_MESSAGE UTF-16 units, never ending in half a surrogate pair. */
+function cutChars(text: string): string {
+  if (text.length <= MAX_LAST_MESSAGE) return text
+  const end = /[\uD800-\uDBFF]/.test(text[MAX_LAST_MESSAGE - 1] ?? '')
+    ? MAX_LAST_MESSAGE - 1
+    : MAX_LAST_MESSAGE
+  return text.slice(0, end)
+}
 
 export class RunState {
   readonly #r: Report
@@ -170,11 +181,18 @@ export class RunState {
     this.#r.phase = 'packing'
   }
 
-  /** `screened.headRef`: the branch as the handoff screened it, which the report shows. */
-  packed(summary: HandoffSummary, screened?: { headRef: string }): void {
+  /**
+   * `screened`: the branch as the handoff screened it, which the report shows, and who asked
+   * (a comment trigger), with their words as screened.
+   */
+  packed(
+    summary: HandoffSummary,
+    screened?: { headRef: string; requestedBy?: { login: string; text: string } }
+  ): void {
     this.#expect('packing')
     this.#r.handoff = summary
     if (screened) this.#r.headRef = screened.headRef
+    if (screened?.requestedBy) this.#r.requestedBy = screened.requestedBy
     this.#r.phase = 'starting'
   }
 
@@ -256,6 +274,15 @@ export class RunState {
 
   event(text: string): void {
     this.#r.timeline.push({ at: this.#clock(), text })
+  }
+
+  /** Devin's last message so far (its question, its closing words), kept whole up to the cap. */
+  said(text: string): void {
+    this.#r.lastMessage = cutChars(text)
+  }
+
+  checkWritten(url: string): void {
+    this.#r.checkRunUrl = url
   }
 
   attachmentsSaved(files: string[]): void {

@@ -120,7 +120,7 @@ describe('decide', () => {
     expect('trigger' in d ? d.trigger : undefined).toEqual({
       extraTask: 'add tests',
       forceNew: true,
-      comment: { id: 99, kind: 'issue' }
+      comment: { id: 99, kind: 'issue', by: 'alice' }
     })
   })
 

@@ -49,8 +49,28 @@ describe('readInputs', () => {
       commentKey: 'default',
       failOn: ['error'],
       requirePermission: 'write',
-      knowledgeIds: undefined
+      knowledgeIds: undefined,
+      mode: 'handoff',
+      statusCheck: 'auto'
     })
+  })
+
+  it('takes no task in mode sync, and says so when one is given', async () => {
+    const heard: string[] = []
+    const log = {
+      info: (m: string) => heard.push(`info ${m}`),
+      notice: (m: string) => heard.push(`notice ${m}`)
+    }
+    const quiet = await readInputs(reader({ mode: 'sync', prompt: '' }), workspace, { log })
+    expect(quiet).toMatchObject({ mode: 'sync', task: '' })
+    expect(heard).toEqual([])
+    const given = await readInputs(reader({ mode: 'SYNC', 'status-check': 'true' }), workspace, {
+      log
+    })
+    expect(given).toMatchObject({ mode: 'sync', task: '', statusCheck: 'true' })
+    expect(heard).toEqual([
+      "notice mode 'sync' takes no task; 'prompt' and 'prompt-file' are ignored."
+    ])
   })
 
   it('reads the task from prompt-file inside the workspace', async () => {
@@ -120,7 +140,18 @@ describe('readInputs', () => {
     ['structured-output-schema', { 'structured-output-schema': '[1,2]' }, /JSON Schema object/],
     ['pr-number', { 'pr-number': '#12' }, /Input 'pr-number'/],
     ['comment-key', { 'comment-key': 'has space' }, /Input 'comment-key'/],
-    ['attachments-path', { 'attachments-path': '../../etc' }, /Input 'attachments-path'/]
+    ['attachments-path', { 'attachments-path': '../../etc' }, /Input 'attachments-path'/],
+    [
+      'mode',
+      { mode: 'watch' },
+      /Input 'mode': expected one of 'handoff', 'review', 'sync', got 'watch'/
+    ],
+    ['mode', { mode: 'review' }, /Input 'mode': 'review' is not available in this version/],
+    [
+      'status-check',
+      { 'status-check': 'yes' },
+      /Input 'status-check': expected one of 'auto', 'true', 'false'/
+    ]
   ]
   it.each(bad)('rejects a bad %s with a message naming it', async (input, values, message) => {
     const err = await readInputs(reader(values), workspace).catch((e: unknown) => e)

@@ -361,7 +361,14 @@ describe('startSession', () => {
     expect(c?.body).toEqual({
       prompt: 'Fix ü',
       title: 'octo/repo#3: Add mul',
-      tags: ['github-action', 'gh:octo/repo#3:default', 'gh-run:octo/repo:77.1:default', 'team'],
+      tags: [
+        'github-action',
+        'gh:octo/repo#3:default',
+        'gh-run:octo/repo:77.1:default',
+        'gh:octo/repo',
+        'gh:octo/repo#3',
+        'team'
+      ],
       repos: ['octo/repo']
     })
   })

@@ -73,8 +73,23 @@ describe('sessionTags', () => {
       'github-action',
       'gh:octo/repo#5:review',
       'gh-run:octo/repo:4711.2:review',
+      'gh:octo/repo',
+      'gh:octo/repo#5',
       'team-a',
       'team-b'
     ])
+  })
+
+  it('adds the live index only when a comment or check run will show the session', async () => {
+    const inputs = await readInputs((n) => ({ prompt: 'x' })[n] ?? '', '/nonexistent')
+    const onBranch = sessionTags(inputs, target({ headRef: 'main' }), ctx(), { shown: true })
+    expect(onBranch).toEqual([
+      'github-action',
+      'gh:octo/repo@main:default',
+      'gh-run:octo/repo:4711.2:default',
+      'gh:octo/repo',
+      'gh-live:octo/repo'
+    ])
+    expect(sessionTags(inputs, target({ pr: 5 }), ctx())).not.toContain('gh-live:octo/repo')
   })
 })
