@@ -8,6 +8,9 @@ import { sharedNetwork, type Network } from '../net/dispatcher.js'
 import { requestTimeoutMs } from '../net/timeouts.js'
 import {
   PERMISSIONS,
+  type CheckRunCreate,
+  type CheckRunPayload,
+  type CheckRunRequest,
   type IssueComment,
   type Permission,
   type PullFile as PullFileEntry,
@@ -16,7 +19,13 @@ import {
 import { buildOctokit, isRateLimit, type Octokit, type RequestErrorLike } from './octokit.js'
 
 /** One row of `pulls/{n}/files`, as the packer's API fallback reads it. */
-export type { IssueComment, PullFile as PullFileEntry } from './types.js'
+export type {
+  CheckRunCreate,
+  CheckRunPayload,
+  CheckRunRequest,
+  IssueComment,
+  PullFile as PullFileEntry
+} from './types.js'
 export { permissionAtLeast } from './types.js'
 export { githubErrorMessage } from './errors.js'
 
@@ -30,10 +39,18 @@ export interface GitHubApi {
    */
   whoAmI(): Promise<string | undefined>
   listComments(issue: number): AsyncIterable<IssueComment>
+  /** One comment by id; undefined when GitHub has none (deleted, or never this repository's). */
+  getComment(id: number): Promise<IssueComment | undefined>
   createComment(issue: number, body: string): Promise<IssueComment>
   updateComment(id: number, body: string): Promise<IssueComment>
   deleteComment(id: number): Promise<void>
   react(kind: 'issue' | 'review', commentId: number, content: string): Promise<void>
+  /** Sent once: a create whose outcome is unknown is looked for (findCheckRuns), not resent. */
+  createCheckRun(req: CheckRunCreate): Promise<CheckRunPayload>
+  /** Retried like any idempotent call: it sends the same fields again. */
+  updateCheckRun(id: number, req: CheckRunRequest): Promise<CheckRunPayload>
+  /** Every run named `name` on the commit `ref`, each App's and each attempt's, newest first. */
+  findCheckRuns(ref: string, name: string): Promise<CheckRunPayload[]>
 }
 
 /**
@@ -137,6 +154,18 @@ export async function createGitHubApi(opts: {
       )
       for await (const page of pages) yield* page.data as IssueComment[]
     },
+    async getComment(id) {
+      try {
+        const { data } = await octokit.request(
+          'GET /repos/{owner}/{repo}/issues/comments/{comment_id}',
+          { ...r, comment_id: id }
+        )
+        return data as IssueComment
+      } catch (err) {
+        if ((err as RequestErrorLike).status === 404) return undefined
+        throw err
+      }
+    },
     async createComment(issue, body) {
       const { data } = await octokit.request(
         'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
@@ -171,6 +200,31 @@ export async function createGitHubApi(opts: {
           ? 'POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions'
           : 'POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions'
       await octokit.request(route, { ...r, comment_id: commentId, content: content as '+1' })
+    },
+    async createCheckRun(req) {
+      // Octokit types the body as a union keyed on `status`; the fields sent are GitHub's own.
+      const { data } = await octokit.request('POST /repos/{owner}/{repo}/check-runs', {
+        ...r,
+        ...req
+      } as never)
+      return data as CheckRunPayload
+    },
+    async updateCheckRun(id, req) {
+      const { data } = await octokit.request(
+        'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
+        { ...r, check_run_id: id, ...req } as never
+      )
+      return data as CheckRunPayload
+    },
+    async findCheckRuns(ref, name) {
+      const pages = octokit.paginate.iterator(
+        'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+        // `all`: the default keeps only each App's latest run of a name, maybe not ours.
+        { ...r, ref, check_name: name, filter: 'all', per_page: 100 }
+      )
+      const found: CheckRunPayload[] = []
+      for await (const page of pages) found.push(...(page.data as CheckRunPayload[]))
+      return found
     }
   }
 }
