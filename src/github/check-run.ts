@@ -142,7 +142,8 @@ export class CheckRun {
 
   /**
    * Creates the run or updates it; an unchanged spec costs no request. Throws
-   * {@link ChecksRefused} when GitHub refuses the token, anything else as GitHub failed it.
+   * {@link ChecksRefused} when GitHub refuses the token, anything else as GitHub failed it. A
+   * run handed over by id is only ever updated: if GitHub no longer has it, its 404 is thrown.
    */
   async write(spec: CheckSpec): Promise<CheckResult> {
     const fields = checkFields(spec, this.target.externalId)

@@ -49,7 +49,7 @@ export interface GitHubApi {
   createCheckRun(req: CheckRunCreate): Promise<CheckRunPayload>
   /** Retried like any idempotent call: it sends the same fields again. */
   updateCheckRun(id: number, req: CheckRunRequest): Promise<CheckRunPayload>
-  /** Every run named `name` on the commit `ref`, each App's and each attempt's, newest first. */
+  /** Every run named `name` on the commit `ref`: each App's, each attempt's, every page. */
   findCheckRuns(ref: string, name: string): Promise<CheckRunPayload[]>
 }
 

@@ -99,13 +99,16 @@ describe('CheckRun', () => {
     expect([run.checkId, run.checkUrl]).toEqual([first.id, first.url])
   })
 
-  it('updates a run it was handed by id without creating one', async () => {
+  it('updates a run it was handed by id, and never creates one in its place', async () => {
     const { gh, check, calls } = await setup()
     const earlier = gh.addCheckRun({ name: 'Devin', headSha: HEAD, app: 'github-actions' })
     const url = `https://github.com/octo/hello/runs/${earlier.id}`
     const result = await check({ id: earlier.id, url }).write(finished)
     expect(result).toEqual({ id: earlier.id, url, created: false })
     expect(calls()).toEqual(['PATCH 200'])
+    // One GitHub no longer has is reported, never replaced: a sync must not create runs.
+    await expect(check({ id: 1, url: '' }).write(finished)).rejects.toMatchObject({ status: 404 })
+    expect(calls()).toEqual(['PATCH 200', 'PATCH 404'])
     expect(gh.checkRuns).toHaveLength(1)
   })
 
