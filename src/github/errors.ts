@@ -22,3 +22,15 @@ export function describeFailure(err: unknown): string {
   if (isGitHubRequestError(err)) return `GitHub API request failed: ${githubErrorMessage(err)}`
   return err instanceof Error ? err.message : String(err)
 }
+
+/** An error's HTTP status, if it carries one. */
+export const statusOf = (err: unknown): unknown => (err as { status?: unknown } | undefined)?.status
+
+/**
+ * Whether a write's outcome is unknown: no answer, a 5xx, or a timeout (Octokit reports network
+ * failures and timeouts as 500). GitHub may have acted: look before writing again.
+ */
+export function outcomeUnknown(err: unknown): boolean {
+  const status = statusOf(err)
+  return typeof status !== 'number' || status >= 500
+}

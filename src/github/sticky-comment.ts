@@ -7,6 +7,7 @@
 import { capUnits } from '../egress/caps.js'
 import { MAX_COMMENT_CHARS, type CommentBody } from '../egress/comment.js'
 import type { GitHubApi } from './client.js'
+import { outcomeUnknown, statusOf } from './errors.js'
 import { pickOwn, writerFromSent, type Writer } from './identity.js'
 import type { IssueComment } from './types.js'
 
@@ -39,14 +40,6 @@ export async function markedComments(
   }
   return found
 }
-
-/** No answer, a 5xx, or a timeout (Octokit reports network failures and timeouts as 500). */
-function outcomeUnknown(err: unknown): boolean {
-  const status = statusOf(err)
-  return typeof status !== 'number' || status >= 500
-}
-
-const statusOf = (err: unknown): unknown => (err as { status?: unknown } | undefined)?.status
 
 export interface StickyResult {
   id: number

@@ -40,3 +40,43 @@ export type Permission = (typeof PERMISSIONS)[number]
 export function permissionAtLeast(have: Permission, need: Permission): boolean {
   return PERMISSIONS.indexOf(have) >= PERMISSIONS.indexOf(need)
 }
+
+/** How a check run ended, as GitHub takes it from an App (`stale` is GitHub's own). */
+export type CheckConclusion =
+  'success' | 'failure' | 'neutral' | 'cancelled' | 'timed_out' | 'action_required' | 'skipped'
+
+export type CheckStatus = 'queued' | 'in_progress' | 'completed'
+
+/** The body of a check run update: every field optional; a `conclusion` completes the run. */
+export interface CheckRunRequest {
+  name?: string
+  status?: CheckStatus
+  conclusion?: CheckConclusion
+  details_url?: string
+  external_id?: string
+  started_at?: string
+  completed_at?: string
+  /** GitHub wants both `title` and `summary` whenever `output` is sent. */
+  output?: { title: string; summary: string; text?: string }
+}
+
+/** The body of a check run create: the update's fields plus the name and the commit. */
+export interface CheckRunCreate extends CheckRunRequest {
+  name: string
+  head_sha: string
+}
+
+/** A check run, as far as the action reads it. */
+export interface CheckRunPayload {
+  id: number
+  name: string
+  head_sha: string
+  html_url: string | null
+  status: string
+  conclusion: string | null
+  external_id: string | null
+  details_url: string | null
+  output?: { title: string | null; summary: string | null }
+  /** The App that created the run: the only one that may update it. */
+  app?: { id?: number; slug?: string } | null
+}

@@ -8,10 +8,11 @@
 
 import { createHash } from 'node:crypto'
 import type { components } from '@octokit/openapi-types'
+import type { Reply } from './http.ts'
 
 type Schemas = components['schemas']
 type SimpleUser = Schemas['simple-user']
-type Integration = NonNullable<Schemas['nullable-integration']>
+export type Integration = NonNullable<Schemas['nullable-integration']>
 type IssueCommentJson = Schemas['issue-comment']
 export type PullRequestJson = Schemas['pull-request']
 type PullRequestSimpleJson = Schemas['pull-request-simple']
@@ -30,16 +31,33 @@ export interface Site {
   web: string
 }
 
+const DOCS = 'https://docs.github.com/rest'
+
+/**
+ * GitHub's error body. Real 422s carry a `status` too, but the description's `validation-error`
+ * does not document it, and the description is what this emulator is held to.
+ */
+export function ghError(status: number, message: string, extra: object = {}): Reply {
+  const json =
+    status === 422
+      ? { message, documentation_url: DOCS, ...extra }
+      : { message, documentation_url: DOCS, status: String(status), ...extra }
+  return { status, json }
+}
+
 /** A fixed moment for what existed before the test (accounts, repositories, Apps). */
 const EPOCH = '2020-01-01T00:00:00Z'
 
 /** A stable positive id for a name: the same login always gets the same id. */
-const stableId = (name: string): number =>
+export const stableId = (name: string): number =>
   [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 100_000_000, 7) + 1000
 
 /** GitHub's global node ids are a type prefix and an opaque base64 key. */
-const nodeId = (prefix: string, key: string | number): string =>
+export const nodeId = (prefix: string, key: string | number): string =>
   `${prefix}_kwDO${Buffer.from(String(key)).toString('base64url')}`
+
+/** A pull request's id, the same in every answer that shows it. */
+export const pullId = (slug: string, n: number): number => 500_000_000 + stableId(`${slug}#${n}`)
 
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex')
 
@@ -118,7 +136,13 @@ export function integration(site: Site, slug: string, owner: string): Integratio
     html_url: `${site.web}/apps/${slug}`,
     created_at: '2018-07-30T09:30:17Z',
     updated_at: '2024-04-10T20:33:16Z',
-    permissions: { issues: 'write', pull_requests: 'write', metadata: 'read', contents: 'read' },
+    permissions: {
+      issues: 'write',
+      pull_requests: 'write',
+      checks: 'write',
+      metadata: 'read',
+      contents: 'read'
+    },
     events: []
   }
 }
@@ -287,7 +311,7 @@ export function pullRequestSimple(site: Site, slug: string, p: PullFacts): PullR
   })
   return {
     url,
-    id: 500_000_000 + stableId(`${slug}#${p.number}`),
+    id: pullId(slug, p.number),
     node_id: nodeId('PR', `${slug}#${p.number}`),
     html_url: html,
     diff_url: `${html}.diff`,

@@ -1,6 +1,7 @@
 /**
  * Loopback emulator of the slice of GitHub's REST API the action uses: pulls (JSON, diff, files),
- * issues, issue comments, reactions and collaborator permissions. Error bodies, pagination (`Link`
+ * issues, issue comments, reactions, collaborator permissions and check runs (./github-checks.ts).
+ * Error bodies, pagination (`Link`
  * headers, per_page caps) and the limits (65,536-char comments, 300-file diffs, 3,000 listed files)
  * follow GitHub so the action meets them here first. What it answers is built by ./github-json.ts
  * and, with every request it receives, checked against GitHub's OpenAPI description at run time
@@ -10,6 +11,7 @@
 import {
   botSlug,
   collaboratorPermission,
+  ghError,
   diffEntry,
   fullRepository,
   integration,
@@ -23,6 +25,9 @@ import {
   simpleUser
 } from './github-json.ts'
 import type { FileFacts, PullFacts, RepositoryJson, Site, UserType } from './github-json.ts'
+import type { CheckActor, ChecksPermission, StoredCheckRun } from './github-check-rules.ts'
+import { CheckRunStore } from './github-checks.ts'
+import type { CheckRunSeed } from './github-checks.ts'
 import { HttpEmulator } from './http.ts'
 import type { EmuRequest, Reply } from './http.ts'
 import { githubConformance } from './openapi.ts'
@@ -45,6 +50,11 @@ export interface TokenIdentity {
    * acting for a person (a user-to-server token: the comment's author is the person).
    */
   app?: string
+  /**
+   * What the token's App may do with check runs (a workflow's `permissions: checks:`): `write`
+   * by default. A person's token has no App and never writes check runs, whatever this says.
+   */
+  checks?: ChecksPermission
 }
 
 /** A file row as a fixture gives it: exactly what the JSON builder turns into a diff entry. */
@@ -95,6 +105,13 @@ export interface StoredReaction {
   created_at: string
 }
 
+/** A write GitHub acted on: what the write counter counts (reactions are not counted). */
+export interface GitHubWrite {
+  kind: 'comment' | 'check'
+  method: string
+  id: number
+}
+
 export interface GitHubEmulatorOptions {
   owner: string
   repo: string
@@ -109,23 +126,10 @@ export interface GitHubEmulatorOptions {
   apiPath?: string
 }
 
-const DOCS = 'https://docs.github.com/rest'
 export const COMMENT_LIMIT = 65536
 const REACTIONS = ['+1', '-1', 'laugh', 'confused', 'heart', 'hooray', 'rocket', 'eyes']
 
-/**
- * GitHub's error body. Real 422s carry a `status` too, but the description's `validation-error`
- * does not document it, and the description is what this emulator is held to.
- */
-export function ghError(status: number, message: string, extra: object = {}): Reply {
-  const json =
-    status === 422
-      ? { message, documentation_url: DOCS, ...extra }
-      : { message, documentation_url: DOCS, status: String(status), ...extra }
-  return { status, json }
-}
-
-export { botSlug }
+export { botSlug, ghError }
 
 const iso = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
 
@@ -176,6 +180,17 @@ export class GitHubEmulator extends HttpEmulator {
   readonly startedAt = iso()
   readonly comments: StoredComment[] = []
   readonly reactions: StoredReaction[] = []
+  /** Comment and check run writes that succeeded, in order. */
+  readonly writeLog: GitHubWrite[] = []
+  private readonly checks = new CheckRunStore({
+    site: () => this.site,
+    slug: () => this.slug,
+    owner: () => this.owner,
+    pulls: () => this.pulls.values(),
+    newId: () => this.nextId++,
+    wrote: (method, id) => this.wrote('check', method, id),
+    page: (items, req) => paginate(items, req, this.url)
+  })
   private nextId = 1_000_001
 
   constructor(opts: GitHubEmulatorOptions) {
@@ -224,6 +239,21 @@ export class GitHubEmulator extends HttpEmulator {
     }
     this.comments.push(stored)
     return stored
+  }
+
+  /** Comment and check run writes GitHub acted on so far (creates, edits, deletes). */
+  get writeCount(): number {
+    return this.writeLog.length
+  }
+
+  /** Every check run created, with its history of writes. */
+  get checkRuns(): readonly StoredCheckRun[] {
+    return this.checks.runs
+  }
+
+  /** Seeds a check run, another App's or the token's own, as if created before the test. */
+  addCheckRun(seed: CheckRunSeed): StoredCheckRun {
+    return this.checks.add(seed)
   }
 
   liveComments(issue: number): StoredComment[] {
@@ -386,7 +416,25 @@ export class GitHubEmulator extends HttpEmulator {
     return { status: 201, json: view(r) }
   }
 
+  private wrote(kind: GitHubWrite['kind'], method: string, id: number): void {
+    this.writeLog.push({ kind, method, id })
+  }
+
+  private checkActor(who: TokenIdentity): CheckActor {
+    return { app: appOf(who), checks: who.checks ?? 'write' }
+  }
+
+  private registerChecks(): void {
+    const checks = this.checks
+    const actor = (who: TokenIdentity) => this.checkActor(who)
+    this.repoRoute('POST', '/check-runs', (req, who) => checks.create(req, actor(who)))
+    this.repoRoute('PATCH', '/check-runs/:id', (req, who) => checks.update(req, actor(who)))
+    this.repoRoute('GET', '/check-runs/:id', (req, who) => checks.get(req, actor(who)))
+    this.repoRoute('GET', '/commits/:ref/check-runs', (req, who) => checks.list(req, actor(who)))
+  }
+
   private registerRoutes(): void {
+    this.registerChecks()
     this.route('GET', '/user', (req) => {
       const who = this.identity(req)
       if ('status' in who) return who
@@ -477,6 +525,7 @@ export class GitHubEmulator extends HttpEmulator {
         type: who.type,
         app: appOf(who) ?? null
       })
+      this.wrote('comment', 'POST', c.id)
       return { status: 201, json: this.commentJson(c) }
     })
     for (const method of ['GET', 'PATCH', 'DELETE']) {
@@ -486,6 +535,7 @@ export class GitHubEmulator extends HttpEmulator {
         const comment = c
         if (method === 'DELETE') {
           comment.deleted = true
+          this.wrote('comment', method, comment.id)
           return { status: 204 }
         }
         if (method === 'PATCH') {
@@ -493,6 +543,7 @@ export class GitHubEmulator extends HttpEmulator {
           if (typeof body !== 'string') return body
           comment.body = body
           comment.updated_at = iso()
+          this.wrote('comment', method, comment.id)
         }
         return { status: 200, json: this.commentJson(comment) }
       })

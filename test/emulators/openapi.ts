@@ -8,7 +8,8 @@
  *   undocumented field;
  * - an answer must use a status the operation documents for successes, and its JSON body must
  *   match the documented schema for that status (undocumented error statuses are held to
- *   GitHub's `basic-error` shape), again with no undocumented field.
+ *   GitHub's `basic-error` shape, a 422 to it or `validation-error`'s), again with no
+ *   undocumented field.
  *
  * Cost. The description is 13 MB of JSON (the dereferenced variant in the same package is 73 MB
  * and takes over a second to parse). Only the operations the emulator serves are extracted, with
@@ -90,6 +91,7 @@ interface Loaded {
   components: Set<string>
   compiled: Map<string, Compiled>
   basicError?: ValidateFunction
+  validationError?: ValidateFunction
 }
 
 interface LoadStats {
@@ -206,8 +208,10 @@ function extract(doc: Json, served: string[]): Subset {
       if (wanted.has(`${m} ${shapeOf(t)}`)) operations[`${m} ${t}`] = extractOperation(doc, t, m)
     }
   }
-  const basicError = { $ref: `${SCHEMA_PREFIX}basic-error` }
-  const schemas = schemaClosure(doc, [...Object.values(operations), basicError])
+  const errors = ['basic-error', 'validation-error'].map((name) => ({
+    $ref: `${SCHEMA_PREFIX}${name}`
+  }))
+  const schemas = schemaClosure(doc, [...Object.values(operations), ...errors])
   return { templates, operations, schemas }
 }
 
@@ -424,7 +428,13 @@ function checkAnswer(l: Loaded, req: RecordedRequest, reply: Reply): Finding {
     // GitHub documents few of the errors every operation can give (401, 403, 404…).
     l.basicError ??= compileSchema(l, { $ref: `${SCHEMA_PREFIX}basic-error` })
     if (body.json === undefined) return { operation, problems: ['error without a JSON body'] }
-    return { operation, problems: check(l.basicError, body.json, 'body') }
+    const problems = check(l.basicError, body.json, 'body')
+    if (problems.length === 0 || reply.status !== 422) return { operation, problems }
+    // An undocumented 422 may also list what failed, as GitHub's documented 422s do
+    // (a check run's summary over 65,535 bytes: `errors: [{ field: 'summary', … }]`).
+    l.validationError ??= compileSchema(l, { $ref: `${SCHEMA_PREFIX}validation-error` })
+    if (check(l.validationError, body.json, 'body').length === 0) return { operation, problems: [] }
+    return { operation, problems }
   }
   const validate = answerValidator(l, c, key)
   if (validate === null) {

@@ -163,6 +163,45 @@ describe('GitHub conformance (checked against @octokit/openapi)', () => {
     expect(seen[1]?.problems).toEqual(['status 200 is not documented (201, 403, 404, 410, 422)'])
   })
 
+  it('holds check runs to the description: an update with a create-only field, an answer without its App', async () => {
+    const emu = await github({ tokens, pulls: [pull] })
+    const runs = '/repos/octo/hello/check-runs'
+    const send = (method: string, path: string, body: object) =>
+      gh(emu, path, { method, body: JSON.stringify(body) })
+    const created = (await (
+      await send('POST', runs, { name: 'Devin', head_sha: 'b'.repeat(40), status: 'in_progress' })
+    ).json()) as { id: number }
+    expect(emu.takeViolations()).toEqual([])
+    // `head_sha` names the commit of a create only; an update that sends it again is drift.
+    await send('PATCH', `${runs}/${created.id}`, {
+      head_sha: 'b'.repeat(40),
+      conclusion: 'success'
+    })
+    emu.alterAnswers({ method: 'GET', path: `${runs}/${created.id}` }, (reply) => {
+      const { app: _app, ...rest } = reply.json as Record<string, unknown>
+      return { ...reply, json: rest }
+    })
+    await gh(emu, `${runs}/${created.id}`)
+    expect(emu.takeViolations().map(describeViolation)).toEqual([
+      `GitHub request PATCH ${runs}/${created.id} (checks/update): body has undocumented field 'head_sha'`,
+      `GitHub answer GET ${runs}/${created.id} → 200 (checks/get): body must have required property 'app'`
+    ])
+  })
+
+  it('takes an undocumented 422 in validation-error’s shape, any other error in basic-error’s only', () => {
+    const check = githubConformance([{ method: 'POST', pattern: '/repos/:owner/:repo/check-runs' }])
+    const req = request('POST', '/repos/octo/hello/check-runs', { name: 'n', head_sha: 'x' })
+    const errors = [{ resource: 'CheckRun', code: 'custom', field: 'summary' }]
+    const listed = { message: 'Validation Failed', documentation_url: 'd', errors }
+    expect(check.answer(req, { status: 422, json: listed }).problems).toEqual([])
+    expect(check.answer(req, { status: 403, json: listed }).problems).toEqual([
+      "body has undocumented field 'errors'"
+    ])
+    expect(check.answer(req, { status: 422, json: { ...listed, errors: [{}] } }).problems).toEqual([
+      "body has undocumented field 'errors'"
+    ])
+  })
+
   it('fails close() with every violation no test took, and names what it expected but missed', async () => {
     const emu = await startGitHubEmulator({ owner: 'octo', repo: 'hello', tokens, pulls: [pull] })
     await gh(emu, '/repos/octo/hello/issues/7/comments', {
