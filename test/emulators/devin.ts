@@ -340,16 +340,17 @@ export class DevinEmulator extends HttpEmulator {
 
   /**
    * Requests received, by route (`GET /v3/organizations/:org/sessions`), so a test or bench can
-   * hold a budget per kind of call. Requests no route serves count under `METHOD path`.
+   * hold a budget per kind of call. Requests no route serves count under `METHOD path`. `from`:
+   * the index in `requests` to count from (what arrived since an earlier look).
    */
-  requestCounts(): Record<string, number> {
+  requestCounts(from = 0): Record<string, number> {
     const routes = this.routeList().map((r) => ({
       name: `${r.method} ${r.pattern}`,
       ...r,
       re: routeRegex(r.pattern)
     }))
     const out: Record<string, number> = {}
-    for (const req of this.requests) {
+    for (const req of this.requests.slice(from)) {
       const hit = routes.find((r) => r.method === req.method && r.re.test(req.path))
       const name = hit?.name ?? `${req.method} ${req.path}`
       out[name] = (out[name] ?? 0) + 1
