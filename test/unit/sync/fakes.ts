@@ -26,6 +26,13 @@ export interface StoredCheck {
   output?: { title: string; summary: string }
 }
 
+export interface FakeState {
+  comments: StoredComment[]
+  checks: StoredCheck[]
+  calls: Array<{ op: Op; id?: number }>
+  next: number
+}
+
 type Op = 'whoAmI' | 'getComment' | 'listComments' | 'updateComment' | 'updateCheckRun'
 const WRITES: ReadonlySet<Op> = new Set(['updateComment', 'updateCheckRun'])
 
@@ -59,7 +66,12 @@ export class GitHubFake implements SyncGitHub {
    * `login`: what `whoAmI` answers (a personal token's login), or undefined for an installation
    * token. `as`: who the token writes as, which decides what it may edit.
    */
-  constructor(readonly o: { login?: string; as: string } = { as: ACTIONS_BOT }) {}
+  readonly o: { login?: string; as: string }
+
+  // No parameter property: the bench loads this file with Node's type stripping.
+  constructor(o: { login?: string; as: string } = { as: ACTIONS_BOT }) {
+    this.o = o
+  }
 
   addComment(issue: number, body: string, by = this.o.as): StoredComment {
     const id = this.#next++
@@ -81,6 +93,26 @@ export class GitHubFake implements SyncGitHub {
     const c: StoredCheck = { id: this.#next++, status }
     this.checks.set(c.id, c)
     return c
+  }
+
+  /** Everything it holds, as JSON: what another process's fake starts from (the sync bench). */
+  dump(): FakeState {
+    return {
+      comments: [...this.comments.values()],
+      checks: [...this.checks.values()],
+      calls: this.calls,
+      next: this.#next
+    }
+  }
+
+  /** Takes over `state`: its comments and check runs, and its calls after this one's. */
+  load(state: FakeState): void {
+    this.comments.clear()
+    this.checks.clear()
+    for (const c of state.comments) this.comments.set(c.id, c)
+    for (const c of state.checks) this.checks.set(c.id, c)
+    this.calls.push(...state.calls)
+    this.#next = Math.max(this.#next, state.next)
   }
 
   /** Calls by kind, e.g. `{ reads: 6, writes: 10 }`, and by operation. */
