@@ -52,6 +52,7 @@ const result = await syncSessions({
   github: gh,
   render: fakeRender,
   screenTags: async (tags) => tags as ForDevin<string[]>,
+  clean: (text) => text,
   orgId: env('DEVIN_ORG'),
   slug: env('SLUG'),
   clock: Date.now,

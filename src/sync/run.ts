@@ -6,6 +6,7 @@ import type { DevinClient } from '../devin/client.js'
 import { screenForDevin } from '../egress/devin.js'
 import type { LinkHosts } from '../egress/markdown.js'
 import { setOutputs, writeSummary } from '../egress/step.js'
+import { scrubCredentialShapes } from '../hygiene/scrub.js'
 import type { SecretScan } from '../hygiene/secret-screen.js'
 import type { Log } from '../hygiene/log.js'
 import type { RunContext } from '../run/context.js'
@@ -38,6 +39,7 @@ export async function syncRepository(o: SyncRunOptions): Promise<SyncResult> {
     github: o.github,
     render: o.render,
     screenTags,
+    clean: (text) => scrubCredentialShapes(o.scrub(text)),
     orgId,
     slug,
     clock: o.clock ?? Date.now,

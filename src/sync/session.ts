@@ -22,6 +22,11 @@ export interface SessionDeps {
   github: SyncGitHub
   render: SyncRender
   screenTags: ScreenTags
+  /**
+   * Devin's words pass this before the report keeps them: the comment's hidden state line is
+   * base64, where the gate's scrub of the rendered body cannot see a credential.
+   */
+  clean: (text: string) => string
   orgId: string
   slug: string
   clock: () => number
@@ -95,11 +100,12 @@ export async function syncSession(d: SessionDeps, live: LiveSession): Promise<Se
 async function refreshSurfaces(d: SessionDeps, live: LiveSession, out: SessionSync) {
   const { session, tracking } = live
   const { stopped } = classify(session.status, session.status_detail)
-  const lastMessage = stopped
+  const said = stopped
     ? await viaDevin("could not read Devin's last message", () =>
         d.devin.lastDevinMessage(d.orgId, session.sessionId)
       )
     : undefined
+  const lastMessage = said === undefined ? undefined : d.clean(said)
   const shown = await shownComment(d, live)
   out.comment = shown.outcome
   const now = d.clock()

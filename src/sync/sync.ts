@@ -17,6 +17,8 @@ export interface SyncDeps {
   github: SyncGitHub
   render: SyncRender
   screenTags: ScreenTags
+  /** Devin's words pass this before a report keeps them (see ./session.ts). */
+  clean: (text: string) => string
   orgId: string
   /** `owner/repo`. */
   slug: string

@@ -56,6 +56,7 @@ export async function harness(gh = new GitHubFake()): Promise<Harness> {
         github: gh,
         render: fakeRender,
         screenTags: async (tags) => forDevin(tags),
+        clean: (text) => text,
         orgId: devin.orgId,
         slug: SLUG,
         clock: () => clock.now,

@@ -59,7 +59,11 @@ describe('syncRepository', () => {
     const { devin, client } = await setup()
     const gh = new GitHubFake()
     const [done, same] = seed(devin, gh, [
-      { shown: WORKING, now: FINISHED, messages: [{ message: 'Done.' }] },
+      {
+        shown: WORKING,
+        now: FINISHED,
+        messages: [{ message: 'Done. Used cog_leaked1234 and run-secret to check.' }]
+      },
       { shown: WORKING }
     ])
     const hostile = devin.sessions.get(done?.id as string)
@@ -72,10 +76,13 @@ describe('syncRepository', () => {
       orgId: '',
       ctx: { owner: 'octo', repo: 'hello' },
       links: linkHosts('https://github.com'),
-      scrub: (t) => t,
+      scrub: (t) => t.replaceAll('run-secret', '***'),
       log,
       clock: () => Date.UTC(2026, 0, 2)
     })
+    // The hidden state is base64, out of the comment gate's sight: Devin's words are clean before.
+    const kept = fakeRender.decode(gh.comments.get(done?.commentId as number)?.body ?? '')
+    expect(kept?.lastMessage).toBe('Done. Used cog_*** and *** to check.')
     expect(result).toMatchObject({ live: 2, changed: 1, synced: 1 })
     expect(devin.requestCounts()).toMatchObject({ 'GET /v3/self': 1 })
     expect(outputs()).toEqual({ synced: '1', result: '' })
