@@ -1,7 +1,8 @@
 /**
  * The import rules of src/, checked by `npm test` (stage `deps`). Data flows one way through the
- * stages: run (decide) → handoff (pack) → session (start) → lifecycle (follow) → report. A stage
- * may import the stages before it and the layers beneath all of them, never one after it:
+ * stages: run (decide) → handoff (pack) → session (start) → lifecycle (follow) → report, and
+ * `mode: sync` on top, which re-renders reports the others wrote. A stage may import the stages
+ * before it and the layers beneath all of them, never one after it:
  *
  *   hygiene, net          text and network basics; import nothing of the action
  *   egress                the one gate every outgoing text passes (log, outputs, summary,
@@ -10,6 +11,7 @@
  *   devin, github         the two API edges; neither imports the other
  *   state                 the run's state and phase
  *   run → handoff → session → lifecycle → report
+ *   sync                  `mode: sync`: refreshes the reports of sessions started earlier
  *   main.ts, post.ts, index.ts (entries) may import anything
  *
  * Type-only imports count too: a type that flows backwards is a dependency that flows backwards.
@@ -24,7 +26,8 @@ const ORDER = [
   ['handoff'],
   ['session'],
   ['lifecycle'],
-  ['report']
+  ['report'],
+  ['sync']
 ]
 
 const folder = (name) => `^src/${name}/`

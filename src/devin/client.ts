@@ -10,6 +10,7 @@ import {
   type DevinSession,
   type Page,
   type SessionCreateRequest,
+  isObject,
   listItems,
   normalizeSessionId,
   parseAttachment,
@@ -43,6 +44,11 @@ export type { Log as DevinLogger } from '../hygiene/log.js'
 export type { DevinClientOptions } from './transport.js'
 
 const MAX_PAGES = 100
+/** The tag endpoints take at most this many (devin-api.md §1.11). */
+export const MAX_TAGS = 50
+/** Messages are listed oldest first with no order parameter: the last one costs every page. */
+const MESSAGE_PAGE = 200
+const MAX_MESSAGE_PAGES = 5
 
 export class DevinClient {
   readonly #http: DevinTransport
@@ -181,6 +187,43 @@ export class DevinClient {
   }
 
   /**
+   * The text of the last message Devin (any source but `user`) wrote, or undefined if none. The
+   * API lists messages oldest first with no way to ask for the newest, so pages are read from the
+   * start; past {@link MAX_MESSAGE_PAGES} pages of 200 (a session of over 1,000 messages) the last
+   * one read is taken, since it is the newest known and reading on would cost a request per page.
+   */
+  async lastDevinMessage(orgId: string, sessionId: string): Promise<string | undefined> {
+    let last: string | undefined
+    let after: string | undefined
+    for (let n = 1; ; n++) {
+      const page = await this.listMessages(orgId, sessionId, { first: MESSAGE_PAGE, after })
+      for (const m of page.items) if (m.source !== 'user' && m.message !== '') last = m.message
+      if (!page.hasNextPage || !page.endCursor || page.endCursor === after) return last
+      if (n >= MAX_MESSAGE_PAGES) {
+        this.#http.log.debug(
+          `Read the first ${n} pages of messages of ${sessionId}; the last Devin message there is shown.`
+        )
+        return last
+      }
+      after = page.endCursor
+    }
+  }
+
+  /**
+   * Replaces the session's tags. A PUT sets the same list however often it lands, so it is
+   * retried like a read. More than {@link MAX_TAGS} is refused here, before anything is sent.
+   */
+  async replaceTags(orgId: string, sessionId: string, tags: ForDevin<string[]>): Promise<string[]> {
+    const path = this.#sessionPath(orgId, sessionId, 'tags')
+    if (tags.length > MAX_TAGS)
+      throw new DevinConfigError(
+        `Devin takes at most ${MAX_TAGS} tags per session; ${sessionId} would have ${tags.length}.`
+      )
+    const value = await this.#http.json('PUT', path, { body: { tags } })
+    return this.#parsed('PUT', path, value, parseTags)
+  }
+
+  /**
    * Not retried on 5xx/network errors (a resend could deliver the message twice), only when it
    * never got past the proxy. Requests take only what went through the egress gate's screen
    * (`ForDevin`).
@@ -263,6 +306,11 @@ export class DevinClient {
     if (dropped) this.#http.log.debug(`Ignored ${dropped} unreadable item(s) from ${path}.`)
     return rest
   }
+}
+
+function parseTags(value: unknown): string[] | undefined {
+  if (!isObject(value) || !Array.isArray(value.tags)) return undefined
+  return value.tags.filter((t): t is string => typeof t === 'string')
 }
 
 function oldest(sessions: DevinSession[]): DevinSession {

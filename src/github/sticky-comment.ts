@@ -29,7 +29,7 @@ export function withMarker(key: string, body: CommentBody): string {
 
 /** Comments that start with the marker of `key`: candidates only, until ./identity.ts decides. */
 export async function markedComments(
-  api: GitHubApi,
+  api: Pick<GitHubApi, 'listComments'>,
   issue: number,
   key: string
 ): Promise<IssueComment[]> {

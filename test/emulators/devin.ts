@@ -110,6 +110,14 @@ export function decodeCursor(cursor: string): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
+function routeRegex(pattern: string): RegExp {
+  const source = pattern
+    .split('/')
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/')
+  return new RegExp(`^${source}$`)
+}
+
 function problem(status: number, title: string, detail: string, instance: string): Reply {
   return {
     status,
@@ -314,6 +322,40 @@ export class DevinEmulator extends HttpEmulator {
     const s = this.store(body, [])
     this.apply(s, { status: 'running', status_detail: 'working', ...state })
     return s.devinId
+  }
+
+  /**
+   * Many sessions at once, as earlier runs would have left them (see {@link seedSession}): one
+   * per spec, in order, so the last one is listed first. A thousand take milliseconds.
+   */
+  seedSessions(
+    specs: Iterable<{ tags: string[]; prompt?: string; state?: SessionStep }>
+  ): string[] {
+    const ids: string[] = []
+    for (const spec of specs) {
+      ids.push(this.seedSession({ prompt: spec.prompt ?? 'earlier', tags: spec.tags }, spec.state))
+    }
+    return ids
+  }
+
+  /**
+   * Requests received, by route (`GET /v3/organizations/:org/sessions`), so a test or bench can
+   * hold a budget per kind of call. Requests no route serves count under `METHOD path`. `from`:
+   * the index in `requests` to count from (what arrived since an earlier look).
+   */
+  requestCounts(from = 0): Record<string, number> {
+    const routes = this.routeList().map((r) => ({
+      name: `${r.method} ${r.pattern}`,
+      ...r,
+      re: routeRegex(r.pattern)
+    }))
+    const out: Record<string, number> = {}
+    for (const req of this.requests.slice(from)) {
+      const hit = routes.find((r) => r.method === req.method && r.re.test(req.path))
+      const name = hit?.name ?? `${req.method} ${req.path}`
+      out[name] = (out[name] ?? 0) + 1
+    }
+    return out
   }
 
   private store(b: Body, script: SessionStep[]): StoredSession {

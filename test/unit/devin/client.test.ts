@@ -646,6 +646,106 @@ describe('findSessionsByTags', () => {
   })
 })
 
+describe('lastDevinMessage', () => {
+  const msg = (i: number, source: string, message = `m${i}`) => ({
+    event_id: `e${i}`,
+    message,
+    source,
+    created_at: i
+  })
+
+  /** Messages oldest first in pages of `first`, offsets as cursors, like the API. */
+  function messages(all: object[], cursor?: (next: number) => string) {
+    return startServer((r, res) => {
+      const first = Number(r.query.get('first') ?? 100)
+      const start = Number(r.query.get('after') ?? 0)
+      const next = start + first < all.length
+      json(res, 200, {
+        items: all.slice(start, start + first),
+        has_next_page: next,
+        end_cursor: next ? (cursor?.(start + first) ?? String(start + first)) : null
+      })
+    })
+  }
+
+  it('reads pages of 200 from the start and returns the last message not from the user', async () => {
+    const all = Array.from({ length: 450 }, (_, i) => msg(i, i % 3 === 0 ? 'devin' : 'user'))
+    all.push(msg(450, 'devin', 'closing words'), msg(451, 'user', 'thanks'), msg(452, 'devin', ''))
+    const srv = await messages(all)
+    const { client } = makeClient(srv.url)
+    expect(await client.lastDevinMessage(ORG, 'abc')).toBe('closing words')
+    expect(srv.requests.map((r) => [r.query.get('first'), r.query.get('after')])).toEqual([
+      ['200', null],
+      ['200', '200'],
+      ['200', '400']
+    ])
+    expect(srv.requests[0]!.path).toBe(`/v3/organizations/${ORG}/sessions/devin-abc/messages`)
+  })
+
+  it('is undefined when Devin said nothing, and stops after 5 pages of a longer session', async () => {
+    const quiet = await messages([msg(0, 'user', 'do it')])
+    expect(await makeClient(quiet.url).client.lastDevinMessage(ORG, 'abc')).toBeUndefined()
+
+    const all = Array.from({ length: 1500 }, (_, i) => msg(i, 'devin'))
+    const long = await messages(all)
+    const { client, logs } = makeClient(long.url)
+    expect(await client.lastDevinMessage(ORG, 'abc')).toBe('m999')
+    expect(long.requests).toHaveLength(5)
+    expect(logs.some((l) => l.startsWith('debug: Read the first 5 pages'))).toBe(true)
+  })
+
+  it('stops at a cursor that repeats instead of looping', async () => {
+    const all = Array.from({ length: 500 }, (_, i) => msg(i, 'devin'))
+    const srv = await messages(all, () => 'same')
+    const { client } = makeClient(srv.url)
+    expect(await client.lastDevinMessage(ORG, 'abc')).toBe('m199')
+    expect(srv.requests.map((r) => r.query.get('after'))).toEqual([null, 'same'])
+  })
+})
+
+describe('replaceTags', () => {
+  it('PUTs the whole list and returns what Devin kept', async () => {
+    const srv = await startServer((r, res) => json(res, 200, JSON.parse(r.body)))
+    const { client } = makeClient(srv.url)
+    const tags = await client.replaceTags(ORG, 'abc', forDevin(['a', 'gh-live:o/r']))
+    expect(tags).toEqual(['a', 'gh-live:o/r'])
+    const put = srv.requests[0]!
+    expect([put.method, put.path]).toEqual([
+      'PUT',
+      `/v3/organizations/${ORG}/sessions/devin-abc/tags`
+    ])
+    expect(put.headers['content-type']).toBe('application/json')
+    expect(JSON.parse(put.body)).toEqual({ tags: ['a', 'gh-live:o/r'] })
+  })
+
+  it('is retried on a 5xx like a read, since setting the same list twice changes nothing', async () => {
+    let n = 0
+    const srv = await startServer((r, res) =>
+      ++n < 3 ? json(res, 502, { detail: 'bad gateway' }) : json(res, 200, JSON.parse(r.body))
+    )
+    const { client, waits } = makeClient(srv.url)
+    expect(await client.replaceTags(ORG, 'abc', forDevin(['x']))).toEqual(['x'])
+    expect(srv.requests).toHaveLength(3)
+    expect(waits).toHaveLength(2)
+  })
+
+  it('refuses more than 50 tags before sending, and says why a 422 failed', async () => {
+    const srv = await startServer((_r, res) =>
+      json(res, 422, { detail: [{ loc: ['body', 'tags'], msg: 'bad tag', type: 'x' }] })
+    )
+    const { client } = makeClient(srv.url)
+    const many = forDevin(Array.from({ length: 51 }, (_, i) => `t${i}`))
+    const tooMany = await rejection(client.replaceTags(ORG, 'abc', many))
+    expect(tooMany).toBeInstanceOf(DevinConfigError)
+    expect(tooMany.message).toMatch(/at most 50 tags.*would have 51/)
+    expect(srv.requests).toHaveLength(0)
+    const refused = await rejection(client.replaceTags(ORG, 'abc', forDevin(['x'])))
+    expect(refused).toBeInstanceOf(DevinApiError)
+    expect(refused.message).toContain('422')
+    expect(refused.message).toContain('body.tags: bad tag')
+  })
+})
+
 describe('download', () => {
   it('follows a 307 to another origin without sending the bearer header there', async () => {
     const payload = Buffer.from('report contents \u00e9', 'utf8')

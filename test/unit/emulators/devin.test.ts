@@ -73,6 +73,79 @@ describe('Devin emulator', () => {
     expect(emu.sessions.get(id)?.script).toEqual([])
   })
 
+  it('seeds a thousand sessions with their tags, states and messages; lists them exactly by tag', async () => {
+    const emu = await devin()
+    const ids = emu.seedSessions(
+      Array.from({ length: 1000 }, (_, i) => ({
+        tags: i % 2 === 0 ? ['gh-live:o/r', `n${i}`] : ['gh-live:o/r-other'],
+        state:
+          i % 10 === 0
+            ? {
+                status: 'exit',
+                messages: [{ message: `bye ${i}` }, { message: 'ok', source: 'user' }]
+              }
+            : {}
+      }))
+    )
+    expect(ids).toHaveLength(1000)
+    expect(emu.requests).toEqual([])
+    expect(
+      emu.sessions.get(ids[10] as string)?.messages.map((m) => `${m.source}:${m.message}`)
+    ).toEqual(['user:earlier', 'devin:bye 10', 'user:ok'])
+    type Page = {
+      items: Array<{ session_id: string; tags: string[]; status: string }>
+      end_cursor: string | null
+      has_next_page: boolean
+      total: number
+    }
+    // A prefix of another repository's tag is not that tag.
+    const seen: Page['items'] = []
+    let after: string | null = null
+    do {
+      const q: string = `tags=gh-live:o/r&first=200${after ? `&after=${after}` : ''}`
+      const page = await getJson<Page>(emu, `${ORG}/sessions?${q}`)
+      expect(page.total).toBe(500)
+      seen.push(...page.items)
+      after = page.has_next_page ? page.end_cursor : null
+    } while (after)
+    expect(seen).toHaveLength(500)
+    expect(seen.every((s) => s.tags.includes('gh-live:o/r'))).toBe(true)
+    expect(seen.filter((s) => s.status === 'exit')).toHaveLength(100)
+    expect(seen[0]?.session_id).toBe(ids[998])
+    expect(emu.requestCounts()).toEqual({ 'GET /v3/organizations/:org/sessions': 3 })
+  })
+
+  it('replaces tags with PUT as documented (at most 50) and counts requests by route', async () => {
+    const emu = await devin()
+    const [id] = emu.seedSessions([{ tags: ['a', 'gh-live:o/r'] }])
+    const path = `${ORG}/sessions/${id}/tags`
+    const put = (tags: unknown) =>
+      call(emu, path, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tags })
+      })
+    expect(await (await put(['a', 'gh-shown:exit/-/0', 'a'])).json()).toEqual({
+      tags: ['a', 'gh-shown:exit/-/0']
+    })
+    const tooMany = await put(Array.from({ length: 51 }, (_, i) => `t${i}`))
+    expect(tooMany.status).toBe(422)
+    expect(await tooMany.json()).toMatchObject({
+      detail: [{ loc: ['body', 'tags'], type: 'too_long' }]
+    })
+    expect((await put('x')).status).toBe(422)
+    expect(emu.sessions.get(id as string)?.state.tags).toEqual(['a', 'gh-shown:exit/-/0'])
+    await getJson(emu, `${ORG}/sessions/${id}/messages?first=200`)
+    expect(emu.requestCounts()).toEqual({
+      'PUT /v3/organizations/:org/sessions/:id/tags': 3,
+      'GET /v3/organizations/:org/sessions/:id/messages': 1
+    })
+    expect(emu.takeViolations().map((v) => v.problems)).toEqual([
+      ['body/tags must NOT have more than 50 items'],
+      ['body/tags must be array, not "x"']
+    ])
+  })
+
   it('needs the devin- prefix in paths and can answer ids without it', async () => {
     const emu = await devin({ idsWithoutPrefix: true })
     const id = await create(emu)
