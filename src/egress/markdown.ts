@@ -8,6 +8,7 @@
  */
 
 import { longestRun } from '../hygiene/fence.js'
+import { capUnits } from './caps.js'
 
 const ZWSP = '\u200b'
 
@@ -88,6 +89,79 @@ export function mdLink(label: string, url: string, hosts: readonly string[]): st
 export function mdUrl(url: string, hosts: readonly string[]): string {
   const safe = safeUrl(url, hosts)
   return safe ? `<${safe}>` : mdCode(url)
+}
+
+/** Where a shortened quote links for the rest. */
+export interface QuoteMore {
+  url: string
+  hosts: readonly string[]
+  label?: string
+}
+
+/** Lines kept in a quote, whatever its length in characters: a phone screen, not a log. */
+const MAX_QUOTE_LINES = 40
+
+/**
+ * Untrusted multi-line text (Devin's message) as the lines of a block quote, each starting with
+ * `>`: every line is plain text as {@link mdText} makes it, and nothing at a line's start can
+ * become a block (heading, list, rule, code block, setext underline); each line ends in a hard
+ * break. Runs of blank lines become one `>`. Cut to about `maxChars` of the text, or {@link MAX_QUOTE_LINES} lines, never through a
+ * character; a cut quote ends with `…` and a link to `more` when that URL is safe.
+ */
+export function mdQuote(text: string, maxChars: number, more?: QuoteMore): string {
+  const { lines, cut } = quoteLines(text, maxChars)
+  const out = lines.map((line, i) => {
+    if (line === '') return '>'
+    // A backslash before the line break is a hard break: the lines stay lines wherever the
+    // Markdown is rendered, not only in comments (content backslashes are escaped by mdText).
+    const hard = i < lines.length - 1 && lines[i + 1] !== '' ? '\\' : ''
+    return `> ${quoteLine(line)}${hard}`
+  })
+  if (cut) {
+    const url = more && safeUrl(more.url, more.hosts)
+    const last = out.length - 1
+    out[last] = `${out[last] === '>' ? '> ' : `${out[last]} `}…`
+    if (url) out.push('>', `> [${mdText(more?.label ?? 'Read the rest in Devin')}](${url})`)
+  }
+  return out.join('\n')
+}
+
+/** The text's lines (any line break), blank runs collapsed, cut by characters and by lines. */
+function quoteLines(text: string, maxChars: number): { lines: string[]; cut: boolean } {
+  let kept = capUnits(text, maxChars)
+  let cut = kept.length < text.length
+  if (cut) {
+    // End at a word when one ends near the limit, so the cut reads as one.
+    const space = kept.search(/\s\S*$/)
+    if (space >= maxChars * 0.8) kept = kept.slice(0, space)
+  }
+  const lines: string[] = []
+  for (const raw of kept.split(/\r\n|[\r\n\u0085\u2028\u2029]/)) {
+    const line = raw.trimEnd()
+    if (line.trim() === '' && (lines.length === 0 || lines[lines.length - 1] === '')) continue
+    lines.push(line.trim() === '' ? '' : line)
+  }
+  while (lines[lines.length - 1] === '') lines.pop()
+  if (lines.length > MAX_QUOTE_LINES) {
+    lines.length = MAX_QUOTE_LINES
+    cut = true
+  }
+  if (lines.length === 0) lines.push('')
+  return { lines, cut }
+}
+
+const NBSP = '\u00a0'
+
+/**
+ * One line of a quote. Leading blanks become no-break spaces (kept as indentation, never a code
+ * block); a line-start `#`, `-`, `+`, `=` or `1.` is escaped so it stays text, not a heading, list,
+ * rule or setext underline (`*`, `_`, `>` and backticks are escaped by mdText everywhere).
+ */
+function quoteLine(line: string): string {
+  const indent = /^[ \t]*/.exec(line)?.[0] ?? ''
+  const rest = mdText(line.slice(indent.length).replace(/\t/g, ' '))
+  const lead = indent.replace(/\t/g, '    ').replace(/ /g, NBSP)
+  return lead + rest.replace(/^[#+=-]/, '\\$&').replace(/^(\d{1,9})([.)])/, '$1\\$2')
 }
 
 function oneLine(text: string): string {

@@ -64,7 +64,7 @@ export class Reporter {
     this.state.touch()
     try {
       const res = await this.#sticky.write(
-        commentBody(renderComment(this.state.report, this.#o.links), this.#o.scrub)
+        commentBody(renderComment(this.state.report, this.#o.links, this.#o.scrub), this.#o.scrub)
       )
       this.state.commentWritten(res.url)
       if (res.deletedDuplicates > 0)

@@ -149,7 +149,9 @@ describe('run', () => {
     expect(o.result).toBe('created')
     expect(o['session-id']).toBe(session?.devinId)
     const [comment] = gh.liveComments(PR)
-    expect(comment?.body).toMatch(/^<!-- devin-handoff:default -->\n### 🚀 Devin session started/)
+    expect(comment?.body).toMatch(
+      /^<!-- devin-handoff:default -->\n\*\*🚀 Devin session started\*\*/
+    )
     expect(o['comment-url']).toContain(`#issuecomment-${comment?.id}`)
     const states = (await readFile(file('state'), 'utf8')).match(/^\{.*$/gm) ?? []
     expect(parseState(states.at(-1) ?? '')?.final).toBe(true)
@@ -224,7 +226,7 @@ describe('run', () => {
     expect(devin.sessions.size).toBe(0)
     expect(gh.reactions.map((r) => r.content)).toEqual(['eyes', 'confused'])
     const body = gh.liveComments(PR).find((c) => c.id !== trigger.id)?.body ?? ''
-    expect(body).toMatch(/### ❌ Devin handoff failed/)
+    expect(body).toMatch(/\*\*❌ Handoff failed\*\*/)
     expect(body).toMatch(/\*\*Error:\*\* Devin API POST .* 403/)
     const log = stdout.join('')
     expect(log).toMatch(/::error::Devin API POST .*403/)

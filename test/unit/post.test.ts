@@ -153,11 +153,8 @@ describe('finalizeInterrupted', () => {
     expect(gh.requestsTo('POST', /\/comments$/)).toHaveLength(0)
     expect(gh.liveComments(PR)).toHaveLength(1)
     const body = commentBody()
-    expect(
-      body.startsWith(
-        `${MARKER}\n### 🛑 Workflow cancelled\n\n> ${INTERRUPTED}; the Devin session was stopped (stop-on-cancel).`
-      )
-    ).toBe(true)
+    expect(body.startsWith(`${MARKER}\n**🛑 Cancelled** · `)).toBe(true)
+    expect(body).toContain(`\n\n> ${INTERRUPTED}; the Devin session was stopped (stop-on-cancel).`)
     // The session as the stop answered it.
     expect(body).toContain('`exit`')
     expect(body).toContain('finalized by the post step')
@@ -192,7 +189,7 @@ describe('finalizeInterrupted', () => {
     await finalizeInterrupted({ ...saved, report: s.snapshot() })
     expect(devin.requests).toHaveLength(0)
     const body = commentBody()
-    expect(body).toContain('### 🛑 Workflow cancelled')
+    expect(body).toContain('**🛑 Cancelled**')
     expect(body).toContain('> The workflow was cancelled; the Devin session keeps running.')
     expect(body).not.toContain('finalized by the post step')
     expect(body).not.toContain(INTERRUPTED)
@@ -254,7 +251,7 @@ describe('finalizeInterrupted never stops a session that can still be answered',
     const before = devin.requests.length
     await finalizeInterrupted({ ...saved, report: s.snapshot() })
     expect(devin.requests).toHaveLength(before)
-    expect(commentBody()).toContain('### 💬 Devin needs input')
+    expect(commentBody()).toContain('**💬 Needs input**')
   })
 })
 
@@ -284,7 +281,7 @@ describe('finalizeInterrupted after a start the main step could not settle', () 
     // The main step never wrote the comment: the post step writes it, once.
     expect(gh.liveComments(PR)).toHaveLength(1)
     const body = commentBody()
-    expect(body).toContain('### 🛑 Workflow cancelled')
+    expect(body).toContain('**🛑 Cancelled**')
     expect(body).toContain(`https://app.devin.ai/sessions/${id}`)
     expect(body).toContain('was stopped (stop-on-cancel)')
     expect(await readFile(file('summary'), 'utf8')).toContain(id)
@@ -296,7 +293,7 @@ describe('finalizeInterrupted after a start the main step could not settle', () 
     const existing = stickyComment()
     await finalizeInterrupted(creatingState({ stopOnCancel: false }))
     expect(gh.liveComments(PR).map((c) => c.id)).toEqual([existing.id])
-    expect(commentBody()).toContain('### 🛑 Workflow cancelled')
+    expect(commentBody()).toContain('**🛑 Cancelled**')
   })
 
   it('says when no session was made', async () => {
@@ -331,7 +328,7 @@ describe('the post entry', () => {
     process.env[STATE_ENV] = JSON.stringify(waitingState(id))
     await (await importPost()).runPost()
     expect(deletes(id)).toHaveLength(1)
-    expect(commentBody()).toContain('### 🛑 Workflow cancelled')
+    expect(commentBody()).toContain('**🛑 Cancelled**')
   })
 
   it('does nothing after a main step that finished, or without saved state', async () => {

@@ -468,7 +468,7 @@ describe('the live comment', () => {
     await h.reporter.finish()
     const live = h.gh?.liveComments(PR) ?? []
     expect(live).toHaveLength(1)
-    expect(live[0]?.body).toMatch(/Devin finished/)
+    expect(live[0]?.body).toMatch(/✅ Finished/)
   })
 })
 
@@ -513,7 +513,7 @@ describe('cancellation', () => {
     ])
     expect(h.devin.requestsTo('DELETE', /sessions/)).toHaveLength(1)
     const body = h.gh?.liveComments(PR)[0]?.body ?? ''
-    expect(body).toMatch(/Workflow cancelled/)
+    expect(body).toMatch(/🛑 Cancelled/)
     expect(body).toMatch(/was stopped \(stop-on-cancel\)/)
     expect(body).toMatch(/`exit`/)
     const raw = await readFile(process.env.GITHUB_STATE ?? '', 'utf8')
@@ -536,7 +536,7 @@ describe('cancellation', () => {
     expect(exits).toEqual([1])
     expect(h.devin.requestsTo('DELETE', /sessions/)).toHaveLength(0)
     const body = h.gh?.liveComments(PR)[0]?.body ?? ''
-    expect(body).toMatch(/Workflow cancelled/)
+    expect(body).toMatch(/🛑 Cancelled/)
     expect(body).toMatch(/keeps running/)
   })
 

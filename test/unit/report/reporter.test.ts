@@ -170,6 +170,8 @@ const OUTPUT_NAMES = [
   'pull-requests',
   'acus-consumed',
   'structured-output',
+  'check-run-url',
+  'last-message',
   'attachments',
   'diff-truncated',
   'prompt-bytes',
@@ -201,7 +203,9 @@ describe('Reporter.finish', () => {
       'comment-url': 'https://github.com/octo/repo/pull/3#issuecomment-500'
     })
     expect(gh.comments).toHaveLength(1)
-    expect(gh.comments[0]?.body).toMatch(/^<!-- devin-handoff:k -->\n### 🚀 Devin session started/)
+    expect(gh.comments[0]?.body).toMatch(
+      /^<!-- devin-handoff:k -->\n\*\*🚀 Devin session started\*\*/
+    )
     expect(state.report.commentUrl).toBe(o['comment-url'])
     expect(await readFile(file('summary'), 'utf8')).toMatch(
       /^## 🚀 Devin session started[\s\S]*\| Repository \| octo\/repo #3 \(`feature`\) \|/
@@ -344,7 +348,7 @@ describe('Reporter writes one at a time', () => {
     ])
     // One comment, and it shows the end.
     expect(h.gh.comments).toHaveLength(1)
-    expect(h.gh.comments[0]?.body).toMatch(/### 🛑 Workflow cancelled/)
+    expect(h.gh.comments[0]?.body).toMatch(/\*\*🛑 Cancelled\*\*/)
   })
 
   it('a second finish while the first is in flight waits for it and writes nothing of its own', async () => {
@@ -455,7 +459,7 @@ describe('the post-mode reporter', () => {
     await r.finish()
     expect(await readFile(file('output'), 'utf8')).toBe('')
     expect(await readFile(file('state'), 'utf8')).toBe('')
-    expect(gh.comments[0]?.body).toMatch(/### 🛑 Workflow cancelled\n\n> The job ended early/)
+    expect(gh.comments[0]?.body).toMatch(/\*\*🛑 Cancelled\*\* · .*\n\n> The job ended early/)
     expect(await readFile(file('summary'), 'utf8')).toMatch(/^## 🛑 Workflow cancelled/)
   })
 })

@@ -1,0 +1,275 @@
+/**
+ * The report, hidden in the sticky comment's last line, so that a `mode: sync` run can re-render
+ * the whole comment (who asked, the handoff, the run link) from the comment alone, with no other
+ * storage. Base64url, so that nothing inside can close the HTML comment; bounded, so that it never
+ * crowds the comment out of GitHub's size limit.
+ *
+ * A comment is text anyone with write access to the PR may have edited, and a sync run trusts
+ * nothing it did not check: {@link decodeState} accepts only the exact shape below, or nothing.
+ * Versions: `v` 1 is this shape. A later version may add fields (this reader ignores them) but
+ * never change the meaning of one; a change of meaning takes a new marker name.
+ */
+import { capUnits } from '../egress/caps.js'
+import { scrubCredentialShapes } from '../hygiene/scrub.js'
+import type {
+  HandoffSummary,
+  Phase,
+  Report,
+  Result,
+  SessionView,
+  TimelineEntry
+} from './run-state.js'
+
+export const STATE_PREFIX = '<!-- devin-handoff-state:'
+const STATE_SUFFIX = ' -->'
+export const STATE_VERSION = 1
+
+/** The whole line at most: a few KB in a comment of up to 64 K. */
+export const MAX_STATE_CHARS = 8 * 1024
+const TIMELINE_KEPT = 10
+const MESSAGE_CHARS = 2_000
+
+/** Any other string, and how many entries a list keeps, at each try to fit. */
+const FITS: ReadonlyArray<{ timeline: boolean; message: boolean; chars: number; items: number }> = [
+  { timeline: true, message: true, chars: 1_000, items: 20 },
+  { timeline: false, message: true, chars: 1_000, items: 20 },
+  { timeline: false, message: false, chars: 1_000, items: 20 },
+  { timeline: false, message: false, chars: 200, items: 5 },
+  { timeline: false, message: false, chars: 40, items: 2 }
+]
+
+/**
+ * The state line for `report`: without structured output or a pending start, the timeline cut to
+ * its last entries and Devin's message to 2,000 characters, and then, if it still does not fit,
+ * the timeline dropped, then the message, then every text shortened. `scrub` takes credentials out
+ * of every string first: the gate scrubs the comment's text, but cannot see into base64.
+ */
+export function encodeState(r: Report, scrub: (text: string) => string = (t) => t): string {
+  let line = ''
+  for (const fit of FITS) {
+    line = lineOf(stateOf(r, fit, (t) => scrubCredentialShapes(scrub(t))))
+    if (line.length <= MAX_STATE_CHARS) break
+  }
+  return line
+}
+
+function lineOf(report: Report): string {
+  const json = JSON.stringify({ v: STATE_VERSION, report })
+  return `${STATE_PREFIX}${Buffer.from(json, 'utf8').toString('base64url')}${STATE_SUFFIX}`
+}
+
+function stateOf(r: Report, fit: (typeof FITS)[number], scrub: (t: string) => string): Report {
+  // Control characters carry no meaning here and cost six bytes each in JSON; line breaks stay.
+  const str = (t: string, max = fit.chars): string =>
+    capUnits(scrub(t).replace(/[^\P{Cc}\n\r\t]/gu, ''), max)
+  const opt = (t: string | undefined): string | undefined => (t === undefined ? undefined : str(t))
+  const list = (xs: readonly string[]): string[] => xs.slice(0, fit.items).map((x) => str(x))
+  const s = r.session
+  const out: Report = {
+    phase: r.phase,
+    result: r.result,
+    skipReason: opt(r.skipReason),
+    session: s && {
+      id: str(s.id),
+      url: str(s.url),
+      status: str(s.status),
+      detail: str(s.detail),
+      title: opt(s.title),
+      acus: s.acus,
+      pullRequests: list(s.pullRequests)
+    },
+    handoff: r.handoff && { ...r.handoff, source: str(r.handoff.source) },
+    slug: str(r.slug),
+    prNumber: r.prNumber,
+    headRef: opt(r.headRef),
+    startedAt: r.startedAt,
+    updatedAt: r.updatedAt,
+    runUrl: str(r.runUrl),
+    commentKey: str(r.commentKey),
+    timeline: fit.timeline
+      ? r.timeline.slice(-TIMELINE_KEPT).map((t) => ({ at: t.at, text: str(t.text, 200) }))
+      : [],
+    note: opt(r.note),
+    cancelled: r.cancelled,
+    error: opt(r.error),
+    commentUrl: opt(r.commentUrl),
+    attachments: list(r.attachments),
+    wait: r.wait && { ...r.wait },
+    requestedBy: r.requestedBy && {
+      login: str(r.requestedBy.login, 100),
+      text: str(r.requestedBy.text)
+    },
+    lastMessage:
+      fit.message && r.lastMessage !== undefined ? str(r.lastMessage, MESSAGE_CHARS) : undefined,
+    checkRunUrl: opt(r.checkRunUrl),
+    syncedAt: r.syncedAt
+  }
+  return out
+}
+
+// ---- decoding: the exact shape, or nothing ----
+
+const STATE_LINE = /^<!-- devin-handoff-state:([A-Za-z0-9_-]{1,12000}) -->$/
+
+/** Thrown by the validator; {@link decodeState} turns any failure into `undefined`. */
+class Invalid extends Error {}
+
+/** The report in a comment's state line (its last line), or undefined for anything else. */
+export function decodeState(commentBody: string): Report | undefined {
+  const last = commentBody.trimEnd().split('\n').pop() ?? ''
+  const m = STATE_LINE.exec(last)
+  if (!m) return undefined
+  try {
+    const value: unknown = JSON.parse(Buffer.from(m[1] as string, 'base64url').toString('utf8'))
+    const top = obj(value)
+    const v = top.v
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < STATE_VERSION) return undefined
+    return report(obj(top.report))
+  } catch {
+    // Invalid, or not JSON at all: a comment edited by hand, or forged.
+    return undefined
+  }
+}
+
+type Obj = Record<string, unknown>
+
+function obj(v: unknown): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Invalid()
+  return v as Obj
+}
+
+function str(v: unknown): string {
+  if (typeof v !== 'string') throw new Invalid()
+  return v
+}
+
+function num(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Invalid()
+  return v
+}
+
+function bool(v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new Invalid()
+  return v
+}
+
+function count(v: unknown): number {
+  const n = num(v)
+  if (!Number.isSafeInteger(n) || n < 0) throw new Invalid()
+  return n
+}
+
+/** An optional field: absent (or null) is undefined, anything else must be valid. */
+function opt<T>(v: unknown, read: (v: unknown) => T): T | undefined {
+  return v === undefined || v === null ? undefined : read(v)
+}
+
+function arr<T>(v: unknown, read: (v: unknown) => T): T[] {
+  if (!Array.isArray(v)) throw new Invalid()
+  return v.map(read)
+}
+
+function oneOf<T extends string>(allowed: readonly T[]): (v: unknown) => T {
+  return (v) => {
+    if (!allowed.includes(v as T)) throw new Invalid()
+    return v as T
+  }
+}
+
+const PHASES: readonly Phase[] = ['deciding', 'packing', 'starting', 'waiting', 'ended']
+const RESULTS: readonly Result[] = [
+  'created',
+  'reused',
+  'finished',
+  'needs-input',
+  'suspended',
+  'error',
+  'timeout',
+  'skipped',
+  'dry-run'
+]
+
+function session(v: unknown): SessionView {
+  const o = obj(v)
+  return {
+    id: str(o.id),
+    url: str(o.url),
+    status: str(o.status),
+    detail: str(o.detail),
+    title: opt(o.title, str),
+    acus: opt(o.acus, num),
+    pullRequests: arr(o.pullRequests, str)
+  }
+}
+
+function handoff(v: unknown): HandoffSummary {
+  const o = obj(v)
+  return {
+    promptBytes: count(o.promptBytes),
+    files: count(o.files),
+    source: str(o.source),
+    truncated: bool(o.truncated),
+    omitted: count(o.omitted),
+    redactions: count(o.redactions)
+  }
+}
+
+function entry(v: unknown): TimelineEntry {
+  const o = obj(v)
+  return { at: num(o.at), text: str(o.text) }
+}
+
+function waited(v: unknown): NonNullable<Report['wait']> {
+  const o = obj(v)
+  return { startedAt: num(o.startedAt), endedAt: opt(o.endedAt, num), polls: count(o.polls) }
+}
+
+function requester(v: unknown): NonNullable<Report['requestedBy']> {
+  const o = obj(v)
+  return { login: str(o.login), text: str(o.text) }
+}
+
+function prNumber(v: unknown): number {
+  const n = count(v)
+  if (n < 1) throw new Invalid()
+  return n
+}
+
+function report(o: Obj): Report {
+  const r: Report = {
+    phase: oneOf(PHASES)(o.phase),
+    result: opt(o.result, oneOf(RESULTS)),
+    skipReason: opt(o.skipReason, str),
+    session: opt(o.session, session),
+    handoff: opt(o.handoff, handoff),
+    slug: str(o.slug),
+    prNumber: opt(o.prNumber, prNumber),
+    headRef: opt(o.headRef, str),
+    startedAt: num(o.startedAt),
+    updatedAt: num(o.updatedAt),
+    runUrl: str(o.runUrl),
+    commentKey: str(o.commentKey),
+    timeline: arr(o.timeline, entry),
+    note: opt(o.note, str),
+    cancelled: opt(o.cancelled, bool),
+    error: opt(o.error, str),
+    commentUrl: opt(o.commentUrl, str),
+    attachments: arr(o.attachments, str),
+    wait: opt(o.wait, waited),
+    requestedBy: opt(o.requestedBy, requester),
+    lastMessage: opt(o.lastMessage, str),
+    checkRunUrl: opt(o.checkRunUrl, str),
+    syncedAt: opt(o.syncedAt, num)
+  }
+  return dropUndefined(r)
+}
+
+/** Absent, not `undefined`: a decoded report equals the one encoded, field for field. */
+function dropUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) {
+    const v = o[k]
+    if (v === undefined) delete o[k]
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) dropUndefined(v)
+  }
+  return o
+}
