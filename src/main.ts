@@ -12,18 +12,18 @@ import type { GitHubApi } from './github/client.js'
 import { describeFailure } from './github/errors.js'
 import { lazyGitHub } from './github/factory.js'
 import { react, type CommentRef } from './github/reactions.js'
-import { StickyComment } from './github/sticky-comment.js'
 import { prepareHandoff } from './handoff/prepare.js'
 import { follow } from './lifecycle/follow.js'
 import { guardRun, type RunGuard } from './lifecycle/guard.js'
 import { Reporter } from './report/reporter.js'
 import { readRunContext } from './run/context.js'
-import { decide, wantsComment } from './run/decide.js'
+import { decide } from './run/decide.js'
 import { envInputReader, readInputs } from './run/inputs.js'
 import { permissionSkipReason } from './run/trust.js'
 import { startSession, wouldSend } from './session/start.js'
 import { RunState } from './state/run-state.js'
 import { toView } from './state/view.js'
+import { syncMode } from './sync/run.js'
 
 export async function run(): Promise<void> {
   const get = envInputReader()
@@ -38,51 +38,51 @@ export async function run(): Promise<void> {
     const ctx = readRunContext()
     const inputs = await readInputs(get, ctx.workspace, { log, devinKey: credentials.devinKeyKind })
     const gh = (github = lazyGitHub(credentials, ctx, log))
+    const links = linkHosts(ctx.serverUrl, inputs.apiUrl)
+    if (inputs.mode === 'sync')
+      return await syncMode({ credentials, github: gh, inputs, ctx, links, scrub, log })
     const slug = `${ctx.owner}/${ctx.repo}`
     const state = new RunState({ slug, runUrl: ctx.runUrl, commentKey: inputs.commentKey })
-    const links = linkHosts(ctx.serverUrl, inputs.apiUrl)
     reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, links, log })
     // From here on a cancel at any instant ends the run true (src/lifecycle/guard.ts).
     cancel = guardRun({ state, surfaces: reporter, stopOnCancel: inputs.stopOnCancel, scrub, log })
     const decision = await decide(ctx, inputs, credentials.hasDevinKey, gh, log)
-    const found = decision.target
     // The branch joins the report once the handoff has screened it (a branch name can hold a token).
-    if (found) state.targetFound({ prNumber: found.pr?.number })
+    if (decision.target) state.targetFound({ prNumber: decision.target.pr?.number })
     if (decision.skip !== undefined) return await reporter.skip(decision.skip)
     const { target, trigger } = decision
 
     const run = { inputs, ctx, target, log }
-    // Packing (git) starts first and the permission lookup (GitHub) runs beside it; nothing is
-    // sent anywhere until the permission answer is in.
+    // Packing (git) and the permission lookup (GitHub) run side by side; nothing is sent before.
     state.packingBegan()
-    const packing = prepareHandoff({ ...run, extraTask: trigger.extraTask, github: gh })
+    const packing = prepareHandoff({ ...run, trigger, github: gh })
     packing.catch(() => undefined) // awaited below; a skip must not leave it unhandled
     const refused = await permissionSkipReason(ctx, inputs.requirePermission, async (login) =>
       (await gh()).permissionOf(login)
     )
     if (refused) return await reporter.skip(refused)
     const handoff = await packing
-    state.packed(handoff.summary, { headRef: handoff.screened.target.headRef })
+    state.packed(handoff.summary, handoff.screened)
     if (inputs.dryRun) return await reporter.dryRun(await wouldSend(handoff, inputs, log))
 
     asked = trigger.comment
     await react(gh, asked, 'eyes', log)
-    if (wantsComment(inputs, target) && target.pr)
-      reporter.commentOn(new StickyComment(await gh(), target.pr.number, inputs.commentKey))
+    const shown = await reporter.showOn(gh, inputs, target)
     const devin = createDevinClient(credentials, { apiUrl: inputs.apiUrl, log })
     try {
-      const orgId = await devin.resolveOrgId(inputs.orgId)
-      const started = await startSession({ ...run, devin, orgId, handoff, trigger, watch: cancel })
-      state.sessionStarted(toView(started.session), started.how, { orgId, ...started })
+      const at = { ...run, devin, orgId: await devin.resolveOrgId(inputs.orgId) }
+      const started = await startSession({ ...at, handoff, trigger, watch: cancel, shown })
+      state.sessionStarted(toView(started.session), started.how, { ...at, ...started })
       log.info(`Devin session: ${state.report.session?.url}`)
       await react(gh, asked, 'rocket', log)
-      if (inputs.wait)
-        await follow({ ...run, state, surfaces: reporter, devin, orgId, scrub, cancel })
+      if (inputs.wait) await follow({ ...at, state, surfaces: reporter, scrub, cancel })
       else state.endedAsStarted()
+      await reporter.finish()
+      // What the comment and check run now show, on the session, for a later `mode: sync`.
+      await reporter.recordOn(devin, at.orgId, started.session.tags)
     } finally {
       await devin.close()
     }
-    await reporter.finish()
     reporter.failIfAsked(inputs.failOn)
   } catch (err) {
     // Cancelled: the guard owns the run's end, and exits when it has written it.

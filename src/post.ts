@@ -10,6 +10,7 @@ import { openLog, runnerLog } from './egress/log.js'
 import { linkHosts } from './egress/markdown.js'
 import { readStepState } from './egress/step.js'
 import { lazyGitHub } from './github/factory.js'
+import { CheckRun } from './github/check-run.js'
 import { StickyComment } from './github/sticky-comment.js'
 import { errorText } from './hygiene/scrub.js'
 import { finalizeCancelled, lookUpStart, POST_BUDGET } from './lifecycle/cancel.js'
@@ -40,12 +41,15 @@ export async function finalizeInterrupted(saved: SavedState): Promise<void> {
     log,
     post: true
   })
-  const comment = saved.comment
-  if (comment && credentials.hasGithubToken) {
+  const { comment, check } = saved
+  if ((comment || check) && credentials.hasGithubToken) {
     const api = await lazyGitHub(credentials, ctx, log)()
     // Without an id the main step's first write never came back: the marker finds it, if made.
-    const known = comment.id !== undefined ? { id: comment.id, url: comment.url ?? '' } : undefined
-    reporter.commentOn(new StickyComment(api, comment.issue, saved.report.commentKey, known))
+    const known = comment?.id !== undefined ? { id: comment.id, url: comment.url ?? '' } : undefined
+    if (comment)
+      reporter.commentOn(new StickyComment(api, comment.issue, saved.report.commentKey, known))
+    const made = check?.id !== undefined ? { id: check.id, url: check.url ?? '' } : undefined
+    if (check) reporter.checkOn(new CheckRun(api, check, made))
   }
   const pending = state.report.pending
   // The main step decided the run and only its last write was cut short: write what it decided.

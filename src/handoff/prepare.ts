@@ -18,6 +18,7 @@ import {
 import { buildPrompt } from './prompt.js'
 import type { HandoffSummary } from '../state/run-state.js'
 import type { Log } from '../hygiene/log.js'
+import type { Trigger } from '../run/trigger.js'
 
 export interface Handoff {
   prompt: string
@@ -71,14 +72,14 @@ export async function prepareHandoff(opts: {
   inputs: Inputs
   ctx: RunContext
   target: Target
-  extraTask?: string
-  /** Who wrote the triggering comment, shown with what it asked. */
-  by?: string
+  /** A triggering comment: what it adds to the task, and who wrote it (shown with what it asked). */
+  trigger?: Pick<Trigger, 'extraTask' | 'comment'>
   /** For the API fallback (`pulls/{n}/files`) when git cannot diff. */
   github?: () => Promise<Pick<GitHubApi, 'pullFiles'>>
   log: Log
 }): Promise<Handoff> {
   const { inputs, ctx, log, github } = opts
+  const by = opts.trigger?.comment?.by
   const pr = opts.target.pr
   // Git (child processes) and the scan of the task and PR text (secretlint's load is CPU) run
   // side by side; the packer reads no PR text, so it can start before that text is screened.
@@ -104,7 +105,7 @@ export async function prepareHandoff(opts: {
   packing.catch(() => undefined) // awaited below; a failed screen must not leave it unhandled
   const parts = [
     { where: 'task', text: inputs.task },
-    { where: 'comment', text: opts.extraTask ?? '' },
+    { where: 'comment', text: opts.trigger?.extraTask ?? '' },
     { where: 'PR title', text: pr?.title ?? '' },
     { where: 'PR body', text: pr?.body ?? '' },
     { where: 'title input', text: inputs.title },
@@ -161,7 +162,7 @@ export async function prepareHandoff(opts: {
       target,
       task,
       title,
-      requestedBy: opts.by ? { login: opts.by, text: extraTask } : undefined
+      requestedBy: by ? { login: by, text: extraTask } : undefined
     },
     summary: {
       promptBytes: bytes,

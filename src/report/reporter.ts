@@ -9,13 +9,20 @@ import { commentBody } from '../egress/comment.js'
 import type { RunnerLog } from '../egress/log.js'
 import type { LinkHosts } from '../egress/markdown.js'
 import { failStep, saveStepState, setOutputs, writeSummary } from '../egress/step.js'
+import { safeUrl } from '../egress/markdown.js'
+import { CheckRun, ChecksRefused } from '../github/check-run.js'
+import type { GitHubApi } from '../github/client.js'
 import { githubErrorMessage } from '../github/errors.js'
-import type { StickyComment } from '../github/sticky-comment.js'
-import type { FailOn } from '../run/inputs.js'
+import { StickyComment } from '../github/sticky-comment.js'
+import { wantsCheck, wantsComment } from '../run/decide.js'
+import type { FailOn, Inputs } from '../run/inputs.js'
+import type { Target } from '../run/target.js'
 import type { RunState } from '../state/run-state.js'
 import { STATE_KEY, type SavedState } from '../state/saved.js'
+import { checkName, renderCheck } from './check.js'
 import { failureFor, noticeFor } from './fail-on.js'
 import { outputsOf, renderComment, renderSummary } from './render.js'
+import { recordShown, type Shown, type TagWriter } from './tracking.js'
 
 export interface ReporterOptions {
   state: RunState
@@ -32,7 +39,10 @@ export interface ReporterOptions {
 export class Reporter {
   readonly state: RunState
   #sticky?: StickyComment
+  #check?: CheckRun
   #commentWarned = false
+  /** Check runs refused (no `checks: write`) or failing: said once, then not tried again. */
+  #checkOff = false
   #finished = false
   /** The last comment write queued: writes go one at a time, so a cancel's lands last. */
   #writes: Promise<void> = Promise.resolve()
@@ -47,6 +57,50 @@ export class Reporter {
   /** From now on the report is also shown in this PR comment. */
   commentOn(sticky: StickyComment): void {
     this.#sticky = sticky
+  }
+
+  /** From now on the session is also shown by this check run. */
+  checkOn(check: CheckRun): void {
+    this.#check = check
+  }
+
+  /**
+   * Sets up what will show the run (the sticky comment, the check run) as the inputs ask; true
+   * when anything will, so the session joins the live index that `mode: sync` reads.
+   */
+  async showOn(gh: () => Promise<GitHubApi>, inputs: Inputs, target: Target): Promise<boolean> {
+    const comment = wantsComment(inputs, target) ? target.pr?.number : undefined
+    const check = wantsCheck(inputs, target)
+    if (comment === undefined && !check) return false
+    const api = await gh()
+    if (comment !== undefined) this.commentOn(new StickyComment(api, comment, inputs.commentKey))
+    if (check)
+      this.checkOn(
+        new CheckRun(api, { name: checkName(inputs.commentKey), headSha: target.headSha })
+      )
+    return true
+  }
+
+  /** Where the session is shown now: the ids a `mode: sync` run writes to. */
+  get shown(): Shown {
+    return {
+      commentId: this.state.report.commentUrl ? this.#sticky?.commentId : undefined,
+      checkId: this.#check?.checkId
+    }
+  }
+
+  /** Records on the session what its comment and check run show (./tracking.ts). */
+  recordOn(devin: TagWriter, orgId: string, tags: readonly string[]): Promise<void> {
+    const { report } = this.state
+    return recordShown({
+      devin,
+      orgId,
+      slug: report.slug,
+      report,
+      tags,
+      shown: this.shown,
+      log: this.#o.log
+    })
   }
 
   /**
@@ -83,17 +137,43 @@ export class Reporter {
         this.#commentWarned = true
       }
     }
+    await this.#writeCheck()
     // At the end, finish() saves the final state itself.
     if (!this.#finished) this.saveState(false)
+  }
+
+  /** The check run, once there is a session to show; refused or failing, said once. */
+  async #writeCheck(): Promise<void> {
+    const session = this.state.session
+    if (!this.#check || this.#checkOff || !session) return
+    const text = renderCheck(this.state.report, this.#o.links)
+    try {
+      const res = await this.#check.write({
+        ...text,
+        summary: commentBody(text.summary, this.#o.scrub),
+        detailsUrl: safeUrl(session.url, this.#o.links.devin),
+        externalId: session.id
+      })
+      this.state.checkWritten(res.url)
+    } catch (err) {
+      this.#checkOff = true
+      if (err instanceof ChecksRefused) this.#o.log.notice(this.#o.scrub(err.message))
+      else
+        this.#o.log.warning(
+          `Could not write the check run: ${this.#o.scrub(githubErrorMessage(err))}; the comment and outputs still show the session.`
+        )
+    }
   }
 
   /** What the post step needs if this process does not get to finish. */
   saveState(final: boolean): void {
     if (this.#o.post) return
     const sticky = this.#sticky
+    const check = this.#check
     const state: SavedState = {
       final,
       comment: sticky && { issue: sticky.issue, id: sticky.commentId, url: sticky.commentUrl },
+      check: check && { ...check.target, id: check.checkId, url: check.checkUrl },
       orgId: this.state.orgId,
       stopOnCancel: this.#o.stopOnCancel,
       terminated: this.state.terminated,

@@ -4,12 +4,11 @@
  * whether there is anything to refresh, and write the comment and check run without looking
  * them up. One Devin request, and none when the tags already say it.
  */
-import { classify } from '../devin/status.js'
 import { screenForDevin, type ForDevin } from '../egress/devin.js'
 import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
 import type { Report } from '../state/run-state.js'
-import { readTracking, shownKey, withTracking } from '../state/tracking.js'
+import { readTracking, shownKey, staysLive, withTracking } from '../state/tracking.js'
 
 export interface TagWriter {
   replaceTags(orgId: string, sessionId: string, tags: ForDevin<string[]>): Promise<unknown>
@@ -34,8 +33,8 @@ export function tagsAfter(
   if (!s) return undefined
   const onSurface = shown.commentId !== undefined || shown.checkId !== undefined
   if (!onSurface && !readTracking(current, slug).live) return undefined
-  // A session shown stopped leaves the live index: syncs do not read it again.
-  const live = onSurface && !classify(s.status, s.detail).stopped
+  // An ended session leaves the live index: syncs do not read it again.
+  const live = onSurface && staysLive(s.status)
   return withTracking(current, slug, { shown: shownKey(s), ...shown, live })
 }
 
@@ -47,7 +46,7 @@ export async function recordShown(o: {
   /** The session's tags as the API last returned them. */
   tags: readonly string[]
   shown: Shown
-  log: Pick<Log, 'warning' | 'debug'>
+  log: Pick<Log, 'warning'>
 }): Promise<void> {
   const next = tagsAfter(o.report, o.tags, o.slug, o.shown)
   const id = o.report.session?.id

@@ -43,3 +43,12 @@ export async function decide(
 export function wantsComment(inputs: Inputs, target: Target): boolean {
   return !inputs.dryRun && inputs.comment !== 'false' && target.pr !== undefined
 }
+
+/**
+ * A check run shows the session when asked (`true`), or by default while the step follows it:
+ * without a wait and without a sync it would stay "in progress" for good.
+ */
+export function wantsCheck(inputs: Inputs, target: Target): boolean {
+  if (inputs.dryRun || inputs.statusCheck === 'false' || target.headSha === '') return false
+  return inputs.statusCheck === 'true' || inputs.wait
+}

@@ -187,11 +187,11 @@ export class RunState {
    */
   packed(
     summary: HandoffSummary,
-    screened?: { headRef: string; requestedBy?: { login: string; text: string } }
+    screened?: { target: { headRef: string }; requestedBy?: { login: string; text: string } }
   ): void {
     this.#expect('packing')
     this.#r.handoff = summary
-    if (screened) this.#r.headRef = screened.headRef
+    if (screened) this.#r.headRef = screened.target.headRef
     if (screened?.requestedBy) this.#r.requestedBy = screened.requestedBy
     this.#r.phase = 'starting'
   }

@@ -13,6 +13,8 @@ export interface SavedState {
   final: boolean
   /** The sticky comment; without an id when its first write had not come back (find it by marker). */
   comment?: { issue: number; id?: number; url?: string }
+  /** The check run: where it goes, and its id once created (the post step completes it). */
+  check?: { name: string; headSha: string; id?: number; url?: string }
   orgId?: string
   stopOnCancel: boolean
   /** The main step already stopped the session on cancel. */

@@ -104,3 +104,26 @@ export function withTracking(
   if (t.checkId !== undefined) out.push(`${CHECK_PREFIX}${t.checkId}`)
   return [...new Set(out)]
 }
+
+/**
+ * Whether a session stays in the live index once shown in `status`. Devin goes on after it
+ * finished or asked when someone answers in its app, so those stay and a later sync shows it
+ * working again; an ended, failed or suspended one leaves. Idle sessions end up suspended:
+ * keeping those would grow the index with the repository's whole history.
+ */
+export function staysLive(status: string): boolean {
+  return status !== 'exit' && status !== 'error' && status !== 'suspended'
+}
+
+const STOPPED_RUNNING = new Set(['finished', 'waiting_for_user', 'waiting_for_approval'])
+
+/**
+ * A session that fell asleep after it was shown finished or asking: no news. Its comment keeps
+ * saying what Devin last did (a "Suspended" would hide that it finished); only the index lets
+ * it go.
+ */
+export function fellAsleep(shown: string | undefined, now: Showable): boolean {
+  if (now.status !== 'suspended' || now.detail !== 'inactivity' || shown === undefined) return false
+  const [status = '', detail = ''] = shown.split('/')
+  return status === 'running' && STOPPED_RUNNING.has(detail)
+}

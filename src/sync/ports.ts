@@ -6,13 +6,12 @@
 import type { DevinClient } from '../devin/client.js'
 import type { CommentBody } from '../egress/comment.js'
 import type { ForDevin } from '../egress/devin.js'
-import type { IssueComment } from '../github/types.js'
+import type { CheckConclusion, IssueComment } from '../github/types.js'
 import type { Report } from '../state/run-state.js'
 
 export type SyncDevin = Pick<DevinClient, 'listSessions' | 'lastDevinMessage' | 'replaceTags'>
 
-export type CheckConclusion =
-  'success' | 'action_required' | 'neutral' | 'failure' | 'timed_out' | 'cancelled'
+export type { CheckConclusion }
 
 export interface CheckUpdate {
   status?: 'queued' | 'in_progress' | 'completed'
@@ -25,7 +24,8 @@ export interface CheckUpdate {
 export interface SyncGitHub {
   /** The token's login, or undefined for an App installation token (src/github/identity.ts). */
   whoAmI(): Promise<string | undefined>
-  getComment(id: number): Promise<IssueComment>
+  /** Undefined when the comment was deleted. */
+  getComment(id: number): Promise<IssueComment | undefined>
   updateComment(id: number, body: string): Promise<unknown>
   listComments(issue: number): AsyncIterable<IssueComment>
   updateCheckRun(id: number, req: CheckUpdate): Promise<unknown>

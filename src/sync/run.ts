@@ -2,7 +2,15 @@
  * The entry of `mode: sync`: resolve the organization, sync the repository's sessions, and tell
  * what was done (outputs, job summary, log), all through the egress gate.
  */
+import type { Credentials } from '../credentials/read.js'
 import type { DevinClient } from '../devin/client.js'
+import { createDevinClient } from '../devin/factory.js'
+import { commentBody } from '../egress/comment.js'
+import type { GitHubApi } from '../github/client.js'
+import { renderCheck } from '../report/check.js'
+import { renderComment } from '../report/render.js'
+import { requireApiKey, type Inputs } from '../run/inputs.js'
+import { decodeState } from '../state/marker.js'
 import { screenForDevin } from '../egress/devin.js'
 import type { LinkHosts } from '../egress/markdown.js'
 import { setOutputs, writeSummary } from '../egress/step.js'
@@ -52,4 +60,38 @@ export async function syncRepository(o: SyncRunOptions): Promise<SyncResult> {
   setOutputs({ synced: String(result.synced), result: '' }, o.scrub)
   await writeSummary(renderSyncSummary(result, o.links), o.scrub)
   return result
+}
+
+/**
+ * `mode: sync` from the pipeline (src/main.ts): the real clients and renderers bound to the
+ * engine. Every comment body and check summary is rendered by the handoff's own renderers and
+ * passes the same gate.
+ */
+export async function syncMode(o: {
+  credentials: Credentials
+  github: () => Promise<GitHubApi>
+  inputs: Inputs
+  ctx: RunContext
+  links: LinkHosts
+  scrub: (text: string) => string
+  log: Log
+}): Promise<void> {
+  requireApiKey(o.credentials.hasDevinKey)
+  const { links, scrub } = o
+  const devin = createDevinClient(o.credentials, { apiUrl: o.inputs.apiUrl, log: o.log })
+  const render: SyncRender = {
+    comment: (r) => commentBody(renderComment(r, links, scrub), scrub),
+    check: (r) => {
+      const text = renderCheck(r, links)
+      return { ...text, summary: commentBody(text.summary, scrub) }
+    },
+    decode: decodeState
+  }
+  try {
+    const github = await o.github()
+    const { orgId, secretScan } = o.inputs
+    await syncRepository({ ...o, devin, github, render, orgId, secretScan })
+  } finally {
+    await devin.close()
+  }
 }

@@ -11,7 +11,7 @@ import { markedComments, markerFor, withMarker } from '../github/sticky-comment.
 import type { IssueComment } from '../github/types.js'
 import { errorText } from '../hygiene/scrub.js'
 import type { Report } from '../state/run-state.js'
-import { shownKey, withTracking } from '../state/tracking.js'
+import { fellAsleep, shownKey, staysLive, withTracking } from '../state/tracking.js'
 import { toView } from '../state/view.js'
 import type { LiveSession } from './list.js'
 import type { CheckUpdate, ScreenTags, SyncDevin, SyncGitHub, SyncRender } from './ports.js'
@@ -99,6 +99,7 @@ export async function syncSession(d: SessionDeps, live: LiveSession): Promise<Se
 
 async function refreshSurfaces(d: SessionDeps, live: LiveSession, out: SessionSync) {
   const { session, tracking } = live
+  if (fellAsleep(tracking.shown, toView(session))) return await letGo(d, live, out)
   const { stopped } = classify(session.status, session.status_detail)
   const said = stopped
     ? await viaDevin("could not read Devin's last message", () =>
@@ -128,11 +129,27 @@ async function refreshSurfaces(d: SessionDeps, live: LiveSession, out: SessionSy
     shown: out.to,
     commentId,
     checkId,
-    // Shown nowhere any more: nothing for a later sync to refresh.
-    live: !stopped && (commentId !== undefined || checkId !== undefined)
+    // Ended, or shown nowhere any more: nothing for a later sync to refresh.
+    live: staysLive(session.status) && (commentId !== undefined || checkId !== undefined)
   })
+  await putTags(d, live, tags, out)
+}
+
+/** Fell asleep after it was shown finished or asking: out of the index, nothing rewritten. */
+async function letGo(d: SessionDeps, live: LiveSession, out: SessionSync): Promise<void> {
+  const { tracking } = live
+  const tags = withTracking(live.session.tags, d.slug, {
+    shown: out.to,
+    commentId: tracking.commentId,
+    checkId: tracking.checkId,
+    live: false
+  })
+  await putTags(d, live, tags, out)
+}
+
+async function putTags(d: SessionDeps, live: LiveSession, tags: string[], out: SessionSync) {
   await viaDevin('could not update its tags', async () =>
-    d.devin.replaceTags(d.orgId, session.sessionId, await d.screenTags(tags))
+    d.devin.replaceTags(d.orgId, live.session.sessionId, await d.screenTags(tags))
   )
   out.tagged = true
 }
@@ -158,6 +175,7 @@ async function shownComment(d: SessionDeps, live: LiveSession): Promise<Shown> {
     const id = tracking.commentId
     try {
       comment = await d.github.getComment(id)
+      if (!comment) return { outcome: 'gone' }
     } catch (err) {
       if (statusOf(err) === 404) return { outcome: 'gone' }
       throw new Skip(`could not read comment ${id}: ${githubErrorMessage(err)}`)

@@ -141,7 +141,10 @@ describe('run', () => {
     expect(session?.createBody.tags).toEqual([
       'github-action',
       'gh:octo/repo#7:default',
-      'gh-run:octo/repo:42.1:default'
+      'gh-run:octo/repo:42.1:default',
+      'gh:octo/repo',
+      'gh:octo/repo#7',
+      'gh-live:octo/repo'
     ])
     expect(session?.createBody.title).toBe('octo/repo#7: Add mul')
     expect(String(session?.createBody.prompt)).toContain('Fix the build')
@@ -153,6 +156,10 @@ describe('run', () => {
       /^<!-- devin-handoff:default -->\n\*\*🚀 Devin session started\*\*/
     )
     expect(o['comment-url']).toContain(`#issuecomment-${comment?.id}`)
+    // What the comment shows is recorded on the session, for a later `mode: sync`.
+    expect(session?.state.tags).toEqual(
+      expect.arrayContaining(['gh-live:octo/repo', 'gh-shown:new/-/0', `gh-comment:${comment?.id}`])
+    )
     const states = (await readFile(file('state'), 'utf8')).match(/^\{.*$/gm) ?? []
     expect(parseState(states.at(-1) ?? '')?.final).toBe(true)
     expect(stdout.join('')).toContain(`::add-mask::${devin.apiKey}`)

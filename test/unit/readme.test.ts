@@ -141,7 +141,8 @@ type Workflow = { permissions?: unknown; jobs?: Record<string, Job> }
 const allowedPermissions: Record<string, string[]> = {
   contents: ['read'],
   'pull-requests': ['read', 'write'],
-  issues: ['read', 'write']
+  issues: ['read', 'write'],
+  checks: ['read', 'write']
 }
 
 function permissionProblems(perms: unknown, where: string): string[] {
@@ -180,7 +181,7 @@ describe('workflows in examples/ and .github/workflows/', () => {
     expect(problems).toEqual([])
   })
 
-  it('ask for no permission beyond contents: read, pull-requests and issues: write', () => {
+  it('ask for no permission beyond contents: read, pull-requests, issues and checks: write', () => {
     const problems = exampleFiles.flatMap((file) => {
       const wf = parse(read(file)) as Workflow
       const jobs = Object.entries(wf.jobs ?? {})

@@ -29,17 +29,21 @@ describe('tagsAfter', () => {
     ).toEqual([...base, 'gh-live:octo/repo', 'gh-shown:running/working/0', 'gh-comment:9'])
   })
 
-  it('takes a session shown stopped out of the live index', () => {
-    const tags = tagsAfter(
-      report('running', 'finished', ['p']),
-      [...base, 'gh-live:octo/repo'],
-      slug,
-      {
-        commentId: 9,
-        checkId: 4
-      }
+  it('takes an ended session out of the live index, and keeps one that may go on', () => {
+    const live = [...base, 'gh-live:octo/repo']
+    const shown = { commentId: 9, checkId: 4 }
+    expect(tagsAfter(report('exit', '', ['p']), live, slug, shown)).toEqual([
+      ...base,
+      'gh-shown:exit/-/1',
+      'gh-comment:9',
+      'gh-check:4'
+    ])
+    expect(tagsAfter(report('suspended', 'inactivity'), live, slug, shown)).not.toContain(
+      'gh-live:octo/repo'
     )
-    expect(tags).toEqual([...base, 'gh-shown:running/finished/1', 'gh-comment:9', 'gh-check:4'])
+    // Finished or asking: an answer in Devin's app sets it working again, and a sync shows that.
+    for (const detail of ['finished', 'waiting_for_user'])
+      expect(tagsAfter(report('running', detail), live, slug, shown)).toContain('gh-live:octo/repo')
   })
 
   it('leaves alone a session that nothing shows and that was never live', () => {
@@ -52,7 +56,7 @@ describe('tagsAfter', () => {
 })
 
 describe('recordShown', () => {
-  const silent = { warning: () => undefined, debug: () => undefined }
+  const silent = { warning: () => undefined }
 
   it('sends the tags once, and nothing when they already say it', async () => {
     const sent: string[][] = []
@@ -87,7 +91,7 @@ describe('recordShown', () => {
       report: report('running', 'working'),
       tags: base,
       shown: { commentId: 9 },
-      log: { warning: (m) => warned.push(m), debug: () => undefined }
+      log: { warning: (m) => warned.push(m) }
     })
     expect(warned).toEqual([
       'Could not record on the Devin session where it is shown: Devin API PUT …/tags failed: 422 too many tags'

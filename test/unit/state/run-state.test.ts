@@ -184,8 +184,22 @@ describe('RunState and the report', () => {
     const s = fresh()
     s.targetFound({ prNumber: 12, headRef: 'fix/raw' })
     s.packingBegan()
-    s.packed(summary, { headRef: 'fix/[REDACTED: GitHub token]' })
+    s.packed(summary, {
+      target: { headRef: 'fix/[REDACTED: GitHub token]' },
+      requestedBy: { login: 'alice', text: 'add tests' }
+    })
     expect(s.report.headRef).toBe('fix/[REDACTED: GitHub token]')
+    expect(s.report.requestedBy).toEqual({ login: 'alice', text: 'add tests' })
+  })
+
+  it("said keeps Devin's last words whole up to 10,000 units, never half an emoji", () => {
+    const s = fresh()
+    s.said('short')
+    expect(s.report.lastMessage).toBe('short')
+    s.said(`${'a'.repeat(9_999)}😀tail`)
+    expect(s.report.lastMessage).toBe('a'.repeat(9_999))
+    s.said('b'.repeat(20_000))
+    expect(s.report.lastMessage).toHaveLength(10_000)
   })
 
   it('sessionStarted records the session, how, the organization and a timeline entry', () => {

@@ -5,6 +5,8 @@ import {
   readTracking,
   repoTag,
   shownKey,
+  fellAsleep,
+  staysLive,
   withTracking
 } from '../../../src/state/tracking.ts'
 
@@ -84,5 +86,24 @@ describe('tracking tags', () => {
       'gh-live:octo/repo',
       'gh-shown:running/working/0'
     ])
+  })
+
+  it('keeps in the index what may go on, and lets go of what ended or sleeps', () => {
+    expect(['new', 'running', 'resuming', 'something-new'].map(staysLive)).toEqual([
+      true,
+      true,
+      true,
+      true
+    ])
+    expect(['exit', 'error', 'suspended'].map(staysLive)).toEqual([false, false, false])
+  })
+
+  it('knows a session that fell asleep after finishing or asking is no news', () => {
+    const asleep = { status: 'suspended', detail: 'inactivity', pullRequests: [] }
+    expect(fellAsleep('running/finished/1', asleep)).toBe(true)
+    expect(fellAsleep('running/waiting_for_user/0', asleep)).toBe(true)
+    expect(fellAsleep('running/working/0', asleep)).toBe(false)
+    expect(fellAsleep(undefined, asleep)).toBe(false)
+    expect(fellAsleep('running/finished/1', { ...asleep, detail: 'out_of_credits' })).toBe(false)
   })
 })

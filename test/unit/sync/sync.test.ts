@@ -114,6 +114,8 @@ describe('mode: sync over a repository of 150 sessions', () => {
       lastMessage: 'Which database should I use?'
     })
     expect(asking?.check).toMatchObject({ status: 'completed', conclusion: 'action_required' })
+    // An answer in Devin's app sets it working again: it stays where the next sync looks.
+    expect(asking?.tags).toContain(liveTag(SLUG))
     // Still working: no message read, no result, still live.
     expect(started?.state?.result).toBeUndefined()
     expect(started?.state?.lastMessage).toBeUndefined()
@@ -129,7 +131,8 @@ describe('mode: sync over a repository of 150 sessions', () => {
 
     h.clock.now += 600_000
     const second = await h.sync()
-    expect(second).toMatchObject({ listed: 112, live: 97, changed: 0, synced: 0, failed: 0 })
+    // The two that ended left the index; the one asking stayed.
+    expect(second).toMatchObject({ listed: 113, live: 98, changed: 0, synced: 0, failed: 0 })
     expect(h.devinCounts()).toEqual({ [LIST]: 2 })
     expect(h.gh.counts().writes).toBe(10)
     expect(h.gh.calls).toHaveLength(16)
@@ -350,6 +353,30 @@ describe('where a session is shown', () => {
     expect(tags).not.toContain(liveTag(SLUG))
     expect(tags.some((t) => t.startsWith('gh-comment:'))).toBe(false)
     expect(h.log.infos.join('\n')).toMatch(/its comment is gone and no check run shows it/)
+  })
+
+  it('asleep after it finished or asked: out of the index, its comment and check run kept', async () => {
+    const h = await harness()
+    const asleep = { status: 'suspended', detail: 'inactivity', pullRequests: [] }
+    const [done, asking, working] = seed(h.devin, h.gh, [
+      { shown: { status: 'running', detail: 'finished', pullRequests: [] }, now: asleep },
+      { shown: ASKING, now: asleep },
+      { shown: WORKING, now: asleep }
+    ])
+    const r = await h.sync()
+    // Only the one that fell asleep mid-work is news ("Suspended"); the others keep their words.
+    expect(r).toMatchObject({ changed: 3, synced: 1, failed: 0 })
+    for (const s of [done, asking]) {
+      expect(h.gh.writesTo(s?.commentId as number)).toBe(0)
+      expect(h.gh.writesTo(s?.checkId as number)).toBe(0)
+      const tags = h.devin.sessions.get(s?.id as string)?.state.tags ?? []
+      expect(tags).not.toContain(liveTag(SLUG))
+      expect(tags).toEqual(
+        expect.arrayContaining(['gh-shown:suspended/inactivity/0', `gh-comment:${s?.commentId}`])
+      )
+    }
+    expect(h.gh.writesTo(working?.commentId as number)).toBe(1)
+    expect(state(h.gh, working?.commentId)).toMatchObject({ result: 'suspended' })
   })
 
   it('a deleted check run is dropped from the tags; the comment is still written', async () => {
