@@ -14,6 +14,7 @@ import { decodeState } from '../state/marker.js'
 import { screenForDevin } from '../egress/devin.js'
 import type { LinkHosts } from '../egress/markdown.js'
 import { setOutputs, writeSummary } from '../egress/step.js'
+import { screenDevinWords } from '../egress/words.js'
 import { scrubCredentialShapes } from '../hygiene/scrub.js'
 import type { SecretScan } from '../hygiene/secret-screen.js'
 import type { Log } from '../hygiene/log.js'
@@ -47,7 +48,7 @@ export async function syncRepository(o: SyncRunOptions): Promise<SyncResult> {
     github: o.github,
     render: o.render,
     screenTags,
-    clean: (text) => scrubCredentialShapes(o.scrub(text)),
+    clean: (text) => screenDevinWords(scrubCredentialShapes(o.scrub(text)), o.log),
     orgId,
     slug,
     clock: o.clock ?? Date.now,

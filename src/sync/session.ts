@@ -26,7 +26,7 @@ export interface SessionDeps {
    * Devin's words pass this before the report keeps them: the comment's hidden state line is
    * base64, where the gate's scrub of the rendered body cannot see a credential.
    */
-  clean: (text: string) => string
+  clean: (text: string) => string | Promise<string>
   orgId: string
   slug: string
   clock: () => number
@@ -106,7 +106,7 @@ async function refreshSurfaces(d: SessionDeps, live: LiveSession, out: SessionSy
         d.devin.lastDevinMessage(d.orgId, session.sessionId)
       )
     : undefined
-  const lastMessage = said === undefined ? undefined : d.clean(said)
+  const lastMessage = said === undefined ? undefined : await d.clean(said)
   const shown = await shownComment(d, live)
   out.comment = shown.outcome
   const now = d.clock()

@@ -18,7 +18,7 @@ export interface SyncDeps {
   render: SyncRender
   screenTags: ScreenTags
   /** Devin's words pass this before a report keeps them (see ./session.ts). */
-  clean: (text: string) => string
+  clean: (text: string) => string | Promise<string>
   orgId: string
   /** `owner/repo`. */
   slug: string
