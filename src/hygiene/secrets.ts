@@ -114,9 +114,16 @@ let engine: Promise<Engine> | undefined
 function loadEngine(): Promise<Engine> {
   engine ??= Promise.all([
     import('@secretlint/core'),
-    import('@secretlint/secretlint-rule-preset-recommend')
+    import('@secretlint/secretlint-rule-preset-recommend'),
+    import('@secretlint/profiler')
   ]).then(
-    ([core, preset]) => ({ lintSource: core.lintSource, config: buildConfig(preset.rules) }),
+    ([core, preset, { secretLintProfiler }]) => {
+      // On by default, it keeps every performance mark of every scan and searches them all at
+      // each rule's end: a run that scans again and again (Devin's messages, a sync's tags) slows
+      // and grows with each scan (secretlint issue #1633). Nobody reads its figures here.
+      secretLintProfiler.setEnabled(false)
+      return { lintSource: core.lintSource, config: buildConfig(preset.rules) }
+    },
     (error: unknown) => {
       engine = undefined
       throw error

@@ -47,6 +47,7 @@ export class MessageStream {
   readonly #print: (title: string, body: string) => void
   readonly #log: Pick<Log, 'warning'>
   readonly #scrub: (text: string) => string
+  readonly #screen: (texts: string[]) => Promise<string[]>
 
   constructor(o: {
     devin: Pick<DevinClient, 'listMessages'>
@@ -55,6 +56,8 @@ export class MessageStream {
     print: (title: string, body: string) => void
     log: Pick<Log, 'warning'>
     scrub?: (text: string) => string
+    /** The secret screen Devin's words pass before they are shown (src/egress/words.ts). */
+    screen?: (texts: string[]) => Promise<string[]>
   }) {
     this.#devin = o.devin
     this.#orgId = o.orgId
@@ -62,6 +65,7 @@ export class MessageStream {
     this.#print = o.print
     this.#log = o.log
     this.#scrub = o.scrub ?? ((t) => t)
+    this.#screen = o.screen ?? (async (texts) => texts)
   }
 
   /** One page from where the last read stopped: exactly one request, whatever is waiting. */
@@ -93,20 +97,29 @@ export class MessageStream {
       this.#warned = true
       return 'failed'
     }
-    for (const m of page.items) this.#show(m)
+    await this.#showAll(page.items)
     const moved = page.endCursor !== null && page.endCursor !== after
     if (moved) this.#after = page.endCursor ?? undefined
     return page.hasNextPage && moved ? 'more' : 'done'
   }
 
-  #show(m: DevinMessage): void {
-    const key = m.event_id || `${m.created_at}:${m.source}:${m.message}`
-    if (this.#seen.has(key)) return
-    this.#seen.add(key)
-    // The handoff itself (and other user messages) are not news in this log.
-    if (m.source === 'user') return
-    this.printed++
-    this.last = m.message
-    this.#print(this.#scrub(messageTitle(m)), this.#scrub(m.message))
+  /** New Devin messages of a page, through the secret screen in one pass, then printed. */
+  async #showAll(items: DevinMessage[]): Promise<void> {
+    const news: DevinMessage[] = []
+    for (const m of items) {
+      const key = m.event_id || `${m.created_at}:${m.source}:${m.message}`
+      if (this.#seen.has(key)) continue
+      this.#seen.add(key)
+      // The handoff itself (and other user messages) are not news in this log.
+      if (m.source !== 'user') news.push(m)
+    }
+    if (news.length === 0) return
+    const texts = await this.#screen(news.map((m) => m.message))
+    news.forEach((m, i) => {
+      const shown = { ...m, message: texts[i] ?? '' }
+      this.printed++
+      this.last = shown.message
+      this.#print(this.#scrub(messageTitle(shown)), this.#scrub(shown.message))
+    })
   }
 }

@@ -14,7 +14,7 @@
 import type { DevinClient, DevinSession } from '../devin/client.js'
 import { DevinApiError, DevinMalformedResponseError, DevinNetworkError } from '../devin/errors.js'
 import { classify, describeStatus, BLOCKING_SUSPEND_REASONS } from '../devin/status.js'
-import { screenDevinWords } from '../egress/words.js'
+import { screenDevinMessages } from '../egress/words.js'
 import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
 import type { RunState } from '../state/run-state.js'
@@ -146,7 +146,8 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
     sessionId: first.id,
     print: deps.print,
     log,
-    scrub: deps.scrub
+    scrub: deps.scrub,
+    screen: (texts) => screenDevinMessages(texts, log)
   })
   const maxFailures = deps.maxConsecutiveFailures ?? MAX_CONSECUTIVE_FAILURES
   const warned = new Set<string>()
@@ -262,7 +263,7 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
     )
   }
   // The comment shows Devin's question or closing words; the `last-message` output carries them.
-  if (messages.last !== undefined) state.said(await screenDevinWords(messages.last, log))
+  if (messages.last !== undefined) state.said(messages.last)
   if (settings.attachmentsDir) await fetchAttachments(deps, settings.attachmentsDir, first.id)
   if (cancel.signal.aborted) await cancel.done
 }
