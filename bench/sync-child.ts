@@ -8,27 +8,7 @@
  * Env: DEVIN_URL, DEVIN_KEY, DEVIN_ORG, SLUG.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import { registerHooks, stripTypeScriptTypes } from 'node:module'
-
-// src uses NodeNext `.js` specifiers for its `.ts` files, and may use TypeScript syntax plain
-// type stripping refuses: transform those files (as ./poll.ts does).
-const SRC = new URL('../src/', import.meta.url).href
-registerHooks({
-  resolve(spec, ctx, next) {
-    try {
-      return next(spec, ctx)
-    } catch (err) {
-      if (spec.startsWith('.') && spec.endsWith('.js')) return next(`${spec.slice(0, -3)}.ts`, ctx)
-      throw err
-    }
-  },
-  load(url, ctx, next) {
-    const loaded = next(url, ctx)
-    if (!url.startsWith(SRC) || !url.endsWith('.ts') || loaded.source === undefined) return loaded
-    const code = stripTypeScriptTypes(String(loaded.source), { mode: 'transform' })
-    return { ...loaded, format: 'module', source: code }
-  }
-})
+import './load-src.ts'
 
 const { DevinClient } = await import('../src/devin/client.ts')
 const { syncSessions } = await import('../src/sync/sync.ts')

@@ -8,18 +8,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { schedulePayload } from '../helpers/events.ts'
 import type { ActionResult } from '../helpers/run-action.ts'
 import { OWNER, prScenario, REPO, type PrScenario } from '../helpers/scenario.ts'
-import {
-  ASKING,
-  ENDED,
-  FINISHED,
-  liveTag,
-  seedRepository,
-  WORKING,
-  type SeedSpec
-} from '../helpers/sync-seed.ts'
+import { liveTag } from '../../src/state/tracking.ts'
+import { seedEmulators } from '../helpers/sync-seed.ts'
+import { ASKING, FINISHED as ENDED, WORKING, type SeedSpec } from '../unit/sync/fakes.ts'
+
+const FINISHED = { ...WORKING, detail: 'finished' }
 
 const SLUG = `${OWNER}/${REPO}`
-const BOT = 'github-actions[bot]'
 const LIST = 'GET /v3/organizations/:org/sessions'
 const MESSAGES = 'GET /v3/organizations/:org/sessions/:id/messages'
 const PUT_TAGS = 'PUT /v3/organizations/:org/sessions/:id/tags'
@@ -91,11 +86,7 @@ describe('mode: sync over 150 sessions', () => {
         tags: (t: string[]) => t.filter((x) => x !== liveTag(SLUG))
       }))
     ]
-    const seeded = seedRepository(s.devin, s.github, specs, {
-      slug: SLUG,
-      bot: BOT,
-      headSha: s.checkout.headSha
-    })
+    const seeded = seedEmulators(s.devin, s.github, specs)
     expect(seeded).toHaveLength(150)
     const changedIds = new Set([60, 61, 62, 100, 101].map((i) => seeded[i]?.id))
     const bodies = new Map(s.github.comments.map((c) => [c.id, c.body]))
@@ -110,7 +101,7 @@ describe('mode: sync over 150 sessions', () => {
     for (const [i, seed] of seeded.entries()) {
       const wrote = changedIds.has(seed.id)
       const comment = s.github.comments.find((c) => c.id === seed.commentId)
-      expect([i, comment?.body !== bodies.get(seed.commentId)]).toEqual([i, wrote])
+      expect([i, comment?.body !== bodies.get(seed.commentId as number)]).toEqual([i, wrote])
       const run = s.github.checkRuns.find((r) => r.id === seed.checkId)
       expect([i, run?.history.length]).toEqual([i, wrote ? 2 : 1]) // the seed, and the sync's write
     }
@@ -130,7 +121,7 @@ describe('mode: sync over 150 sessions', () => {
     expect(body(100)).toMatch(/#99/)
     expect(body(101)).toMatch(/Done: the fix is in #98\./)
     // Who asked, and the handoff, come back from the comment's own hidden state.
-    expect(body(60)).toMatch(/Requested by @\u200boctocat: fix the tests of #11/)
+    expect(body(60)).toMatch(/Requested by @\u200boctocat: fix it/)
     // The ended one left the index; the asking one stays, since an answer sets Devin going again.
     const tags = (i: number): string[] =>
       s.devin.sessions.get(seeded[i]?.id ?? '')?.state.tags ?? []
@@ -144,7 +135,9 @@ describe('mode: sync over 150 sessions', () => {
     expect(again.outputs.synced).toBe('0')
     expect(s.github.writeCount).toBe(10)
     expect(s.devin.requestCounts(requestsBefore)).toEqual({ [LIST]: 2 })
-    expect(again.summary).toMatch(/No session changed since its comment and check run last showed it\./)
+    expect(again.summary).toMatch(
+      /No session changed since its comment and check run last showed it\./
+    )
   })
 
   it('takes no task: a prompt left in a copied workflow is ignored with a notice', async () => {

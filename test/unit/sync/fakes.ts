@@ -234,6 +234,8 @@ export const KEY = 'default'
 
 export interface Shown extends Showable {
   detail: string
+  /** ACUs Devin reports now (seeding only: what is shown leaves them out). */
+  acus?: number
 }
 
 /** A session's state as the emulator takes it, and as a comment shows it. */
@@ -241,7 +243,8 @@ export function stateOf(s: Shown): SessionStep {
   return {
     status: s.status,
     status_detail: s.detail === '' ? null : s.detail,
-    pull_requests: s.pullRequests.map((pr_url) => ({ pr_url, pr_state: 'open' }))
+    pull_requests: s.pullRequests.map((pr_url) => ({ pr_url, pr_state: 'open' })),
+    ...(s.acus !== undefined ? { acus_consumed: s.acus } : {})
   }
 }
 
