@@ -7,6 +7,7 @@
 import { classify } from '../devin/status.js'
 import { githubErrorMessage } from '../github/errors.js'
 import { pickOwn, type Writer } from '../github/identity.js'
+import { isRateLimit } from '../github/octokit.js'
 import { markedComments, markerFor, withMarker } from '../github/sticky-comment.js'
 import type { IssueComment } from '../github/types.js'
 import { errorText } from '../hygiene/scrub.js'
@@ -39,7 +40,8 @@ export interface SessionDeps {
  * found), `elsewhere` (the comment now shows a later session). A changed session always changes
  * what is written (its state, when it was synced), so there is no "unchanged".
  */
-export type SurfaceOutcome = 'updated' | 'gone' | 'elsewhere'
+/** `refused`: GitHub would not let the token write it (no `checks: write`); kept for later. */
+export type SurfaceOutcome = 'updated' | 'gone' | 'elsewhere' | 'refused'
 
 export interface SessionSync {
   id: string
@@ -123,7 +125,7 @@ async function refreshSurfaces(d: SessionDeps, live: LiveSession, out: SessionSy
     if (tracking.checkId !== undefined) out.check = await writeCheck(d, tracking.checkId, report)
   }
   const commentId = shown.state && out.comment !== 'gone' ? shown.comment?.id : undefined
-  const checkId = out.check === 'updated' ? tracking.checkId : undefined
+  const checkId = out.check === 'updated' || out.check === 'refused' ? tracking.checkId : undefined
   out.commentId = commentId
   const tags = withTracking(session.tags, d.slug, {
     shown: out.to,
@@ -236,6 +238,10 @@ async function writeCheck(d: SessionDeps, id: number, report: Report): Promise<S
     await d.github.updateCheckRun(id, req)
   } catch (err) {
     if (statusOf(err) === 404) return 'gone'
+    // The sync job's token may not write check runs: the comment and tags still move on, and the
+    // id stays, so the check run is completed once the permission is there and the session moves.
+    if (statusOf(err) === 403 && !isRateLimit(err as Parameters<typeof isRateLimit>[0]))
+      return 'refused'
     throw new Skip(`could not update check run ${id}: ${githubErrorMessage(err)}`)
   }
   return 'updated'

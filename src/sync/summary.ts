@@ -16,6 +16,7 @@ function outcome(s: SessionSync): string {
   if (s.comment === 'gone') notes.push('comment gone')
   if (s.comment === 'elsewhere') notes.push('comment shows a later session')
   if (s.check === 'gone') notes.push('check run gone')
+  if (s.check === 'refused') notes.push('check run refused: the token needs `checks: write`')
   return [wrote || 'nothing to write', ...notes].join('; ')
 }
 

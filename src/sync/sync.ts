@@ -77,6 +77,10 @@ function logOutcome(log: Log, s: SessionSync): void {
     log.info(
       `Devin session ${s.id}: its comment is gone and no check run shows it; no longer synced.`
     )
+  if (s.check === 'refused')
+    log.warning(
+      `Devin session ${s.id}: GitHub refused to update its check run; the sync job needs \`checks: write\` (and the App's token that created it).`
+    )
   if (s.comment === 'elsewhere')
     log.info(`Devin session ${s.id}: its comment now shows a later session of the same key.`)
 }

@@ -254,6 +254,29 @@ describe('failures stay with their session', () => {
     expect(h.devin.sessions.get(bad?.id as string)?.state.tags).toContain('gh-shown:exit/-/0')
   })
 
+  it('a check run the token may not write: the comment and tags move on, the id is kept', async () => {
+    const h = await harness()
+    const [s] = seed(h.devin, h.gh, [
+      { shown: WORKING, now: FINISHED, messages: [{ message: 'ok' }] }
+    ])
+    h.gh.failures.push({
+      op: 'updateCheckRun',
+      id: s?.checkId,
+      error: httpError(403, 'Resource not accessible by integration')
+    })
+    const r = await h.sync()
+    expect(r).toMatchObject({ changed: 1, synced: 1, failed: 0 })
+    expect(r.sessions[0]).toMatchObject({ comment: 'updated', check: 'refused', tagged: true })
+    expect(h.log.warnings).toEqual([
+      expect.stringMatching(/refused to update its check run; the sync job needs `checks: write`/)
+    ])
+    const tags = h.devin.sessions.get(s?.id as string)?.state.tags ?? []
+    expect(tags).toEqual(expect.arrayContaining([`gh-check:${s?.checkId}`, 'gh-shown:exit/-/0']))
+    // Not tried again while the session does not move.
+    const again = await h.sync()
+    expect(again).toMatchObject({ changed: 0, synced: 0 })
+  })
+
   it('Devin failing to list messages or take the tags: warned with status and detail', async () => {
     const h = await harness()
     const spec: SeedSpec = { shown: WORKING, now: FINISHED, messages: [{ message: 'done' }] }
