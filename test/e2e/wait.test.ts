@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { DevinEmulator, SessionStep } from '../emulators/devin.ts'
 import type { GitHubEmulator } from '../emulators/github.ts'
 import type { PullRequestCheckout } from '../helpers/checkout.ts'
+import { headlineOf, stateOf } from '../helpers/comment.ts'
 import { prScenario } from '../helpers/scenario.ts'
 import { runAction, type ActionResult, type RunActionOptions } from '../helpers/run-action.ts'
 
@@ -135,7 +136,11 @@ describe('wait: end states', () => {
     expect(warnings(r)).toEqual([])
 
     const body = commentBody(s)
-    expect(body).toMatch(/✅ Devin finished/)
+    // The headline names the other repository's PR; Devin's closing words are quoted, plain.
+    expect(headlineOf(body)).toMatch(
+      /^\*\*✅ Finished\*\* · \d+s · 2\.5 ACUs · octo\/app#13 · \[Devin session\]\(https:\/\/app\.devin\.ai\/sessions\/devin-[0-9a-f]+\)$/
+    )
+    expect(body).toContain("> **Devin's closing message:**\\\n> Done: opened #13.\\\n")
     expect(body).toMatch(/`running` \/ `finished`/)
     expect(body).toMatch(/<https:\/\/github\.com\/octo\/app\/pull\/13>/)
     expect(body).toMatch(/"verdict": "fixed"/)
@@ -169,7 +174,8 @@ describe('wait: end states', () => {
     expect(r.outputs['status-detail']).toBe('waiting_for_user')
     expect(printedMessages(r)).toEqual(['Which database?'])
     const body = commentBody(s)
-    expect(body).toMatch(/💬 Devin needs input/)
+    expect(stateOf(body)).toBe('💬 Needs input')
+    expect(body).toMatch(/> \*\*Devin asks:\*\*\\\n> Which database\?/)
     expect(body).toMatch(/waiting for a reply/)
     expect(r.commands.find((c) => c.command === 'error')?.message).toMatch(/needs-input/)
   })
@@ -181,7 +187,7 @@ describe('wait: end states', () => {
     expect(r.outputs.result).toBe('finished')
     expect(r.outputs.status).toBe('exit')
     expect(r.outputs['status-detail']).toBe('')
-    expect(commentBody(s)).toMatch(/✅ Devin finished/)
+    expect(stateOf(commentBody(s))).toBe('✅ Finished')
   })
 
   it('error fails the step by default', async () => {
@@ -190,7 +196,7 @@ describe('wait: end states', () => {
     expect(r.code).toBe(1)
     expect(r.outputs.result).toBe('error')
     expect(r.outputs.status).toBe('error')
-    expect(commentBody(s)).toMatch(/❌/)
+    expect(stateOf(commentBody(s))).toBe('❌ Failed')
     expect(r.commands.find((c) => c.command === 'error')?.message).toMatch(/result 'error'/)
   })
 
@@ -204,7 +210,7 @@ describe('wait: end states', () => {
     expect(r.outputs.result).toBe('suspended')
     expect(r.outputs['status-detail']).toBe('out_of_credits')
     const body = commentBody(s)
-    expect(body).toMatch(/⏸️ Devin session suspended/)
+    expect(stateOf(body)).toBe('⏸️ Suspended')
     expect(body).toMatch(/out of credits/)
   })
 
@@ -235,7 +241,7 @@ describe('wait: end states', () => {
     expect(r.outputs.status).toBe('running')
     expect(s.devin.requestsTo('DELETE', /sessions/)).toHaveLength(0)
     const body = commentBody(s)
-    expect(body).toMatch(/⏱️ Stopped waiting for Devin/)
+    expect(stateOf(body)).toBe('⏱️ Timed out')
     expect(body).toMatch(/keeps running/)
     // A 3 s budget at a 1 s interval (±5% jitter): polls start at least 0.95 s apart and the one
     // at the deadline is the last, so never more than 4, however busy the machine. How many fit
