@@ -52,6 +52,21 @@ function sessionPath(s: Scenario): string {
   return `/v3/organizations/${s.devin.orgId}/sessions/${id}`
 }
 
+/** The one check run a waiting run shows (status-check: auto), as `status/conclusion`. */
+function checkRun(s: Scenario): string {
+  const runs = s.gh.checkRuns
+  expect(runs).toHaveLength(1)
+  const [c] = runs
+  return c?.conclusion ? `${c.status}/${c.conclusion}` : (c?.status ?? '')
+}
+
+/** The tags the run's one tag write (after its last comment and check run write) left. */
+function recordedTags(s: Scenario): string[] {
+  const puts = s.devin.requestsTo('PUT', /\/sessions\/devin-[0-9a-f]+\/tags$/)
+  expect(puts).toHaveLength(1)
+  return (puts[0]?.json as { tags: string[] }).tags
+}
+
 function commentBody(s: Scenario): string {
   const live = s.gh.liveComments(PR)
   expect(live).toHaveLength(1)
@@ -151,6 +166,22 @@ describe('wait: end states', () => {
     const patches = s.gh.requestsTo('PATCH', /\/issues\/comments\//)
     const waitedS = (Date.now() - started) / 1000
     expect(patches.length).toBeLessThanOrEqual(Math.floor(waitedS / 10) + 2)
+    // The check run is written with the comment: created once, edited on the same terms.
+    expect(s.gh.requestsTo('POST', /\/check-runs$/)).toHaveLength(1)
+    const checkEdits = s.gh.requestsTo('PATCH', /\/check-runs\/\d+$/)
+    expect(checkEdits.length).toBeLessThanOrEqual(Math.floor(waitedS / 10) + 2)
+    expect(checkRun(s)).toBe('completed/success')
+    // Finished, yet Devin goes on if someone answers in its app: it stays in the live index.
+    const [comment] = s.gh.liveComments(PR)
+    const [check] = s.gh.checkRuns
+    expect(recordedTags(s)).toEqual(
+      expect.arrayContaining([
+        'gh-live:acme/widgets',
+        'gh-shown:running/finished/1',
+        `gh-comment:${comment?.id}`,
+        `gh-check:${check?.id}`
+      ])
+    )
     expect(r.summary).toMatch(/\| Result \| `finished` \|/)
     expect(r.summary).toMatch(/\| Waited \| \d+s \(4 polls\) \|/)
     expect(r.summary).toMatch(/\| Pull requests \| <https:\/\/github\.com\/octo\/app\/pull\/13> \|/)
@@ -175,6 +206,7 @@ describe('wait: end states', () => {
     expect(printedMessages(r)).toEqual(['Which database?'])
     const body = commentBody(s)
     expect(stateOf(body)).toBe('💬 Needs input')
+    expect(checkRun(s)).toBe('completed/action_required')
     expect(body).toMatch(/> \*\*Devin asks:\*\*\\\n> Which database\?/)
     expect(body).toMatch(/waiting for a reply/)
     expect(r.commands.find((c) => c.command === 'error')?.message).toMatch(/needs-input/)
@@ -188,6 +220,11 @@ describe('wait: end states', () => {
     expect(r.outputs.status).toBe('exit')
     expect(r.outputs['status-detail']).toBe('')
     expect(stateOf(commentBody(s))).toBe('✅ Finished')
+    expect(checkRun(s)).toBe('completed/success')
+    // The session ended: it leaves the live index, so no sync reads it again.
+    const tags = recordedTags(s)
+    expect(tags).toContain('gh-shown:exit/-/0')
+    expect(tags).not.toContain('gh-live:acme/widgets')
   })
 
   it('error fails the step by default', async () => {
@@ -197,6 +234,7 @@ describe('wait: end states', () => {
     expect(r.outputs.result).toBe('error')
     expect(r.outputs.status).toBe('error')
     expect(stateOf(commentBody(s))).toBe('❌ Failed')
+    expect(checkRun(s)).toBe('completed/failure')
     expect(r.commands.find((c) => c.command === 'error')?.message).toMatch(/result 'error'/)
   })
 
@@ -211,6 +249,7 @@ describe('wait: end states', () => {
     expect(r.outputs['status-detail']).toBe('out_of_credits')
     const body = commentBody(s)
     expect(stateOf(body)).toBe('⏸️ Suspended')
+    expect(checkRun(s)).toBe('completed/neutral')
     expect(body).toMatch(/out of credits/)
   })
 
@@ -242,6 +281,7 @@ describe('wait: end states', () => {
     expect(s.devin.requestsTo('DELETE', /sessions/)).toHaveLength(0)
     const body = commentBody(s)
     expect(stateOf(body)).toBe('⏱️ Timed out')
+    expect(checkRun(s)).toBe('completed/timed_out')
     expect(body).toMatch(/keeps running/)
     // A 3 s budget at a 1 s interval (±5% jitter): polls start at least 0.95 s apart and the one
     // at the deadline is the last, so never more than 4, however busy the machine. How many fit
