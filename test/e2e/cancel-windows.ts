@@ -8,12 +8,14 @@
  *
  * What every row must show: at most one session; a session that exists is named in the comment
  * and the summary by the end (and in the outputs whenever the main step could know it); the
- * comment never stays at "working"; a session Devin is not working on is never stopped.
+ * comment never stays at "working", nor a check run in progress (a required check would block
+ * the PR for good); a session Devin is not working on is never stopped.
  */
 import type { ChildProcess } from 'node:child_process'
 import { expect } from 'vitest'
 import type { StoredSession } from '../emulators/devin.ts'
 import type { RecordedRequest } from '../emulators/http.ts'
+import { stateOf } from '../helpers/comment.ts'
 import { runPost, startAction, type ActionResult } from '../helpers/run-action.ts'
 import { OWNER, REPO, type PrScenario } from '../helpers/scenario.ts'
 
@@ -22,9 +24,11 @@ const SLUG = `${OWNER}/${REPO}`
 const SESSIONS = /^\/v3\/organizations\/[^/]+\/sessions$/
 const ONE_SESSION = /^\/v3\/organizations\/[^/]+\/sessions\/devin-[0-9a-f]+$/
 const MESSAGES = /^\/v3\/organizations\/[^/]+\/sessions\/[^/]+\/messages$/
+const TAGS = /^\/v3\/organizations\/[^/]+\/sessions\/[^/]+\/tags$/
 const GH_LIST = `/repos/${SLUG}/issues/${PR}/comments`
 const GH_ONE = new RegExp(`^/repos/${SLUG}/issues/comments/\\d+$`)
 const PERMISSION = /\/collaborators\/[^/]+\/permission$/
+const GH_CHECK_RUNS = new RegExp(`^/repos/${SLUG}/check-runs(?:/\\d+)?$`)
 const THREAD_TAG = `gh:${SLUG}#${PR}:default`
 
 /** How a row reaches its instant: faults set before the start, then the instant to wait for. */
@@ -56,6 +60,8 @@ export interface CancelObserved {
   afterMain: string
   afterPost: string
   liveComments: number
+  /** Each check run as the post step left it: `status` or `status/conclusion`. */
+  checks: string[]
   /** DELETEs of the session by the main step and by the post step. */
   stops: { main: number; post: number }
   /** What the post step sent. */
@@ -68,7 +74,7 @@ export interface CancelObserved {
 const gets = (t: PrScenario): number =>
   t.devin.requests.filter((r) => r.method === 'GET' && ONE_SESSION.test(r.path)).length
 const comment = (t: PrScenario): string => t.github.liveComments(PR)[0]?.body ?? ''
-const working = (t: PrScenario): boolean => /### ⏳ Devin is working/.test(comment(t))
+const working = (t: PrScenario): boolean => stateOf(comment(t)) === '⏳ Working'
 const hold = (gate: Promise<void>) => ({ until: gate })
 /** Devin works until told otherwise. */
 const busy = (t: PrScenario): void =>
@@ -163,7 +169,7 @@ export const CANCEL_ROWS: CancelRow[] = [
     },
     check: (o) => {
       expect(named(o, 'outputs') && named(o, 'comment') && named(o, 'summary')).toBe(true)
-      expect(o.afterMain).toMatch(/### 🛑 Workflow cancelled/)
+      expect(stateOf(o.afterMain)).toBe('🛑 Cancelled')
       expect(o.stops).toEqual({ main: 1, post: 0 })
     }
   },
@@ -189,8 +195,9 @@ export const CANCEL_ROWS: CancelRow[] = [
     },
     check: (o, t) => {
       // The held write was the final one: the run had ended, and the cancel changed nothing.
-      expect(t.github.requestsTo('PATCH', GH_ONE)[0]?.body).toMatch(/Devin needs input/)
-      expect(o.afterPost).toMatch(/### 💬 Devin needs input/)
+      const held = t.github.requestsTo('PATCH', GH_ONE)[0]?.json as { body?: string } | undefined
+      expect(stateOf(held?.body ?? '')).toBe('💬 Needs input')
+      expect(stateOf(o.afterPost)).toBe('💬 Needs input')
       expect(o.main.outputs.result).toBe('needs-input')
       expect(o.stops).toEqual({ main: 0, post: 0 })
     }
@@ -206,7 +213,7 @@ export const CANCEL_ROWS: CancelRow[] = [
     check: (o) => {
       expect(o.gaveUp).toEqual({ start: false, finalWrite: true })
       // The post step wrote the end the main step had reached, and stopped nothing.
-      expect(o.afterPost).toMatch(/### 💬 Devin needs input/)
+      expect(stateOf(o.afterPost)).toBe('💬 Needs input')
       expect(o.postDevin).toEqual([])
       expect(o.stops).toEqual({ main: 0, post: 0 })
     }
@@ -298,6 +305,9 @@ export async function runWindow(row: CancelRow, t: PrScenario): Promise<CancelOb
     afterMain,
     afterPost: comment(t),
     liveComments: t.github.liveComments(PR).length,
+    checks: t.github.checkRuns.map((c) =>
+      c.conclusion ? `${c.status}/${c.conclusion}` : c.status
+    ),
     stops: {
       main: deletes(t.devin.requests.slice(0, marks.devin)),
       post: deletes(postDevin)
@@ -318,7 +328,9 @@ export function expectTrueEnd(o: CancelObserved): void {
   const log = `${o.main.stdout}\n${o.main.stderr}\n--- post ---\n${o.post.stdout}`
   expect(o.created, log).toBeLessThanOrEqual(1)
   expect(o.liveComments, log).toBeLessThanOrEqual(1)
-  expect(o.afterPost, log).not.toMatch(/⏳ Devin is working/)
+  expect(stateOf(o.afterPost), log).not.toBe('⏳ Working')
+  expect(o.checks.length, log).toBeLessThanOrEqual(1)
+  for (const c of o.checks) expect(c, log).toMatch(/^completed\//)
   expect(o.post.code, log).toBe(0)
   if (o.main.signal !== 'SIGKILL') {
     // It exited by itself, inside the runner's grace period (its own deadline).
@@ -337,8 +349,10 @@ export function expectTrueEnd(o: CancelObserved): void {
 // ---------------------------------------------------------------------------------------------
 // The table
 
+/** The comment's state as its bold headline says it (the rest of the line holds times). */
 function headline(body: string): string {
-  return /^### (.+)$/m.exec(body)?.[1] ?? '(no comment)'
+  if (body === '') return '(no comment)'
+  return stateOf(body) ?? '(no headline)'
 }
 
 function mainStep(o: CancelObserved): string {
@@ -369,10 +383,17 @@ function postStep(o: CancelObserved): string {
   if (devin.some((q) => q.method === 'GET' && ONE_SESSION.test(q.path)))
     did.push('read the session')
   if (deletes(devin) > 0) did.push('stopped it')
+  if (devin.some((q) => q.method === 'PUT' && TAGS.test(q.path))) did.push('wrote its tags')
+  // A waiting run shows a check run beside the comment (status-check: auto); each is its own write.
   const writes = o.postGitHub.filter((q) => q.method !== 'GET')
-  if (writes.length > 0) did.push('wrote the comment')
+  if (writes.some((q) => !GH_CHECK_RUNS.test(q.path))) did.push('wrote the comment')
+  if (writes.some((q) => GH_CHECK_RUNS.test(q.path))) did.push('wrote the check run')
   if (o.post.summary !== '') did.push('wrote the summary')
   return did.length > 0 ? did.join(', ') : 'nothing to do'
+}
+
+function checkAtEnd(o: CancelObserved): string {
+  return o.checks.map((c) => `\`${c.replace('/', '` / `')}\``).join(', ') || '—'
 }
 
 function sessionAtEnd(o: CancelObserved): string {
@@ -394,13 +415,14 @@ export function renderWindows(rows: Array<{ row: CancelRow; o: CancelObserved }>
     'emulator holds the request of that instant until the action has said it is finalizing (or',
     'never answers it). Rows with `stop-on-cancel: true` except the follow-up row. "Named by the',
     'main step": where the main step named the session; by the end the comment and a summary',
-    'always name a session that exists.',
+    'always name a session that exists. A run that waits shows a check run too',
+    '(`status-check: auto`); none is left in progress.',
     '',
-    '| # | The signal comes | Main step | Named by the main step | Post step | Comment at the end | Session at the end |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| # | The signal comes | Main step | Named by the main step | Post step | Comment at the end | Check run at the end | Session at the end |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       ({ row, o }, i) =>
-        `| ${i + 1} | ${esc(row.window)} | ${mainStep(o)} | ${namedBy(o)} | ${postStep(o)} | ${esc(headline(o.afterPost))} | ${sessionAtEnd(o)} |`
+        `| ${i + 1} | ${esc(row.window)} | ${mainStep(o)} | ${namedBy(o)} | ${postStep(o)} | ${esc(headline(o.afterPost))} | ${checkAtEnd(o)} | ${sessionAtEnd(o)} |`
     ),
     ''
   ]

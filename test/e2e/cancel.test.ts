@@ -12,6 +12,7 @@ import type { ChildProcess } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DevinEmulator } from '../emulators/devin.ts'
 import type { GitHubEmulator } from '../emulators/github.ts'
+import { stateOf } from '../helpers/comment.ts'
 import { prScenario } from '../helpers/scenario.ts'
 import {
   runPost,
@@ -81,6 +82,10 @@ function comment(s: Scenario): string {
   return live[0]?.body ?? ''
 }
 
+/** Each check run as GitHub holds it: `status` or `status/conclusion`. */
+const checks = (s: Scenario): string[] =>
+  s.gh.checkRuns.map((c) => (c.conclusion ? `${c.status}/${c.conclusion}` : c.status))
+
 function savedState(r: ActionResult): { final: boolean; terminated?: boolean } {
   return JSON.parse(r.state['devin-handoff'] ?? '{}') as { final: boolean; terminated?: boolean }
 }
@@ -90,7 +95,7 @@ async function startWaiting(s: Scenario) {
   const started = startAction(s.opts)
   await until(s, 'the action polling with its working comment up', () => {
     const live = s.gh.liveComments(PR)
-    return sessionGets(s) >= 2 && live.length === 1 && /Devin is working/.test(live[0]?.body ?? '')
+    return sessionGets(s) >= 2 && live.length === 1 && stateOf(live[0]?.body ?? '') === '⏳ Working'
   })
   return started
 }
@@ -109,9 +114,11 @@ describe('cancellation', () => {
     const [session] = [...s.devin.sessions.values()]
     expect(session?.terminated).toBe(true)
     const body = comment(s)
-    expect(body).toMatch(/🛑 Workflow cancelled/)
+    expect(stateOf(body)).toBe('🛑 Cancelled')
     expect(body).toMatch(/the Devin session was stopped \(stop-on-cancel\)/)
     expect(body).toMatch(/`exit`/)
+    // The waiting run's check run (status-check: auto) ends with the comment, not in progress.
+    expect(checks(s)).toEqual(['completed/cancelled'])
     expect(r.summary).toMatch(/Workflow cancelled/)
     expect(r.commands.some((c) => c.command === 'error' && /cancelled/.test(c.message))).toBe(true)
     expect(savedState(r)).toMatchObject({ final: true, terminated: true })
@@ -132,7 +139,7 @@ describe('cancellation', () => {
     expect(r.code).toBe(1)
     expect(deletes(s)).toHaveLength(0)
     const body = comment(s)
-    expect(body).toMatch(/🛑 Workflow cancelled/)
+    expect(stateOf(body)).toBe('🛑 Cancelled')
     expect(body).toMatch(/the Devin session keeps running/)
     expect(body).toMatch(/`running` \/ `working`/)
   })
@@ -158,7 +165,7 @@ describe('cancellation', () => {
     expect(r.code).toBe(1)
     expect(deletes(s)).toHaveLength(1)
     expect(r.stdout).toMatch(/again; still finalizing/)
-    expect(comment(s)).toMatch(/🛑 Workflow cancelled/)
+    expect(stateOf(comment(s))).toBe('🛑 Cancelled')
   })
 
   it('exits inside the grace period even when GitHub hangs, and the post step finishes the job', async () => {
@@ -187,7 +194,7 @@ describe('cancellation', () => {
     // Already terminated by the main step: not again.
     expect(deletes(s)).toHaveLength(1)
     const body = comment(s)
-    expect(body).toMatch(/🛑 Workflow cancelled/)
+    expect(stateOf(body)).toBe('🛑 Cancelled')
     expect(body).toMatch(/was stopped \(stop-on-cancel\)/)
   })
 
@@ -197,7 +204,8 @@ describe('cancellation', () => {
     child.kill('SIGKILL')
     const r = await done
     expect(r.signal).toBe('SIGKILL')
-    expect(comment(s)).toMatch(/Devin is working/)
+    expect(stateOf(comment(s))).toBe('⏳ Working')
+    expect(checks(s)).toEqual(['in_progress'])
     expect(savedState(r).final).toBe(false)
     expect(deletes(s)).toHaveLength(0)
 
@@ -205,8 +213,9 @@ describe('cancellation', () => {
     expect(post.code).toBe(0)
     expect(deletes(s)).toHaveLength(1)
     const body = comment(s)
-    expect(body).toMatch(/🛑 Workflow cancelled/)
+    expect(stateOf(body)).toBe('🛑 Cancelled')
     expect(body).toMatch(/The job ended before the action could finish/)
+    expect(checks(s)).toEqual(['completed/cancelled'])
     expect(body).toMatch(/was stopped \(stop-on-cancel\)/)
     expect(post.summary).toMatch(/Workflow cancelled/)
     // The key is registered as a secret and appears nowhere else.

@@ -3,6 +3,7 @@
  * and comment triggers (`trigger-phrase`) hand off the rest of the comment, with reactions.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { stateOf } from '../helpers/comment.ts'
 import { OWNER, REPO, prScenario, type PrScenario } from '../helpers/scenario.ts'
 
 let s: PrScenario | undefined
@@ -49,7 +50,9 @@ describe('reuse-session', () => {
     const message = (sent[0]?.json as { message: string }).message
     expect(second.outputs['prompt-bytes']).toBe(String(Buffer.byteLength(message)))
     expect(s.github.liveComments(7)).toHaveLength(1)
-    expect(s.github.liveComments(7)[0]?.body).toMatch(/Handoff sent to the running Devin session/)
+    expect(stateOf(s.github.liveComments(7)[0]?.body ?? '')).toBe(
+      '🔁 Handoff sent to the running session'
+    )
   })
 
   it('wakes a session suspended for inactivity', async () => {

@@ -4,6 +4,7 @@
  * exactly which requests reached the APIs.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { headlineOf, stateOf } from '../helpers/comment.ts'
 import {
   API_KEY,
   GITHUB_TOKEN,
@@ -42,6 +43,10 @@ describe('pull_request handoff', () => {
     expect(body.tags).toContain('github-action')
     expect(body.tags).toContain('gh:acme/widgets#7:default')
     expect(body.tags.some((t) => t.startsWith('gh-run:acme/widgets:'))).toBe(true)
+    // The exact repository and PR tags, and the live index: a sticky comment will show it.
+    expect(body.tags).toEqual(
+      expect.arrayContaining(['gh:acme/widgets', 'gh:acme/widgets#7', 'gh-live:acme/widgets'])
+    )
 
     const [session] = [...s.devin.sessions.values()]
     expect(r.outputs['session-id']).toBe(session?.devinId)
@@ -56,8 +61,25 @@ describe('pull_request handoff', () => {
     expect(r.outputs['comment-url']).toContain(String(comments[0]?.id))
     expect(comments[0]?.body).toContain('<!-- devin-handoff:default -->')
     expect(comments[0]?.body).toContain(`](https://app.devin.ai/sessions/${session?.devinId})`)
+    // Nobody follows the session: the comment says it started, with no status to go stale.
+    expect(headlineOf(comments[0]?.body ?? '')).toBe(
+      `**🚀 Devin session started** · [follow it in Devin](https://app.devin.ai/sessions/${session?.devinId})`
+    )
     expect(r.summary).toContain('Devin session started')
     expect(r.summary).toContain(`https://app.devin.ai/sessions/${session?.devinId}`)
+
+    // One tag write once the comment is up: what it shows and where, for a later mode: sync.
+    const puts = s.devin.requestsTo('PUT', /\/sessions\/devin-[0-9a-f]+\/tags$/)
+    expect(puts).toHaveLength(1)
+    expect((puts[0]?.json as { tags: string[] }).tags).toEqual([
+      ...body.tags.filter((t) => t !== 'gh-live:acme/widgets'),
+      'gh-live:acme/widgets',
+      'gh-shown:new/-/0',
+      `gh-comment:${comments[0]?.id}`
+    ])
+    expect(session?.state.tags).toEqual((puts[0]?.json as { tags: string[] }).tags)
+    // No check run without wait (status-check: auto).
+    expect(s.github.requestsTo('POST', /\/check-runs$/)).toEqual([])
   })
 
   it('updates the same comment on a second run and never adds another', async () => {
@@ -102,7 +124,7 @@ describe('pull_request handoff', () => {
     )
     expect(r.outputs.result).toBe('error')
     expect(s.devin.createCount).toBe(0)
-    expect(s.github.liveComments(7)[0]?.body).toMatch(/Devin handoff failed/)
+    expect(stateOf(s.github.liveComments(7)[0]?.body ?? '')).toBe('❌ Handoff failed')
   })
 
   it('discovers the org with GET /v3/self when org-id is empty', async () => {

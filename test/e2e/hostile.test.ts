@@ -146,6 +146,16 @@ function commentBodies(): string[] {
     .filter((b) => b !== '')
 }
 
+/** Every check run text the action sent (each create and edit): its title and summary. */
+function checkOutputs(): Array<{ title: string; summary: string }> {
+  return s.github.requests
+    .filter((q) => (q.method === 'POST' || q.method === 'PATCH') && /\/check-runs/.test(q.path))
+    .flatMap((q) => {
+      const out = (q.json as { output?: { title?: string; summary?: string } } | undefined)?.output
+      return out ? [{ title: String(out.title ?? ''), summary: String(out.summary ?? '') }] : []
+    })
+}
+
 /** @mentions GitHub would notify: in rendered text, outside code. */
 function mentions(html: string): string[] {
   const text = html.replace(/<pre>[\s\S]*?<\/pre>|<code>[\s\S]*?<\/code>/g, '')
@@ -195,18 +205,34 @@ describe('a hostile pull request, end to end', () => {
     expect(leaked.map(([where]) => where)).toEqual([])
   })
 
-  it('puts no foreign link, image, HTML, forged heading or mention in a comment or summary', () => {
+  it('puts no foreign link, image, HTML, forged heading or mention in a comment, check run or summary', () => {
     const bodies = commentBodies()
-    for (const body of bodies) expectSafeMarkdown(body, 1)
+    // The comment opens with a bold headline, not a heading: any heading in it is forged.
+    for (const body of bodies) expectSafeMarkdown(body, 0)
+    // The waiting run showed a check run too (status-check: auto); its summary is the comment's.
+    const checks = checkOutputs()
+    expect(checks.length).toBeGreaterThan(0)
+    for (const c of checks) {
+      expectSafeMarkdown(c.summary, 0)
+      // GitHub shows the title as plain text: one line of the action's own words and numbers.
+      expect(c.title).not.toMatch(/\n|evil\.example|HACKED|@octocat/)
+    }
     for (const r of Object.values(results)) expectSafeMarkdown(r.summary, 1)
   })
 
   it('keeps every comment and summary within its limit, without splitting a character', () => {
     const bodies = commentBodies()
-    expect(Math.max(...bodies.map((b) => b.length))).toBeGreaterThan(60_000) // the cap was needed
+    // The cap was needed: Devin's 40,000-emoji title alone is 80,000 UTF-16 units.
+    const cut = bodies.filter((b) => b.includes('cut to fit GitHub’s size limit'))
+    expect(cut.length).toBeGreaterThan(0)
     for (const body of bodies) {
       expect(body.length).toBeLessThanOrEqual(65_536)
       expect(body).not.toMatch(/\p{Cs}/u)
+    }
+    for (const c of checkOutputs()) {
+      expect(c.summary.length).toBeLessThanOrEqual(65_535)
+      expect(Buffer.byteLength(c.summary)).toBeLessThanOrEqual(65_535)
+      expect(c.summary).not.toMatch(/\p{Cs}/u)
     }
     expect(Buffer.byteLength(results.dry?.summary ?? '')).toBeGreaterThan(900_000) // and here
     for (const r of Object.values(results)) {

@@ -86,6 +86,10 @@ const ROWS: Row[] = [
     message: /^is 'true' but no pull request is in context/,
     extra: { eventName: 'workflow_dispatch', payload: {} }
   },
+  row('status-check', 'always', /^expected one of 'auto', 'true', 'false', got 'always'$/),
+  row('mode', 'check', /^expected one of 'handoff', 'review', 'sync', got 'check'$/),
+  // Named in the contract, so a workflow may already ask for it: refused, with what to use instead.
+  row('mode', 'review', /^'review' is not available in this version; use 'handoff' .* or 'sync'$/),
   row('comment-key', 'two words', /^expected 1-64 letters, digits or '_.:\/-', got 'two words'$/),
   row('comment-key', 'k'.repeat(65), /^expected 1-64 letters/),
   row('reuse-session', 'maybe', BOOL),

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { StoredComment, TokenIdentity } from '../emulators/github.ts'
+import { stateOf } from '../helpers/comment.ts'
 import type { ActionResult } from '../helpers/run-action.ts'
 import { GITHUB_TOKEN, prScenario, type PrScenario } from '../helpers/scenario.ts'
 
@@ -156,7 +157,7 @@ describe('sticky comment: deleted while the action waits', () => {
       t.devin.requests.filter((q) => q.method === 'GET' && /\/sessions\/devin-\w+$/.test(q.path))
         .length
     const working = (): StoredComment | undefined =>
-      t.github.liveComments(PR).find((c) => /Devin is working/.test(c.body))
+      t.github.liveComments(PR).find((c) => stateOf(c.body) === '⏳ Working')
     const what = 'the action polling with its working comment up'
     await Promise.race([
       t.devin.waitFor(() => polls() >= 2 && working() !== undefined, what),
@@ -172,7 +173,7 @@ describe('sticky comment: deleted while the action waits', () => {
     const live = t.github.liveComments(PR)
     expect(live).toHaveLength(1)
     expect(live[0]?.id).not.toBe(deleted.id)
-    expect(live[0]?.body).toMatch(/^<!-- devin-handoff:default -->\n### ✅ Devin finished\n/)
+    expect(live[0]?.body).toMatch(/^<!-- devin-handoff:default -->\n\*\*✅ Finished\*\* · /)
     expect(r.outputs['comment-url']).toMatch(new RegExp(`#issuecomment-${live[0]?.id}$`))
     expect(r.stdout).not.toMatch(/pull-requests: write/)
   })

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { DevinEmulator, SessionStep } from '../emulators/devin.ts'
 import type { GitHubEmulator } from '../emulators/github.ts'
 import type { PullRequestCheckout } from '../helpers/checkout.ts'
+import { headlineOf, stateOf } from '../helpers/comment.ts'
 import { prScenario } from '../helpers/scenario.ts'
 import { runAction, type ActionResult, type RunActionOptions } from '../helpers/run-action.ts'
 
@@ -49,6 +50,21 @@ async function scenario(
 function sessionPath(s: Scenario): string {
   const [id] = [...s.devin.sessions.keys()]
   return `/v3/organizations/${s.devin.orgId}/sessions/${id}`
+}
+
+/** The one check run a waiting run shows (status-check: auto), as `status/conclusion`. */
+function checkRun(s: Scenario): string {
+  const runs = s.gh.checkRuns
+  expect(runs).toHaveLength(1)
+  const [c] = runs
+  return c?.conclusion ? `${c.status}/${c.conclusion}` : (c?.status ?? '')
+}
+
+/** The tags the run's one tag write (after its last comment and check run write) left. */
+function recordedTags(s: Scenario): string[] {
+  const puts = s.devin.requestsTo('PUT', /\/sessions\/devin-[0-9a-f]+\/tags$/)
+  expect(puts).toHaveLength(1)
+  return (puts[0]?.json as { tags: string[] }).tags
 }
 
 function commentBody(s: Scenario): string {
@@ -135,7 +151,11 @@ describe('wait: end states', () => {
     expect(warnings(r)).toEqual([])
 
     const body = commentBody(s)
-    expect(body).toMatch(/✅ Devin finished/)
+    // The headline names the other repository's PR; Devin's closing words are quoted, plain.
+    expect(headlineOf(body)).toMatch(
+      /^\*\*✅ Finished\*\* · \d+s · 2\.5 ACUs · octo\/app#13 · \[Devin session\]\(https:\/\/app\.devin\.ai\/sessions\/devin-[0-9a-f]+\)$/
+    )
+    expect(body).toContain("> **Devin's closing message:**\\\n> Done: opened #13.\\\n")
     expect(body).toMatch(/`running` \/ `finished`/)
     expect(body).toMatch(/<https:\/\/github\.com\/octo\/app\/pull\/13>/)
     expect(body).toMatch(/"verdict": "fixed"/)
@@ -146,6 +166,22 @@ describe('wait: end states', () => {
     const patches = s.gh.requestsTo('PATCH', /\/issues\/comments\//)
     const waitedS = (Date.now() - started) / 1000
     expect(patches.length).toBeLessThanOrEqual(Math.floor(waitedS / 10) + 2)
+    // The check run is written with the comment: created once, edited on the same terms.
+    expect(s.gh.requestsTo('POST', /\/check-runs$/)).toHaveLength(1)
+    const checkEdits = s.gh.requestsTo('PATCH', /\/check-runs\/\d+$/)
+    expect(checkEdits.length).toBeLessThanOrEqual(Math.floor(waitedS / 10) + 2)
+    expect(checkRun(s)).toBe('completed/success')
+    // Finished, yet Devin goes on if someone answers in its app: it stays in the live index.
+    const [comment] = s.gh.liveComments(PR)
+    const [check] = s.gh.checkRuns
+    expect(recordedTags(s)).toEqual(
+      expect.arrayContaining([
+        'gh-live:acme/widgets',
+        'gh-shown:running/finished/1',
+        `gh-comment:${comment?.id}`,
+        `gh-check:${check?.id}`
+      ])
+    )
     expect(r.summary).toMatch(/\| Result \| `finished` \|/)
     expect(r.summary).toMatch(/\| Waited \| \d+s \(4 polls\) \|/)
     expect(r.summary).toMatch(/\| Pull requests \| <https:\/\/github\.com\/octo\/app\/pull\/13> \|/)
@@ -169,7 +205,9 @@ describe('wait: end states', () => {
     expect(r.outputs['status-detail']).toBe('waiting_for_user')
     expect(printedMessages(r)).toEqual(['Which database?'])
     const body = commentBody(s)
-    expect(body).toMatch(/💬 Devin needs input/)
+    expect(stateOf(body)).toBe('💬 Needs input')
+    expect(checkRun(s)).toBe('completed/action_required')
+    expect(body).toMatch(/> \*\*Devin asks:\*\*\\\n> Which database\?/)
     expect(body).toMatch(/waiting for a reply/)
     expect(r.commands.find((c) => c.command === 'error')?.message).toMatch(/needs-input/)
   })
@@ -181,7 +219,12 @@ describe('wait: end states', () => {
     expect(r.outputs.result).toBe('finished')
     expect(r.outputs.status).toBe('exit')
     expect(r.outputs['status-detail']).toBe('')
-    expect(commentBody(s)).toMatch(/✅ Devin finished/)
+    expect(stateOf(commentBody(s))).toBe('✅ Finished')
+    expect(checkRun(s)).toBe('completed/success')
+    // The session ended: it leaves the live index, so no sync reads it again.
+    const tags = recordedTags(s)
+    expect(tags).toContain('gh-shown:exit/-/0')
+    expect(tags).not.toContain('gh-live:acme/widgets')
   })
 
   it('error fails the step by default', async () => {
@@ -190,7 +233,8 @@ describe('wait: end states', () => {
     expect(r.code).toBe(1)
     expect(r.outputs.result).toBe('error')
     expect(r.outputs.status).toBe('error')
-    expect(commentBody(s)).toMatch(/❌/)
+    expect(stateOf(commentBody(s))).toBe('❌ Failed')
+    expect(checkRun(s)).toBe('completed/failure')
     expect(r.commands.find((c) => c.command === 'error')?.message).toMatch(/result 'error'/)
   })
 
@@ -204,7 +248,8 @@ describe('wait: end states', () => {
     expect(r.outputs.result).toBe('suspended')
     expect(r.outputs['status-detail']).toBe('out_of_credits')
     const body = commentBody(s)
-    expect(body).toMatch(/⏸️ Devin session suspended/)
+    expect(stateOf(body)).toBe('⏸️ Suspended')
+    expect(checkRun(s)).toBe('completed/neutral')
     expect(body).toMatch(/out of credits/)
   })
 
@@ -235,7 +280,8 @@ describe('wait: end states', () => {
     expect(r.outputs.status).toBe('running')
     expect(s.devin.requestsTo('DELETE', /sessions/)).toHaveLength(0)
     const body = commentBody(s)
-    expect(body).toMatch(/⏱️ Stopped waiting for Devin/)
+    expect(stateOf(body)).toBe('⏱️ Timed out')
+    expect(checkRun(s)).toBe('completed/timed_out')
     expect(body).toMatch(/keeps running/)
     // A 3 s budget at a 1 s interval (±5% jitter): polls start at least 0.95 s apart and the one
     // at the deadline is the last, so never more than 4, however busy the machine. How many fit
