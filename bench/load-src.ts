@@ -1,7 +1,7 @@
 /**
  * Lets Node 24 load `src/` as it is: its imports use NodeNext `.js` specifiers for `.ts` files,
  * and it may use TypeScript syntax plain type stripping refuses, so those files are transformed
- * (as ./poll.ts does). Import this first, then import anything that reaches `src/` dynamically:
+ * (every bench that loads src/ does). Import this first, then import anything that reaches `src/` dynamically:
  * static imports are resolved before any module body runs.
  */
 import { registerHooks, stripTypeScriptTypes } from 'node:module'

@@ -22,30 +22,11 @@
  * 1 s, comment edits at least 10 s apart. Prints a table and one JSON line; exits non-zero only
  * when a target is missed.
  */
-import { registerHooks, stripTypeScriptTypes } from 'node:module'
 import * as path from 'node:path'
-// Types only: erased, so nothing of src loads before the hooks below.
+// First: lets Node load src/ (NodeNext `.js` specifiers, TypeScript syntax to transform).
+import './load-src.ts'
+// Types only: erased, so nothing of src loads before the hooks above.
 import type { Mode, Trial } from './poll-trials.ts'
-
-// src uses NodeNext `.js` specifiers for its `.ts` files, and (being bundled by ncc, not run by
-// Node) may use TypeScript syntax that plain type stripping refuses: transform those files.
-const SRC = new URL('../src/', import.meta.url).href
-registerHooks({
-  resolve(spec, ctx, next) {
-    try {
-      return next(spec, ctx)
-    } catch (err) {
-      if (spec.startsWith('.') && spec.endsWith('.js')) return next(`${spec.slice(0, -3)}.ts`, ctx)
-      throw err
-    }
-  },
-  load(url, ctx, next) {
-    const loaded = next(url, ctx)
-    if (!url.startsWith(SRC) || !url.endsWith('.ts') || loaded.source === undefined) return loaded
-    const code = stripTypeScriptTypes(String(loaded.source), { mode: 'transform' })
-    return { ...loaded, format: 'module', source: code }
-  }
-})
 
 const { startDevinEmulator } = await import('../test/emulators/devin.ts')
 const { MAX_PER_POLL, realTrial, virtualTrial } = await import('./poll-trials.ts')

@@ -37,10 +37,10 @@ export interface SessionDeps {
 
 /**
  * What became of a surface: `updated` (written), `gone` (no longer there: deleted, or never
- * found), `elsewhere` (the comment now shows a later session). A changed session always changes
- * what is written (its state, when it was synced), so there is no "unchanged".
+ * found), `elsewhere` (the comment now shows a later session), `refused` (GitHub would not let
+ * the token write it: no `checks: write`; its id is kept for later). A changed session always
+ * changes what is written (its state, when it was synced), so there is no "unchanged".
  */
-/** `refused`: GitHub would not let the token write it (no `checks: write`); kept for later. */
 export type SurfaceOutcome = 'updated' | 'gone' | 'elsewhere' | 'refused'
 
 export interface SessionSync {

@@ -9,20 +9,10 @@ import type { Log } from '../hygiene/log.js'
 import { shownKey } from '../state/tracking.js'
 import { toView } from '../state/view.js'
 import { listLive } from './list.js'
-import type { ScreenTags, SyncDevin, SyncGitHub, SyncRender } from './ports.js'
-import { syncSession, type SessionSync } from './session.js'
+import { syncSession, type SessionDeps, type SessionSync } from './session.js'
 
-export interface SyncDeps {
-  devin: SyncDevin
-  github: SyncGitHub
-  render: SyncRender
-  screenTags: ScreenTags
-  /** Devin's words pass this before a report keeps them (see ./session.ts). */
-  clean: (text: string) => string | Promise<string>
-  orgId: string
-  /** `owner/repo`. */
-  slug: string
-  clock: () => number
+/** What a session's sync needs (./session.ts), but who the token is: asked here, once. */
+export interface SyncDeps extends Omit<SessionDeps, 'writer'> {
   log: Log
   /** Sessions synced at once: GitHub asks for writes one after another, Devin is not hurried. */
   parallel?: number

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { SessionStep } from '../emulators/devin.ts'
 import type { StoredCheckRun } from '../emulators/github-check-rules.ts'
+import { headlineOf } from '../helpers/comment.ts'
 import { schedulePayload } from '../helpers/events.ts'
 import { runAction, runPost, startAction, type RunActionOptions } from '../helpers/run-action.ts'
 import { GITHUB_TOKEN, prScenario, type PrScenario } from '../helpers/scenario.ts'
@@ -91,8 +92,7 @@ describe('the check run through every end state', () => {
     expect(run.history[0]).toMatchObject({ method: 'POST', body: { status: 'in_progress' } })
     expect(run.history.length).toBeLessThanOrEqual(3)
     // The summary is the comment's report, without the comment's hidden lines.
-    const comment = s.github.liveComments(PR)[0]?.body ?? ''
-    const headline = comment.split('\n')[1] ?? ''
+    const headline = headlineOf(s.github.liveComments(PR)[0]?.body ?? '')
     expect(run.output.summary?.split('\n')[0]).toBe(headline)
     expect(run.output.summary).not.toContain('devin-handoff')
     expect(r.outputs['check-run-url']).toMatch(new RegExp(`/runs/${run.id}$`))

@@ -5,6 +5,7 @@
  * the session started instead of a frozen status. Devin's words are hostile text like any other.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { headlineOf } from '../helpers/comment.ts'
 import { issueCommentPayload } from '../helpers/events.ts'
 import { ALNUM, seededRandom } from '../helpers/fake-secrets.ts'
 import { renderedText, renderedUrls, renderGfm } from '../helpers/markdown.ts'
@@ -39,11 +40,8 @@ function theComment(s: PrScenario): string {
   return live[0]?.body ?? ''
 }
 
-/** The headline as a reader sees it: the first paragraph's text. */
-function headlineText(body: string): string {
-  const visible = body.split('\n').slice(1).join('\n') // after the marker
-  return renderedText(visible.split('\n\n')[0] ?? '').trim()
-}
+/** The headline as a reader sees it. */
+const headlineText = (body: string): string => renderedText(headlineOf(body) ?? '').trim()
 
 describe('Devin’s words on the PR', () => {
   it('shows the question when Devin waits, shortened with a link; last-message carries it all', async () => {

@@ -1,6 +1,6 @@
 /** Run states as the stages receive them, for tests that start mid-run. */
 import type { DevinSession } from '../../src/devin/types.ts'
-import { RunState, type HandoffSummary } from '../../src/state/run-state.ts'
+import { RunState, type HandoffSummary, type Report } from '../../src/state/run-state.ts'
 import { toView } from '../../src/state/view.ts'
 
 /** A handoff with nothing in it. */
@@ -44,4 +44,20 @@ export function followingState(
   state.sessionStarted(toView(session), 'created', { orgId: o.orgId })
   state.waitingBegan()
   return state
+}
+
+/** A PR run's report after 12m 3s, for the renderers' tests; `over` adds the session and result. */
+export function endedReport(over: Partial<Report> = {}): Report {
+  return {
+    phase: 'ended',
+    slug: 'acme/app',
+    prNumber: 12,
+    startedAt: 0,
+    updatedAt: 723_000,
+    runUrl: 'https://github.com/acme/app/actions/runs/9',
+    commentKey: 'default',
+    timeline: [],
+    attachments: [],
+    ...over
+  }
 }

@@ -9,19 +9,11 @@ import {
 } from '../../../src/report/check.ts'
 import { renderComment } from '../../../src/report/render.ts'
 import type { Report, Result } from '../../../src/state/run-state.ts'
+import { endedReport } from '../../helpers/run-state.ts'
 
 const LINKS = linkHosts('https://github.com')
 
-const r: Report = {
-  phase: 'ended',
-  slug: 'acme/app',
-  prNumber: 12,
-  startedAt: 0,
-  updatedAt: 723_000,
-  runUrl: 'https://github.com/acme/app/actions/runs/9',
-  commentKey: 'default',
-  timeline: [],
-  attachments: [],
+const r: Report = endedReport({
   result: 'finished',
   wait: { startedAt: 0, endedAt: 723_000, polls: 3 },
   session: {
@@ -34,7 +26,7 @@ const r: Report = {
     pullRequests: ['https://github.com/acme/app/pull/45', 'https://github.com/acme/app/pull/46']
   },
   lastMessage: 'Done: @octocat see https://evil.example'
-}
+})
 
 describe('checkName', () => {
   it('is Devin, with the comment key when it is not the default', () => {

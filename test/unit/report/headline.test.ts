@@ -8,21 +8,12 @@ import {
   prRefs
 } from '../../../src/report/headline.ts'
 import type { Report, Result } from '../../../src/state/run-state.ts'
+import { endedReport } from '../../helpers/run-state.ts'
 import { renderGfm, renderedUrls } from '../../helpers/markdown.ts'
 
 const LINKS = linkHosts('https://github.com')
 
-const base: Report = {
-  phase: 'ended',
-  slug: 'acme/app',
-  prNumber: 12,
-  startedAt: 0,
-  updatedAt: 723_000,
-  runUrl: 'https://github.com/acme/app/actions/runs/9',
-  commentKey: 'default',
-  timeline: [],
-  attachments: []
-}
+const base: Report = endedReport()
 
 const session = (
   o: Partial<NonNullable<Report['session']>> = {}
