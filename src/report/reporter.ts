@@ -41,8 +41,10 @@ export class Reporter {
   #sticky?: StickyComment
   #check?: CheckRun
   #commentWarned = false
-  /** Check runs refused (no `checks: write`) or failing: said once, then not tried again. */
-  #checkOff = false
+  /** GitHub refused this token check runs (no `checks: write`): said once, not tried again. */
+  #checkRefused = false
+  /** A check write failed otherwise (5xx, timeout): warned once, tried again on the next write. */
+  #checkWarned = false
   #finished = false
   /** The last comment write queued: writes go one at a time, so a cancel's lands last. */
   #writes: Promise<void> = Promise.resolve()
@@ -142,10 +144,14 @@ export class Reporter {
     if (!this.#finished) this.saveState(false)
   }
 
-  /** The check run, once there is a session to show; refused or failing, said once. */
+  /**
+   * The check run, once there is a session to show. A refusal ends check writes with one notice;
+   * any other failure warns once and the next write tries again, so the final write can still
+   * complete a run a passing fault left in progress.
+   */
   async #writeCheck(): Promise<void> {
     const session = this.state.session
-    if (!this.#check || this.#checkOff || !session) return
+    if (!this.#check || this.#checkRefused || !session) return
     const text = renderCheck(this.state.report, this.#o.links)
     try {
       const res = await this.#check.write({
@@ -156,12 +162,15 @@ export class Reporter {
       })
       this.state.checkWritten(res.url)
     } catch (err) {
-      this.#checkOff = true
-      if (err instanceof ChecksRefused) this.#o.log.notice(this.#o.scrub(err.message))
-      else
+      if (err instanceof ChecksRefused) {
+        this.#checkRefused = true
+        this.#o.log.notice(this.#o.scrub(err.message))
+      } else if (!this.#checkWarned) {
+        this.#checkWarned = true
         this.#o.log.warning(
           `Could not write the check run: ${this.#o.scrub(githubErrorMessage(err))}; the comment and outputs still show the session.`
         )
+      }
     }
   }
 
@@ -225,11 +234,18 @@ export class Reporter {
     this.saveState(false)
     const post = this.#o.post === true
     if (!post) {
-      const { 'comment-url': _later, ...outputs } = outputsOf(this.state.report)
+      const { 'comment-url': _c, 'check-run-url': _r, ...outputs } = outputsOf(this.state.report)
       setOutputs(outputs, this.#o.scrub)
     }
     await this.publish()
-    if (!post) setOutputs({ 'comment-url': this.state.report.commentUrl ?? '' }, this.#o.scrub)
+    // Known once the final write is back: a comment or check run may be made by that write.
+    if (!post) {
+      const { commentUrl, checkRunUrl } = this.state.report
+      setOutputs(
+        { 'comment-url': commentUrl ?? '', 'check-run-url': checkRunUrl ?? '' },
+        this.#o.scrub
+      )
+    }
     try {
       await writeSummary(renderSummary(this.state.report, this.#o.links, prompt), this.#o.scrub)
     } catch (err) {

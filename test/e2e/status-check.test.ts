@@ -130,6 +130,27 @@ describe('the check run through every end state', () => {
   })
 })
 
+describe('a check run write that fails on the way', () => {
+  it('is warned once and tried again, so the end still completes it', async () => {
+    const s = await scenario()
+    s.devin.script([
+      { status: 'running', status_detail: 'working' },
+      { status: 'running', status_detail: 'finished' }
+    ])
+    // The first create and the one the check-run surface sends after finding none: both lost.
+    s.github.fault(
+      { method: 'POST', path: /\/check-runs$/, times: 2 },
+      { status: 502, body: { message: 'Bad Gateway' } }
+    )
+    const r = await s.run(waiting(), { timeoutMs: 60_000 })
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    const warned = r.commands.filter((c) => c.command === 'warning').map((c) => c.message)
+    expect(warned.filter((w) => /Could not write the check run/.test(w))).toHaveLength(1)
+    expect(onlyRun(s)).toMatchObject({ status: 'completed', conclusion: 'success' })
+    expect(r.outputs['check-run-url']).toMatch(new RegExp(`/runs/${onlyRun(s).id}$`))
+  })
+})
+
 describe('a token that may not write check runs', () => {
   it('gets one notice naming checks: write; the comment and outputs go on', async () => {
     const s = await scenario({ checks: 'read' })
@@ -173,6 +194,8 @@ describe('status-check: true without wait, completed by a sync', () => {
     expect(handoff.outputs.result).toBe('created')
     const run = onlyRun(s)
     expect(run).toMatchObject({ status: 'in_progress', conclusion: null })
+    // Made by the final write, and still in the outputs.
+    expect(handoff.outputs['check-run-url']).toMatch(new RegExp(`/runs/${run.id}$`))
     const started = s.github.liveComments(PR)[0]?.body ?? ''
     expect(started).toMatch(/🚀 Devin session started/)
     expect(started).not.toMatch(/ACUs/)

@@ -170,16 +170,17 @@ const OUTPUT_NAMES = [
   'pull-requests',
   'acus-consumed',
   'structured-output',
-  'check-run-url',
   'last-message',
   'attachments',
   'diff-truncated',
   'prompt-bytes',
-  'comment-url'
+  // Known only once the final write is back.
+  'comment-url',
+  'check-run-url'
 ]
 
 describe('Reporter.finish', () => {
-  it('sets every output once, the comment URL last, once the comment is written', async () => {
+  it('sets every output once, the comment and check run URLs last, once they are written', async () => {
     const gh = fakeGitHub()
     const state = startedState()
     state.endedAsStarted()
