@@ -11,13 +11,13 @@
  */
 import { capUnits } from '../egress/caps.js'
 import { scrubCredentialShapes } from '../hygiene/scrub.js'
-import type {
-  HandoffSummary,
-  Phase,
-  Report,
-  Result,
-  SessionView,
-  TimelineEntry
+import {
+  PHASES,
+  RESULTS,
+  type HandoffSummary,
+  type Report,
+  type SessionView,
+  type TimelineEntry
 } from './run-state.js'
 
 export const STATE_PREFIX = '<!-- devin-handoff-state:'
@@ -175,19 +175,6 @@ function oneOf<T extends string>(allowed: readonly T[]): (v: unknown) => T {
     return v as T
   }
 }
-
-const PHASES: readonly Phase[] = ['deciding', 'packing', 'starting', 'waiting', 'ended']
-const RESULTS: readonly Result[] = [
-  'created',
-  'reused',
-  'finished',
-  'needs-input',
-  'suspended',
-  'error',
-  'timeout',
-  'skipped',
-  'dry-run'
-]
 
 function session(v: unknown): SessionView {
   const o = obj(v)

@@ -6,18 +6,22 @@
  */
 
 /** deciding → packing → starting → waiting → ended; a run may end from any phase. */
-export type Phase = 'deciding' | 'packing' | 'starting' | 'waiting' | 'ended'
+export const PHASES = ['deciding', 'packing', 'starting', 'waiting', 'ended'] as const
+export type Phase = (typeof PHASES)[number]
 
-export type Result =
-  | 'created'
-  | 'reused'
-  | 'finished'
-  | 'needs-input'
-  | 'suspended'
-  | 'error'
-  | 'timeout'
-  | 'skipped'
-  | 'dry-run'
+/** Every value of the `result` output; the comment's hidden state is read back against it. */
+export const RESULTS = [
+  'created',
+  'reused',
+  'finished',
+  'needs-input',
+  'suspended',
+  'error',
+  'timeout',
+  'skipped',
+  'dry-run'
+] as const
+export type Result = (typeof RESULTS)[number]
 
 /** A Devin session as the report shows it. */
 export interface SessionView {
