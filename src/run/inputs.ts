@@ -5,7 +5,7 @@
 import { readFile, realpath } from 'node:fs/promises'
 
 import { PERMISSIONS, type Permission } from '../github/types.js'
-import type { Log } from '../hygiene/log.js'
+import type { RunnerLog } from '../egress/log.js'
 import { InputError } from './input-error.js'
 import { realDestination, requireRealInside, resolveInWorkspace } from './workspace-paths.js'
 import type { DevinKeyKind } from '../credentials/read.js'
@@ -224,16 +224,14 @@ async function readTask(
   get: InputReader,
   workspace: string,
   mode: Mode,
-  log?: Pick<Log, 'info'> & { notice?(message: string): void }
+  log?: ReadOptions['log']
 ): Promise<string> {
   const prompt = get('prompt')
   const file = get('prompt-file')
   // A sync hands nothing off: a task given to it is a leftover of a copied workflow, not an error.
   if (mode !== 'handoff') {
     if (prompt || file)
-      (log?.notice ?? log?.info)?.(
-        `mode '${mode}' takes no task; 'prompt' and 'prompt-file' are ignored.`
-      )
+      log?.notice(`mode '${mode}' takes no task; 'prompt' and 'prompt-file' are ignored.`)
     return ''
   }
   if (prompt && file) {
@@ -285,7 +283,7 @@ async function checkAttachmentsPath(workspace: string, rel: string): Promise<voi
 /** What reading the inputs may be told besides them. */
 export interface ReadOptions {
   /** Hears what was corrected or ignored on the way (a trailing `/v3` of `api-url`, a task in sync). */
-  log?: Pick<Log, 'info'> & { notice?(message: string): void }
+  log?: Pick<RunnerLog, 'info' | 'notice'>
   /** The shape of `api-key`, which `readCredentials` (src/credentials/read.ts) read apart. */
   devinKey?: DevinKeyKind
 }
