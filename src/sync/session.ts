@@ -103,12 +103,6 @@ async function refreshSurfaces(d: SessionDeps, live: LiveSession, out: SessionSy
   const { session, tracking } = live
   if (fellAsleep(tracking.shown, toView(session))) return await letGo(d, live, out)
   const { stopped } = classify(session.status, session.status_detail)
-  const said = stopped
-    ? await viaDevin("could not read Devin's last message", () =>
-        d.devin.lastDevinMessage(d.orgId, session.sessionId)
-      )
-    : undefined
-  const lastMessage = said === undefined ? undefined : await d.clean(said)
   const shown = await shownComment(d, live)
   out.comment = shown.outcome
   const now = d.clock()
@@ -119,6 +113,13 @@ async function refreshSurfaces(d: SessionDeps, live: LiveSession, out: SessionSy
       ? undefined
       : bareReport(session, { slug: d.slug, commentKey: key, prNumber: tracking.pr, now }))
   if (base) {
+    // Read only when something will show it: a comment proven ours, or the check run.
+    const said = stopped
+      ? await viaDevin("could not read Devin's last message", () =>
+          d.devin.lastDevinMessage(d.orgId, session.sessionId)
+        )
+      : undefined
+    const lastMessage = said === undefined ? undefined : await d.clean(said)
     const report = refreshReport(base, session, { now, lastMessage })
     if (shown.state && shown.comment)
       out.comment = await writeComment(d, shown.comment, key, report)

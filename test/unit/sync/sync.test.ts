@@ -146,7 +146,11 @@ describe('a changed session whose comment cannot be trusted is warned about, not
     messages: [{ message: 'bye' }]
   }
 
-  async function withComment(edit: (h: Awaited<ReturnType<typeof harness>>, id: number) => void) {
+  /** `reads`: Devin's words read, only for comments that pass the checks before any write. */
+  async function withComment(
+    edit: (h: Awaited<ReturnType<typeof harness>>, id: number) => void,
+    reads = 1
+  ) {
     const h = await harness()
     const [bad, good] = seed(h.devin, h.gh, [changedSpec, changedSpec])
     edit(h, bad?.commentId as number)
@@ -159,6 +163,8 @@ describe('a changed session whose comment cannot be trusted is warned about, not
     expect(h.gh.writesTo(bad?.checkId as number)).toBe(0)
     expect(h.devin.sessions.get(bad?.id as string)?.state.tags).toEqual(tagsBefore)
     expect(h.gh.writesTo(good?.commentId as number)).toBe(1)
+    // Devin's words are read only for what will show them: the good one's alone.
+    expect(h.devinCounts()[MESSAGES]).toBe(reads)
     expect(h.log.warnings).toHaveLength(1)
     expect(h.log.warnings[0]).toContain(`Devin session ${bad?.id}`)
     expect(h.log.warnings[0]).toContain('the next sync tries again')
@@ -181,7 +187,7 @@ describe('a changed session whose comment cannot be trusted is warned about, not
           user: { login: 'other-app[bot]', type: 'Bot' },
           performed_via_github_app: { slug: 'other-app' }
         })
-    })
+    }, 2) // it passed every check GitHub's refusal alone could make
     expect(warning).toContain('could not update comment')
     expect(warning).toContain('403 Resource not accessible by integration')
     expect(h.gh.counts().byOp.updateComment).toBe(2)
