@@ -153,7 +153,7 @@ describe('wait: end states', () => {
     const body = commentBody(s)
     // The headline names the other repository's PR; Devin's closing words are quoted, plain.
     expect(headlineOf(body)).toMatch(
-      /^\*\*✅ Finished\*\* · \d+s · 2\.5 ACUs · octo\/app#13 · \[Devin session\]\(https:\/\/app\.devin\.ai\/sessions\/devin-[0-9a-f]+\)$/
+      /^\*\*✅ Finished\*\* · (?:\d+m )?\d+s · 2\.5 ACUs · octo\/app#13 · \[Devin session\]\(https:\/\/app\.devin\.ai\/sessions\/devin-[0-9a-f]+\)$/
     )
     expect(body).toContain("> **Devin's closing message:**\\\n> Done: opened #13.\\\n")
     expect(body).toMatch(/`running` \/ `finished`/)
@@ -183,7 +183,7 @@ describe('wait: end states', () => {
       ])
     )
     expect(r.summary).toMatch(/\| Result \| `finished` \|/)
-    expect(r.summary).toMatch(/\| Waited \| \d+s \(4 polls\) \|/)
+    expect(r.summary).toMatch(/\| Waited \| (?:\d+m )?\d+s \(4 polls\) \|/)
     expect(r.summary).toMatch(/\| Pull requests \| <https:\/\/github\.com\/octo\/app\/pull\/13> \|/)
   })
 
@@ -291,7 +291,7 @@ describe('wait: end states', () => {
     expect(gets.length).toBeGreaterThanOrEqual(1)
     expect(gets.length).toBeLessThanOrEqual(4)
     const polls = `${gets.length} poll${gets.length === 1 ? '' : 's'}`
-    expect(r.summary).toMatch(new RegExp(`\\| Waited \\| \\d+s \\(${polls}\\) \\|`))
+    expect(r.summary).toMatch(new RegExp(`\\| Waited \\| (?:\\d+m )?\\d+s \\(${polls}\\) \\|`))
   })
 
   it('fails with timeout when fail-on includes it', async () => {
