@@ -16,6 +16,7 @@ import {
   RESULTS,
   type HandoffSummary,
   type Report,
+  type ReviewView,
   type SessionView,
   type TimelineEntry
 } from './run-state.js'
@@ -65,8 +66,16 @@ function stateOf(r: Report, fit: (typeof FITS)[number], scrub: (t: string) => st
   const opt = (t: string | undefined): string | undefined => (t === undefined ? undefined : str(t))
   const list = (xs: readonly string[]): string[] => xs.slice(0, fit.items).map((x) => str(x))
   const s = r.session
+  const v = r.review
   const out: Report = {
     phase: r.phase,
+    mode: r.mode,
+    review: v && {
+      prUrl: str(v.prUrl),
+      commitSha: str(v.commitSha, 64),
+      status: str(v.status, 40),
+      createdAt: opt(v.createdAt)
+    },
     result: r.result,
     skipReason: opt(r.skipReason),
     session: s && {
@@ -102,6 +111,7 @@ function stateOf(r: Report, fit: (typeof FITS)[number], scrub: (t: string) => st
     lastMessage:
       fit.message && r.lastMessage !== undefined ? str(r.lastMessage, MESSAGE_CHARS) : undefined,
     checkRunUrl: opt(r.checkRunUrl),
+    checkRunId: r.checkRunId,
     syncedAt: r.syncedAt
   }
   return out
@@ -189,6 +199,16 @@ function session(v: unknown): SessionView {
   }
 }
 
+function review(v: unknown): ReviewView {
+  const o = obj(v)
+  return {
+    prUrl: str(o.prUrl),
+    commitSha: str(o.commitSha),
+    status: str(o.status),
+    createdAt: opt(o.createdAt, str)
+  }
+}
+
 function handoff(v: unknown): HandoffSummary {
   const o = obj(v)
   return {
@@ -216,7 +236,7 @@ function requester(v: unknown): NonNullable<Report['requestedBy']> {
   return { login: str(o.login), text: str(o.text) }
 }
 
-function prNumber(v: unknown): number {
+function positive(v: unknown): number {
   const n = count(v)
   if (n < 1) throw new Invalid()
   return n
@@ -225,12 +245,14 @@ function prNumber(v: unknown): number {
 function report(o: Obj): Report {
   const r: Report = {
     phase: oneOf(PHASES)(o.phase),
+    mode: opt(o.mode, oneOf(['review'] as const)),
+    review: opt(o.review, review),
     result: opt(o.result, oneOf(RESULTS)),
     skipReason: opt(o.skipReason, str),
     session: opt(o.session, session),
     handoff: opt(o.handoff, handoff),
     slug: str(o.slug),
-    prNumber: opt(o.prNumber, prNumber),
+    prNumber: opt(o.prNumber, positive),
     headRef: opt(o.headRef, str),
     startedAt: num(o.startedAt),
     updatedAt: num(o.updatedAt),
@@ -246,6 +268,7 @@ function report(o: Obj): Report {
     requestedBy: opt(o.requestedBy, requester),
     lastMessage: opt(o.lastMessage, str),
     checkRunUrl: opt(o.checkRunUrl, str),
+    checkRunId: opt(o.checkRunId, positive),
     syncedAt: opt(o.syncedAt, num)
   }
   return dropUndefined(r)

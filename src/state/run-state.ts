@@ -35,6 +35,28 @@ export interface SessionView {
   structuredOutput?: unknown
 }
 
+/** What Devin Review answers with as its status; any other value is kept as text. */
+export const REVIEW_STATUSES = ['pending', 'running', 'completed', 'errored'] as const
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number]
+
+/**
+ * A Devin Review (`mode: review`) as the report shows it. It has no findings: Devin's GitHub App
+ * posts those on the pull request itself.
+ */
+export interface ReviewView {
+  /** The pull request's URL as sent to Devin (built from the server URL). */
+  prUrl: string
+  /** The commit reviewed: Devin's `commit_sha` once it answered, until then the head asked for. */
+  commitSha: string
+  /**
+   * Devin's status, or `requested` while the request is sent and its answer not back (a cancel
+   * then cannot tell whether the review exists).
+   */
+  status: ReviewStatus | 'requested' | (string & {})
+  /** When Devin accepted the review (its `created_at`), if known. */
+  createdAt?: string
+}
+
 export interface HandoffSummary {
   promptBytes: number
   files: number
@@ -71,6 +93,10 @@ export interface SettledStart {
 
 export interface Report {
   phase: Phase
+  /** `review` for a `mode: review` run; absent for a handoff (and in every report before it). */
+  mode?: 'review'
+  /** The Devin Review this run asked for, found already done, or follows. */
+  review?: ReviewView
   /** Set when the session was started, and again when the run ended; absent while waiting. */
   result?: Result
   skipReason?: string
@@ -104,6 +130,8 @@ export interface Report {
   lastMessage?: string
   /** The check run showing the session, once written. */
   checkRunUrl?: string
+  /** Its id: what a `mode: sync` run edits when only the comment can tell it (a review). */
+  checkRunId?: number
   /** Set when a `mode: sync` run refreshed this report from Devin: the comment is live again. */
   syncedAt?: number
 }

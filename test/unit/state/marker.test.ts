@@ -65,6 +65,21 @@ describe('encodeState / decodeState', () => {
     expect(decodeState(body(line))).toEqual(kept(report))
   })
 
+  it('round-trips a review report: its mode, the review and the check run id', () => {
+    const r: Report = {
+      ...kept(report),
+      mode: 'review',
+      review: {
+        prUrl: 'https://github.com/acme/app/pull/12',
+        commitSha: 'a'.repeat(40),
+        status: 'running',
+        createdAt: '2026-11-29T10:00:00Z'
+      },
+      checkRunId: 77
+    }
+    expect(decodeState(body(encodeState(r)))).toEqual(r)
+  })
+
   it('round-trips a minimal report, with no optional field made up', () => {
     const min: Report = {
       phase: 'deciding',
@@ -202,7 +217,15 @@ describe('encodeState / decodeState', () => {
     ['cancelled as a string', (r) => (r.cancelled = 'true')],
     ['requestedBy without login', (r) => (r.requestedBy = { text: 'x' })],
     ['lastMessage as an object', (r) => (r.lastMessage = { toString: 'x' })],
-    ['handoff without files', (r) => delete (r.handoff as Record<string, unknown>).files]
+    ['handoff without files', (r) => delete (r.handoff as Record<string, unknown>).files],
+    ['an unknown mode', (r) => (r.mode = 'handoff')],
+    ['a review without its commit', (r) => (r.review = { prUrl: 'u', status: 'running' })],
+    [
+      'a review status that is a number',
+      (r) => (r.review = { prUrl: 'u', commitSha: 'a', status: 1 })
+    ],
+    ['a check run id 0', (r) => (r.checkRunId = 0)],
+    ['a check run id as a string', (r) => (r.checkRunId = '5')]
   ]
   it.each(bad)('refuses a report with %s', (_, spoil) => {
     const r = JSON.parse(JSON.stringify(kept(report))) as Record<string, unknown>
