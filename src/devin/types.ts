@@ -127,6 +127,23 @@ function parsePullRequests(value: unknown): DevinPullRequest[] {
 }
 
 /** Returns undefined when the value cannot be a session (not an object, or no usable id). */
+/**
+ * A Devin Review (`…/pr-reviews`, devin-api.md "Additions"): it carries no findings, which Devin's
+ * GitHub App posts on the PR. `status` is kept as sent: a newer value than the four documented
+ * (`pending`, `running`, `completed`, `errored`) must not break a run.
+ */
+export interface PrReview {
+  /** The PR head commit reviewed. */
+  commit_sha: string
+  /** ISO date-time at which Devin accepted the review. */
+  created_at: string
+  pr_number: number
+  /** Host-prefixed repository path, e.g. `github.com/owner/repo`. */
+  repo_path: string
+  status: string
+  raw: unknown
+}
+
 export function parseSession(value: unknown): DevinSession | undefined {
   if (!isObject(value)) return undefined
   const id = str(value.session_id) ?? str(value.devin_id) ?? str(value.id)
