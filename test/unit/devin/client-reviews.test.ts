@@ -69,6 +69,21 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 const methods = (emu: DevinEmulator): string[] =>
   emu.requests.filter((r) => r.path === REVIEWS).map((r) => r.method)
 
+/** A 403 whose detail echoes the bearer header back: what scrubbing is for. */
+function echoKey403(emu: DevinEmulator, method: string): void {
+  emu.fault(
+    { method, path: REVIEWS },
+    {
+      status: 403,
+      body: (req) => ({
+        title: 'Forbidden',
+        status: 403,
+        detail: `${req.headers.authorization} may not`
+      })
+    }
+  )
+}
+
 const body = forDevin({ pr_url: PR })
 
 describe('getReview', () => {
@@ -153,17 +168,7 @@ describe('createReview', () => {
     expect(err.message).toContain('UseReviewManual')
     expect(err.message).not.toContain('ManageOrgSessions')
     // A server that echoes the key in its detail: scrubbed like every other answer.
-    emu.fault(
-      { method: 'POST', path: REVIEWS },
-      {
-        status: 403,
-        body: (req) => ({
-          title: 'Forbidden',
-          status: 403,
-          detail: `${req.headers.authorization} may not`
-        })
-      }
-    )
+    echoKey403(emu, 'POST')
     const echoed = await rejection(client.createReview(ORG, body))
     expect(echoed.message).toContain('403 Forbidden')
     expect(echoed.message).toContain('UseReviewManual')
@@ -289,17 +294,7 @@ describe('createReview never pays twice', () => {
   it('says to check the PR before re-running when the lookup fails, and sends nothing more', async () => {
     const { emu, client } = await setup()
     emu.fault({ method: 'POST', path: REVIEWS }, { status: 500 })
-    emu.fault(
-      { method: 'GET', path: REVIEWS },
-      {
-        status: 403,
-        body: (req) => ({
-          title: 'Forbidden',
-          status: 403,
-          detail: `denied for ${req.headers.authorization}`
-        })
-      }
-    )
+    echoKey403(emu, 'GET')
     const err = await rejection(client.createReview(ORG, body))
     expect(err.message).toMatch(
       new RegExp(
