@@ -21,15 +21,13 @@ import {
   parseSelf,
   parseSession
 } from './types.js'
-import { backoffDelay } from './retry.js'
-import { errorText } from '../hygiene/scrub.js'
+import { createOnce } from './create-once.js'
 import { DevinTransport, type DevinClientOptions } from './transport.js'
 import {
   DevinApiError,
   DevinConfigError,
   DevinMalformedResponseError,
-  DevinNetworkError,
-  isUnknownOutcome
+  DevinNetworkError
 } from './errors.js'
 
 export {
@@ -92,7 +90,7 @@ export class DevinClient {
     const tags = body.tags ?? []
     const payload = tags.includes(tag) ? body : { ...body, tags: [...tags, tag] }
     const path = this.#orgPath(orgId, 'sessions')
-    const out = await this.#createOnce<DevinSession>({
+    const out = await createOnce<DevinSession>(this.#http, {
       noun: 'session',
       sought: `session tagged ${tag}`,
       checkFirst: `look for a Devin session tagged ${tag}`,
@@ -140,7 +138,7 @@ export class DevinClient {
   ): Promise<{ review: PrReview; recovered: boolean }> {
     const path = this.#orgPath(orgId, 'pr-reviews')
     const prUrl = body.pr_url
-    const out = await this.#createOnce<PrReview>({
+    const out = await createOnce<PrReview>(this.#http, {
       noun: 'review',
       sought: `new review of ${prUrl}`,
       checkFirst: `check ${prUrl} for a Devin Review of its head commit`,
@@ -288,50 +286,6 @@ export class DevinClient {
 
   // ---- internals ----
 
-  /**
-   * Sends a create at most three times, never while its last outcome is unknown: a POST that may
-   * have worked is followed by `find` first, and what it finds is returned as recovered. A
-   * lookup that fails leaves the outcome unknown, so nothing more is sent.
-   */
-  async #createOnce<T>(c: CreateSpec<T>): Promise<{ value: T; recovered: boolean }> {
-    const maxSends = Math.min(3, this.#http.maxAttempts)
-    for (let send = 1; ; send++) {
-      let unknown: Error
-      try {
-        return { value: await c.send(), recovered: false }
-      } catch (err) {
-        if (!isUnknownOutcome(err)) throw err
-        unknown = err
-      }
-      this.#http.log.warning(
-        `Creating the Devin ${c.noun} may or may not have worked (${unknown.message}); ` +
-          `looking for a ${c.sought} before trying again.`
-      )
-      await this.#http.sleep(1000 + backoffDelay(send, this.#http.backoff))
-      let found: T | undefined
-      try {
-        found = await c.find()
-      } catch (lookupErr) {
-        throw new Error(
-          this.#http.scrub(
-            `${unknown.message}. Could not check whether the ${c.noun} was created anyway ` +
-              `(${errorText(lookupErr)}), so it was not sent again; ${c.checkFirst} ` +
-              `before re-running.`
-          ),
-          { cause: lookupErr }
-        )
-      }
-      if (found !== undefined) {
-        this.#http.log.info(`Recovered ${c.name(found)} after an unclear response.`)
-        return { value: found, recovered: true }
-      }
-      if (send >= maxSends) throw unknown
-      // A cancelled workflow sends nothing new; the post step (or the next run) looks it up.
-      if (c.signal?.aborted) throw unknown
-      this.#http.log.warning(`No ${c.sought} exists; sending the create request again.`)
-    }
-  }
-
   #orgPath(orgId: string, ...rest: string[]): string {
     return ['/v3/organizations', orgId, ...rest].map((s, i) => (i ? enc(s) : s)).join('/')
   }
@@ -380,20 +334,6 @@ export class DevinClient {
 function parseTags(value: unknown): string[] | undefined {
   if (!isObject(value) || !Array.isArray(value.tags)) return undefined
   return value.tags.filter((t): t is string => typeof t === 'string')
-}
-
-/** What a create sends, looks for when its outcome is unknown, and how messages name them. */
-interface CreateSpec<T> {
-  /** `session`, `review`. */
-  noun: string
-  /** What `find` looks for, without an article: `session tagged X`. */
-  sought: string
-  /** What the user should do before re-running when the lookup fails. */
-  checkFirst: string
-  signal?: AbortSignal
-  send: () => Promise<T>
-  find: () => Promise<T | undefined>
-  name: (found: T) => string
 }
 
 /** Devin has no review id: a review is its commit and the moment it was accepted. */
