@@ -171,8 +171,8 @@ function hintFor(method: string, path: string, status: number): string | undefin
 }
 
 /**
- * Whether a failed create may nonetheless have created the session. One that failed at the proxy
- * did not: nothing reached Devin.
+ * Whether a failed create may nonetheless have created what it asked for (a session, a review).
+ * One that failed at the proxy did not: nothing reached Devin.
  */
 export function isUnknownOutcome(err: unknown): err is Error {
   if (err instanceof DevinNetworkError) return !err.unsent
