@@ -9,6 +9,7 @@ import {
   type DevinSelf,
   type DevinSession,
   type Page,
+  type PrReview,
   type SessionCreateRequest,
   isObject,
   listItems,
@@ -16,18 +17,17 @@ import {
   parseAttachment,
   parseMessage,
   parsePage,
+  parsePrReview,
   parseSelf,
   parseSession
 } from './types.js'
-import { backoffDelay } from './retry.js'
-import { errorText } from '../hygiene/scrub.js'
+import { createOnce } from './create-once.js'
 import { DevinTransport, type DevinClientOptions } from './transport.js'
 import {
   DevinApiError,
   DevinConfigError,
   DevinMalformedResponseError,
-  DevinNetworkError,
-  isUnknownOutcome
+  DevinNetworkError
 } from './errors.js'
 
 export {
@@ -90,48 +90,67 @@ export class DevinClient {
     const tags = body.tags ?? []
     const payload = tags.includes(tag) ? body : { ...body, tags: [...tags, tag] }
     const path = this.#orgPath(orgId, 'sessions')
-    const maxSends = Math.min(3, this.#http.maxAttempts)
-    for (let send = 1; ; send++) {
-      let unknown: Error
-      try {
-        const value = await this.#http.json('POST', path, { body: payload })
-        return { session: this.#parsed('POST', path, value, parseSession), recovered: false }
-      } catch (err) {
-        if (!isUnknownOutcome(err)) throw err
-        unknown = err
-      }
-      this.#http.log.warning(
-        `Creating the Devin session may or may not have worked (${unknown.message}); ` +
-          `looking for a session tagged ${tag} before trying again.`
-      )
-      await this.#http.sleep(1000 + backoffDelay(send, this.#http.backoff))
-      let found: DevinSession[]
-      try {
-        found = await this.findSessionsByTags(orgId, [tag])
-      } catch (lookupErr) {
-        throw new Error(
-          this.#http.scrub(
-            `${unknown.message}. Could not check whether the session was created anyway ` +
-              `(${errorText(lookupErr)}), so it was not sent again; look for a Devin ` +
-              `session tagged ${tag} before re-running.`
-          ),
-          { cause: lookupErr }
-        )
-      }
-      if (found.length > 0) {
-        const session = oldest(found)
+    const out = await createOnce<DevinSession>(this.#http, {
+      noun: 'session',
+      sought: `session tagged ${tag}`,
+      checkFirst: `look for a Devin session tagged ${tag}`,
+      signal: opts.signal,
+      send: () => this.#post(path, payload, parseSession),
+      find: async () => {
+        const found = await this.findSessionsByTags(orgId, [tag])
         if (found.length > 1)
           this.#http.log.warning(`Found ${found.length} sessions tagged ${tag}.`)
-        this.#http.log.info(
-          `Recovered Devin session ${session.sessionId} after an unclear response.`
-        )
-        return { session, recovered: true }
-      }
-      if (send >= maxSends) throw unknown
-      // A cancelled workflow sends nothing new; the post step looks for the session by its tag.
-      if (opts.signal?.aborted) throw unknown
-      this.#http.log.warning(`No session tagged ${tag} exists; sending the create request again.`)
+        return found.length > 0 ? oldest(found) : undefined
+      },
+      name: (s) => `Devin session ${s.sessionId}`
+    })
+    return { session: out.value, recovered: out.recovered }
+  }
+
+  /**
+   * The latest Devin Review of `commitSha` (full or a prefix; the PR's head when omitted), or
+   * undefined when there is none: the API answers 404 for "no review of this commit".
+   */
+  async getReview(orgId: string, prUrl: string, commitSha?: string): Promise<PrReview | undefined> {
+    const path = this.#orgPath(orgId, 'pr-reviews')
+    const query = new URLSearchParams({ pr_url: prUrl })
+    if (commitSha !== undefined && commitSha !== '') query.set('commit_sha', commitSha)
+    let value: unknown
+    try {
+      value = await this.#http.json('GET', path, { query })
+    } catch (err) {
+      if (err instanceof DevinApiError && err.status === 404) return undefined
+      throw err
     }
+    return this.#parsed('GET', path, value, parsePrReview)
+  }
+
+  /**
+   * Asks Devin Review to review the PR's head commit, never resending blindly: a second review
+   * of the same commit is paid twice. When the POST's outcome is unknown the PR's review is
+   * looked up first; one that is not `known` (the review the caller saw before sending, e.g. an
+   * errored one) is taken as this request's, with `recovered: true`.
+   */
+  async createReview(
+    orgId: string,
+    body: ForDevin<{ pr_url: string }>,
+    opts: { known?: PrReview; signal?: AbortSignal } = {}
+  ): Promise<{ review: PrReview; recovered: boolean }> {
+    const path = this.#orgPath(orgId, 'pr-reviews')
+    const prUrl = body.pr_url
+    const out = await createOnce<PrReview>(this.#http, {
+      noun: 'review',
+      sought: `new review of ${prUrl}`,
+      checkFirst: `check ${prUrl} for a Devin Review of its head commit`,
+      signal: opts.signal,
+      send: () => this.#post(path, body, parsePrReview),
+      find: async () => {
+        const found = await this.getReview(orgId, prUrl)
+        return found && !sameReview(found, opts.known) ? found : undefined
+      },
+      name: (r) => `Devin Review of ${r.commit_sha}`
+    })
+    return { review: out.value, recovered: out.recovered }
   }
 
   async getSession(orgId: string, sessionId: string): Promise<DevinSession> {
@@ -276,6 +295,10 @@ export class DevinClient {
     return this.#orgPath(orgId, 'sessions', id, ...(sub ? [sub] : []))
   }
 
+  async #post<T>(path: string, body: unknown, parse: (v: unknown) => T | undefined): Promise<T> {
+    return this.#parsed('POST', path, await this.#http.json('POST', path, { body }), parse)
+  }
+
   #parsed<T>(
     method: string,
     path: string,
@@ -311,6 +334,11 @@ export class DevinClient {
 function parseTags(value: unknown): string[] | undefined {
   if (!isObject(value) || !Array.isArray(value.tags)) return undefined
   return value.tags.filter((t): t is string => typeof t === 'string')
+}
+
+/** Devin has no review id: a review is its commit and the moment it was accepted. */
+function sameReview(a: PrReview, b: PrReview | undefined): boolean {
+  return b !== undefined && a.created_at === b.created_at && a.commit_sha === b.commit_sha
 }
 
 function oldest(sessions: DevinSession[]): DevinSession {

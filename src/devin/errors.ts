@@ -146,8 +146,33 @@ export const ERROR_HINTS: Record<number, string> = {
 }
 
 /**
- * Whether a failed create may nonetheless have created the session. One that failed at the proxy
- * did not: nothing reached Devin.
+ * Hints for the pr-reviews endpoints (Devin Review), which need their own permission; a 404 on
+ * the POST means Devin cannot reach the repository. A 404 on the GET is "no review" and is
+ * not an error for the client, so only a stray one gets the plain hint.
+ */
+export const REVIEW_HINTS = {
+  403:
+    "The key's service user needs the UseReviewManual permission (Devin → Settings → Service " +
+    'users), or org-id names an organization the key cannot access.',
+  404:
+    'The repository is not connected to Devin: in Devin → Settings → Integrations → GitHub, ' +
+    "install Devin's GitHub App for the organization and give it access to this repository (for " +
+    'GitHub Enterprise Server, the same integration for that server), then run again. If it is ' +
+    'connected, check org-id and api-url.',
+  read404: 'Check org-id and api-url.'
+} as const
+
+/** The hint for an error answer from the API itself, by what was asked. */
+function hintFor(method: string, path: string, status: number): string | undefined {
+  if (!/\/pr-reviews$/.test(path)) return ERROR_HINTS[status]
+  if (status === 403) return REVIEW_HINTS[403]
+  if (status === 404) return method === 'POST' ? REVIEW_HINTS[404] : REVIEW_HINTS.read404
+  return ERROR_HINTS[status]
+}
+
+/**
+ * Whether a failed create may nonetheless have created what it asked for (a session, a review).
+ * One that failed at the proxy did not: nothing reached Devin.
  */
 export function isUnknownOutcome(err: unknown): err is Error {
   if (err instanceof DevinNetworkError) return !err.unsent
@@ -189,7 +214,10 @@ export function networkError(
   return new DevinNetworkError(msg, { method: f.method, path: f.path, code, timedOut })
 }
 
-/** An error status: the status, its reason, Devin's `detail`, and a hint for the usual causes. */
+/**
+ * An error status: the status, its reason, Devin's `detail`, and a hint for the usual causes of
+ * that status on that path.
+ */
 export function statusError(
   apiKey: string,
   f: { method: string; path: string; status: number; body: Buffer; fromApi: boolean }
@@ -201,7 +229,7 @@ export function statusError(
   const reason = STATUS_CODES[f.status] ?? 'Error'
   let msg = `Devin API ${f.method} ${f.path} failed: ${f.status} ${reason}`
   if (detail) msg += `: ${detail}`
-  const hint = f.fromApi ? ERROR_HINTS[f.status] : undefined
+  const hint = f.fromApi ? hintFor(f.method, f.path, f.status) : undefined
   if (hint) msg += /[.!?]$/.test(msg) ? ` ${hint}` : `. ${hint}`
   return new DevinApiError(msg, { status: f.status, detail, method: f.method, path: f.path })
 }

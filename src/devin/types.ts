@@ -126,7 +126,6 @@ function parsePullRequests(value: unknown): DevinPullRequest[] {
   return out
 }
 
-/** Returns undefined when the value cannot be a session (not an object, or no usable id). */
 /**
  * A Devin Review (`…/pr-reviews`, devin-api.md "Additions"): it carries no findings, which Devin's
  * GitHub App posts on the PR. `status` is kept as sent: a newer value than the four documented
@@ -144,6 +143,7 @@ export interface PrReview {
   raw: unknown
 }
 
+/** Returns undefined when the value cannot be a session (not an object, or no usable id). */
 export function parseSession(value: unknown): DevinSession | undefined {
   if (!isObject(value)) return undefined
   const id = str(value.session_id) ?? str(value.devin_id) ?? str(value.id)
@@ -162,6 +162,29 @@ export function parseSession(value: unknown): DevinSession | undefined {
     created_at: num(value.created_at),
     updated_at: num(value.updated_at),
     is_archived: value.is_archived === true,
+    raw: value
+  }
+}
+
+/**
+ * Returns undefined unless every field the action relies on is there and typed: the commit is
+ * what a later GET asks for, and `created_at` with it tells one review from another.
+ */
+export function parsePrReview(value: unknown): PrReview | undefined {
+  if (!isObject(value)) return undefined
+  const sha = str(value.commit_sha)
+  const status = str(value.status)
+  const createdAt = str(value.created_at)
+  const repoPath = str(value.repo_path)
+  const prNumber = num(value.pr_number)
+  if (!sha || sha.trim() === '' || status === null || createdAt === null) return undefined
+  if (repoPath === null || prNumber === null) return undefined
+  return {
+    commit_sha: sha,
+    created_at: createdAt,
+    pr_number: prNumber,
+    repo_path: repoPath,
+    status,
     raw: value
   }
 }

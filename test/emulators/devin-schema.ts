@@ -262,6 +262,24 @@ const LIST_QUERY = closed({
   is_archived: { type: 'boolean' }
 })
 
+/** "Additions": `PrReviewResponse`, all five required. */
+const PR_REVIEW = closed(
+  {
+    commit_sha: { type: 'string', minLength: 1 },
+    created_at: { type: 'string', format: 'date-time' },
+    pr_number: { type: 'integer' },
+    repo_path: str,
+    status: { enum: ['pending', 'running', 'completed', 'errored'] }
+  },
+  ['commit_sha', 'created_at', 'pr_number', 'repo_path', 'status']
+)
+
+/** "Additions": a full or short commit id; git abbreviates to no fewer than 4 hex digits. */
+const REVIEW_QUERY = closed(
+  { pr_url: str, commit_sha: { type: 'string', pattern: '^[0-9a-fA-F]{4,40}$' } },
+  ['pr_url']
+)
+
 const ORG_PATH = closed({ org_id: { type: 'string', pattern: '^org-' } }, ['org_id'])
 /** §1.3: "the session ID prefixed with `devin-`". */
 const SESSION_PATH = closed(
@@ -385,6 +403,22 @@ export const ENDPOINTS: Endpoint[] = [
         ]
       }
     }
+  },
+  {
+    method: 'POST',
+    template: `${ORG}/pr-reviews`,
+    section: 'Additions: POST pr-reviews (PrReviewResponse)',
+    path: ORG_PATH,
+    body: { schema: closed({ pr_url: str }, ['pr_url']), required: true },
+    ok: { status: 200, body: PR_REVIEW }
+  },
+  {
+    method: 'GET',
+    template: `${ORG}/pr-reviews`,
+    section: 'Additions: GET pr-reviews',
+    path: ORG_PATH,
+    query: REVIEW_QUERY,
+    ok: { status: 200, body: PR_REVIEW }
   },
   {
     method: 'GET',

@@ -1,5 +1,6 @@
 /**
- * Loopback emulator of the Devin v3 organization API (see shared/reference/devin-api.md §1).
+ * Loopback emulator of the Devin v3 organization API (see shared/reference/devin-api.md §1; the
+ * pr-reviews routes of its "Additions" are in ./devin-reviews.ts).
  * Strict where the docs are clear (auth, 200 on create, `devin-` path ids, cursor pagination,
  * FastAPI 422s, problem+json errors) so client bugs show up here and not in production. Every
  * request and answer is also checked against the documented field lists (./devin-schema.ts): a
@@ -7,6 +8,8 @@
  */
 
 import { randomBytes, randomUUID } from 'node:crypto'
+import { type Body, notObject, objectBody, problem, validation } from './devin-replies.ts'
+import { DevinReviews } from './devin-reviews.ts'
 import { devinConformance } from './devin-schema.ts'
 import { HttpEmulator } from './http.ts'
 import type { EmuRequest, Reply } from './http.ts'
@@ -95,7 +98,6 @@ export interface DevinEmulatorOptions {
   webUrl?: string
 }
 
-type Body = Record<string, unknown>
 const now = (): number => Math.floor(Date.now() / 1000)
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex')
 const ORG = '/v3/organizations/:org'
@@ -117,21 +119,6 @@ function routeRegex(pattern: string): RegExp {
     .join('/')
   return new RegExp(`^${source}$`)
 }
-
-function problem(status: number, title: string, detail: string, instance: string): Reply {
-  return {
-    status,
-    headers: { 'content-type': 'application/problem+json' },
-    json: { type: 'about:blank', title, status, detail, instance }
-  }
-}
-
-function validation(loc: Array<string | number>, msg: string, type: string): Reply {
-  return { status: 422, json: { detail: [{ loc, msg, type }] } }
-}
-
-const notObject = (): Reply =>
-  validation(['body'], 'Input should be a valid dictionary or object', 'model_attributes_type')
 
 function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string')
@@ -180,6 +167,8 @@ export class DevinEmulator extends HttpEmulator {
   readonly apiKey: string
   readonly orgId: string
   readonly sessions = new Map<string, StoredSession>()
+  /** Devin Review: connected repositories, PR heads, reviews and their scripts. */
+  readonly reviews = new DevinReviews()
   createCount = 0
   private readonly opts: DevinEmulatorOptions
   private readonly pendingScripts: SessionStep[][] = []
@@ -289,17 +278,12 @@ export class DevinEmulator extends HttpEmulator {
     }
   }
 
-  private objectBody(req: EmuRequest): Body | undefined {
-    const j = req.json
-    return typeof j === 'object' && j !== null && !Array.isArray(j) ? (j as Body) : undefined
-  }
-
   private ok(s: StoredSession): Reply {
     return { status: 200, json: this.view(s) }
   }
 
   private create(req: EmuRequest): Reply {
-    const b = this.objectBody(req)
+    const b = objectBody(req.json)
     if (b === undefined) return notObject()
     if (b.prompt === undefined) return validation(['body', 'prompt'], 'Field required', 'missing')
     if (typeof b.prompt !== 'string') {
@@ -430,7 +414,7 @@ export class DevinEmulator extends HttpEmulator {
   }
 
   private sendMessage(req: EmuRequest, s: StoredSession): Reply {
-    const body = this.objectBody(req)
+    const body = objectBody(req.json)
     if (body === undefined) return notObject()
     const message = body.message
     if (typeof message !== 'string') {
@@ -476,7 +460,7 @@ export class DevinEmulator extends HttpEmulator {
 
   private tags(req: EmuRequest, s: StoredSession): Reply {
     if (req.method === 'GET') return { status: 200, json: { tags: s.state.tags } }
-    const body = this.objectBody(req)
+    const body = objectBody(req.json)
     if (body === undefined) return notObject()
     const bad = checkTags(body, true)
     if (bad) return bad
@@ -559,6 +543,16 @@ export class DevinEmulator extends HttpEmulator {
       'GET',
       `${SESSION}/attachments`,
       this.inSession((_req, s) => this.attachments(s))
+    )
+    this.route(
+      'POST',
+      `${ORG}/pr-reviews`,
+      this.inOrg((req) => this.reviews.create(req))
+    )
+    this.route(
+      'GET',
+      `${ORG}/pr-reviews`,
+      this.inOrg((req) => this.reviews.get(req))
     )
     this.route('GET', '/attachments/:uuid/:name', (req) => {
       if (this.opts.attachmentsNeedAuth !== false && !this.authorized(req)) {

@@ -12,6 +12,7 @@ import {
   parseAttachment,
   parseMessage,
   parsePage,
+  parsePrReview,
   parseSelf,
   parseSession
 } from '../../../src/devin/types.ts'
@@ -144,6 +145,41 @@ describe('parseMessage, parseAttachment, parseSelf', () => {
     })
     expect(parseSelf({ org_id: '  ' })).toMatchObject({ principal_type: 'unknown', org_id: null })
     expect(parseSelf([])).toBeUndefined()
+  })
+})
+
+describe('parsePrReview', () => {
+  const review = {
+    commit_sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+    created_at: '2026-11-29T10:00:00.123Z',
+    pr_number: 12,
+    repo_path: 'github.com/acme/widgets',
+    status: 'pending'
+  }
+
+  it('reads the documented answer, keeps extra fields in raw and an unknown status as sent', () => {
+    const raw = { ...review, status: 'queued_for_gpu', reviewer: { kind: 'bot' } }
+    expect(parsePrReview(raw)).toEqual({ ...review, status: 'queued_for_gpu', raw })
+  })
+
+  it('refuses an answer without what the action needs, or with it mistyped', () => {
+    for (const [field, value] of [
+      ['commit_sha', undefined],
+      ['commit_sha', ''],
+      ['commit_sha', '  '],
+      ['commit_sha', 123],
+      ['status', undefined],
+      ['status', null],
+      ['created_at', 1764410400],
+      ['pr_number', '12'],
+      ['pr_number', Number.NaN],
+      ['repo_path', null]
+    ] as const) {
+      expect(parsePrReview({ ...review, [field]: value }), `${field}=${String(value)}`).toBe(
+        undefined
+      )
+    }
+    for (const v of [null, 'x', [review]]) expect(parsePrReview(v)).toBe(undefined)
   })
 })
 
