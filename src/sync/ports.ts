@@ -4,12 +4,19 @@
  * the entry point is handed the real clients and renderers.
  */
 import type { DevinClient } from '../devin/client.js'
+import type { PrReview } from '../devin/types.js'
 import type { CommentBody } from '../egress/comment.js'
 import type { ForDevin } from '../egress/devin.js'
 import type { CheckConclusion, IssueComment } from '../github/types.js'
 import type { Report } from '../state/run-state.js'
 
 export type SyncDevin = Pick<DevinClient, 'listSessions' | 'lastDevinMessage' | 'replaceTags'>
+
+/** What the review sync reads of Devin: one review, by its PR and commit. */
+export interface ReviewSyncDevin {
+  /** Undefined when Devin has no review for that commit (404). */
+  getReview(orgId: string, prUrl: string, commitSha: string): Promise<PrReview | undefined>
+}
 
 export type { CheckConclusion }
 
@@ -28,6 +35,8 @@ export interface SyncGitHub {
   getComment(id: number): Promise<IssueComment | undefined>
   updateComment(id: number, body: string): Promise<unknown>
   listComments(issue: number): AsyncIterable<IssueComment>
+  /** The repository's comments updated since `since`, latest update first, page by page. */
+  listRepoComments(o: { since: string; perPage?: number }): AsyncIterable<IssueComment>
   updateCheckRun(id: number, req: CheckUpdate): Promise<unknown>
 }
 
