@@ -353,6 +353,24 @@ describe('mode: sync for reviews', () => {
     expect(t.gh.counts().writes).toBe(writes)
   })
 
+  it('writes a status longer than the hidden state keeps once, not on every sync', async () => {
+    const t = setup()
+    const render = reportRender(linkHosts('https://github.com'), (s) => s)
+    const s = seedReview(t.gh, t.devin, {
+      pr: 7,
+      shown: 'running',
+      now: `busy ${'x'.repeat(60)}`,
+      render
+    })
+    expect(await t.sync({ render })).toMatchObject({ changed: 1, synced: 1 })
+    expect(decodeState(t.gh.comments.get(s.comment.id)?.body ?? '')?.review?.status).toMatch(
+      /^busy x+/
+    )
+    const writes = t.gh.counts().writes
+    expect(await t.sync({ render })).toMatchObject({ inProgress: 1, changed: 0, synced: 0 })
+    expect(t.gh.counts().writes).toBe(writes)
+  })
+
   it('reviewReport is what a review run leaves: a state the real decoder reads', () => {
     const render = reportRender(linkHosts('https://github.com'), (s) => s)
     expect(decodeState(render.comment(reviewReport(7, 'pending')))).toMatchObject({
