@@ -39,6 +39,12 @@ export interface GitHubApi {
    */
   whoAmI(): Promise<string | undefined>
   listComments(issue: number): AsyncIterable<IssueComment>
+  /**
+   * The comments of every issue and PR of the repository updated at or after `since` (ISO),
+   * latest update first, every page: how `mode: sync` finds reviews' comments without knowing
+   * their PRs. The caller stops reading when it has enough; no page is asked for before it is read.
+   */
+  listRepoComments(o: { since: string; perPage?: number }): AsyncIterable<IssueComment>
   /** One comment by id; undefined when GitHub has none (deleted, or never this repository's). */
   getComment(id: number): Promise<IssueComment | undefined>
   createComment(issue: number, body: string): Promise<IssueComment>
@@ -152,6 +158,16 @@ export async function createGitHubApi(opts: {
           per_page: 100
         }
       )
+      for await (const page of pages) yield* page.data as IssueComment[]
+    },
+    async *listRepoComments({ since, perPage = 100 }) {
+      const pages = octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues/comments', {
+        ...r,
+        sort: 'updated',
+        direction: 'desc',
+        since,
+        per_page: perPage
+      })
       for await (const page of pages) yield* page.data as IssueComment[]
     },
     async getComment(id) {

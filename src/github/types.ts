@@ -4,6 +4,8 @@ export interface IssueComment {
   id: number
   body?: string
   html_url: string
+  /** The API URL of its issue or PR (`…/repos/o/r/issues/7`), which names the number it is on. */
+  issue_url?: string
   created_at: string
   updated_at?: string
   user: { login: string; type?: string } | null

@@ -11,6 +11,9 @@ import type { Report } from '../state/run-state.js'
 
 export type SyncDevin = Pick<DevinClient, 'listSessions' | 'lastDevinMessage' | 'replaceTags'>
 
+/** What the review sync reads of Devin: one review, by its PR and commit (undefined on a 404). */
+export type ReviewSyncDevin = Pick<DevinClient, 'getReview'>
+
 export type { CheckConclusion }
 
 export interface CheckUpdate {
@@ -28,6 +31,8 @@ export interface SyncGitHub {
   getComment(id: number): Promise<IssueComment | undefined>
   updateComment(id: number, body: string): Promise<unknown>
   listComments(issue: number): AsyncIterable<IssueComment>
+  /** The repository's comments updated since `since`, latest update first, page by page. */
+  listRepoComments(o: { since: string; perPage?: number }): AsyncIterable<IssueComment>
   updateCheckRun(id: number, req: CheckUpdate): Promise<unknown>
 }
 

@@ -7,16 +7,26 @@
 import { classify } from '../devin/status.js'
 import { githubErrorMessage } from '../github/errors.js'
 import { pickOwn, type Writer } from '../github/identity.js'
-import { isRateLimit } from '../github/octokit.js'
-import { markedComments, markerFor, withMarker } from '../github/sticky-comment.js'
+import { markedComments, markerFor } from '../github/sticky-comment.js'
 import type { IssueComment } from '../github/types.js'
 import { errorText } from '../hygiene/scrub.js'
 import type { Report } from '../state/run-state.js'
 import { fellAsleep, shownKey, staysLive, withTracking } from '../state/tracking.js'
 import { toView } from '../state/view.js'
 import type { LiveSession } from './list.js'
-import type { CheckUpdate, ScreenTags, SyncDevin, SyncGitHub, SyncRender } from './ports.js'
+import type { ScreenTags, SyncDevin, SyncGitHub, SyncRender } from './ports.js'
 import { bareReport, refreshReport } from './refresh.js'
+import {
+  Skip,
+  statusOf,
+  viaDevin,
+  viaGitHub,
+  writeCheck,
+  writeComment,
+  type SurfaceOutcome
+} from './surfaces.js'
+
+export type { SurfaceOutcome }
 
 export interface SessionDeps {
   devin: SyncDevin
@@ -35,14 +45,6 @@ export interface SessionDeps {
   writer: () => Promise<Writer>
 }
 
-/**
- * What became of a surface: `updated` (written), `gone` (no longer there: deleted, or never
- * found), `elsewhere` (the comment now shows a later session), `refused` (GitHub would not let
- * the token write it: no `checks: write`; its id is kept for later). A changed session always
- * changes what is written (its state, when it was synced), so there is no "unchanged".
- */
-export type SurfaceOutcome = 'updated' | 'gone' | 'elsewhere' | 'refused'
-
 export interface SessionSync {
   id: string
   url: string
@@ -57,27 +59,6 @@ export interface SessionSync {
   tagged: boolean
   /** Why this session was left as it was. */
   warning?: string
-}
-
-/** A reason to leave this session for the next sync, already phrased for the log. */
-class Skip extends Error {}
-
-const statusOf = (err: unknown): unknown => (err as { status?: unknown } | undefined)?.status
-
-async function viaGitHub<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (err) {
-    throw new Skip(`${what}: ${githubErrorMessage(err)}`)
-  }
-}
-
-async function viaDevin<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (err) {
-    throw new Skip(`${what}: ${errorText(err)}`)
-  }
 }
 
 export async function syncSession(d: SessionDeps, live: LiveSession): Promise<SessionSync> {
@@ -213,37 +194,4 @@ async function shownComment(d: SessionDeps, live: LiveSession): Promise<Shown> {
 
 function writer(d: SessionDeps): Promise<Writer> {
   return viaGitHub('could not tell who the token writes as', () => d.writer())
-}
-
-async function writeComment(
-  d: SessionDeps,
-  comment: IssueComment,
-  key: string,
-  report: Report
-): Promise<SurfaceOutcome> {
-  const body = withMarker(key, d.render.comment(report))
-  try {
-    await d.github.updateComment(comment.id, body)
-  } catch (err) {
-    if (statusOf(err) === 404) return 'gone'
-    throw new Skip(`could not update comment ${comment.id}: ${githubErrorMessage(err)}`)
-  }
-  return 'updated'
-}
-
-async function writeCheck(d: SessionDeps, id: number, report: Report): Promise<SurfaceOutcome> {
-  const c = d.render.check(report)
-  const req: CheckUpdate = { status: c.status, output: { title: c.title, summary: c.summary } }
-  if (c.conclusion !== undefined) req.conclusion = c.conclusion
-  try {
-    await d.github.updateCheckRun(id, req)
-  } catch (err) {
-    if (statusOf(err) === 404) return 'gone'
-    // The sync job's token may not write check runs: the comment and tags still move on, and the
-    // id stays, so the check run is completed once the permission is there and the session moves.
-    if (statusOf(err) === 403 && !isRateLimit(err as Parameters<typeof isRateLimit>[0]))
-      return 'refused'
-    throw new Skip(`could not update check run ${id}: ${githubErrorMessage(err)}`)
-  }
-  return 'updated'
 }

@@ -11,9 +11,11 @@ import { toView } from '../state/view.js'
 import { listLive } from './list.js'
 import { syncSession, type SessionDeps, type SessionSync } from './session.js'
 
-/** What a session's sync needs (./session.ts), but who the token is: asked here, once. */
+/** What a session's sync needs (./session.ts); who the token is is asked here, once, unless given. */
 export interface SyncDeps extends Omit<SessionDeps, 'writer'> {
   log: Log
+  /** Who the token is, shared with the review sync (./reviews.ts) so it is asked once per run. */
+  writer?: SessionDeps['writer']
   /** Sessions synced at once: GitHub asks for writes one after another, Devin is not hurried. */
   parallel?: number
 }
@@ -37,7 +39,7 @@ export async function syncSessions(d: SyncDeps): Promise<SyncResult> {
   const { listed, live } = await listLive(d.devin, d.orgId, d.slug, d.log)
   const changed = live.filter((l) => l.tracking.shown !== shownKey(toView(l.session)))
   let asked: Promise<Writer> | undefined
-  const deps = { ...d, writer: () => (asked ??= d.github.whoAmI()) }
+  const deps = { ...d, writer: d.writer ?? (() => (asked ??= d.github.whoAmI())) }
   const sessions = await inOrder(changed, d.parallel ?? 4, (l) => syncSession(deps, l))
   for (const s of sessions) logOutcome(d.log, s)
   const wrote = (s: SessionSync): boolean => s.comment === 'updated' || s.check === 'updated'
@@ -76,7 +78,7 @@ function logOutcome(log: Log, s: SessionSync): void {
 }
 
 /** `comment updated, check run updated`, or '' when nothing was written. */
-export function written(s: SessionSync): string {
+export function written(s: Pick<SessionSync, 'comment' | 'check'>): string {
   const parts: string[] = []
   if (s.comment === 'updated') parts.push('comment updated')
   if (s.check === 'updated') parts.push('check run updated')

@@ -1,6 +1,6 @@
 /**
  * Loopback emulator of the slice of GitHub's REST API the action uses: pulls (JSON, diff, files),
- * issues, issue comments, reactions, collaborator permissions and check runs (./github-checks.ts).
+ * issues, issue comments (per issue and the repository's), reactions, collaborator permissions and check runs (./github-checks.ts).
  * Error bodies, pagination (`Link`
  * headers, per_page caps) and the limits (65,536-char comments, 300-file diffs, 3,000 listed files)
  * follow GitHub so the action meets them here first. What it answers is built by ./github-json.ts
@@ -223,8 +223,11 @@ export class GitHubEmulator extends HttpEmulator {
     login: string
     type?: 'Bot' | 'User'
     app?: string | null
+    /** When it was written and last edited (ISO): now by default. */
+    createdAt?: string
+    updatedAt?: string
   }): StoredComment {
-    const t = iso()
+    const t = c.createdAt ?? iso()
     const type = c.type ?? 'User'
     const stored: StoredComment = {
       id: this.nextId++,
@@ -234,7 +237,7 @@ export class GitHubEmulator extends HttpEmulator {
       type,
       app: c.app === null ? undefined : (c.app ?? (type === 'Bot' ? botSlug(c.login) : undefined)),
       created_at: t,
-      updated_at: t,
+      updated_at: c.updatedAt ?? t,
       deleted: false
     }
     this.comments.push(stored)
@@ -378,6 +381,42 @@ export class GitHubEmulator extends HttpEmulator {
     return c
   }
 
+  /**
+   * `GET …/issues/comments`: every live comment of the repository, by id without `sort` (the
+   * direction is then ignored, as GitHub documents); with it, by creation or last update, latest
+   * first unless `direction=asc`. `since` keeps those updated at or after it.
+   */
+  private repoComments(req: EmuRequest): Reply {
+    const q = (name: string): string | undefined => req.search.get(name) ?? undefined
+    const since = q('since')
+    const from = since === undefined ? undefined : Date.parse(since)
+    const sort = q('sort')
+    const direction = q('direction')
+    const bad =
+      from !== undefined && Number.isNaN(from)
+        ? 'since'
+        : sort !== undefined && sort !== 'created' && sort !== 'updated'
+          ? 'sort'
+          : direction !== undefined && direction !== 'asc' && direction !== 'desc'
+            ? 'direction'
+            : undefined
+    if (bad !== undefined)
+      return ghError(422, 'Validation Failed', {
+        errors: [{ resource: 'IssueComment', field: bad, code: 'invalid' }]
+      })
+    const at = (c: StoredComment): number =>
+      Date.parse(sort === 'updated' ? c.updated_at : c.created_at)
+    const sign = sort !== undefined && direction !== 'asc' ? -1 : 1
+    const rows = this.comments
+      .filter((c) => !c.deleted && (from === undefined || Date.parse(c.updated_at) >= from))
+      .sort((a, b) => (sort === undefined ? 0 : sign * (at(a) - at(b))) || sign * (a.id - b.id))
+    return paginate(
+      rows.map((c) => this.commentJson(c)),
+      req,
+      this.url
+    )
+  }
+
   private react(req: EmuRequest, who: TokenIdentity, subject: StoredReaction['subject']): Reply {
     const commentId = Number(req.params.id)
     if (
@@ -484,6 +523,8 @@ export class GitHubEmulator extends HttpEmulator {
         .map((f) => diffEntry(this.site, this.slug, p.head.sha, f))
       return paginate(rows, req, this.url)
     })
+    // Before `/issues/:n`, which would take `comments` for an issue number.
+    this.repoRoute('GET', '/issues/comments', (req) => this.repoComments(req))
     this.repoRoute('GET', '/issues/:n', (req) => {
       const n = Number(req.params.n)
       const p = this.pulls.get(n)

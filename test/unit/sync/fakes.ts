@@ -33,7 +33,8 @@ export interface FakeState {
   next: number
 }
 
-type Op = 'whoAmI' | 'getComment' | 'listComments' | 'updateComment' | 'updateCheckRun'
+type Op =
+  'whoAmI' | 'getComment' | 'listComments' | 'listRepoComments' | 'updateComment' | 'updateCheckRun'
 const WRITES: ReadonlySet<Op> = new Set(['updateComment', 'updateCheckRun'])
 
 export function httpError(status: number, message: string): Error {
@@ -56,6 +57,8 @@ export class GitHubFake implements SyncGitHub {
   /** Answers for the next matching calls, instead of acting. */
   readonly failures: Array<{ op: Op; id?: number; error: Error }> = []
   #next = 1000
+  /** What each repository comment list asked for. */
+  readonly repoLists: Array<{ since: string; perPage?: number }> = []
   /** Comment reads in flight now, and at most so far. */
   inFlight = 0
   maxInFlight = 0
@@ -162,6 +165,22 @@ export class GitHubFake implements SyncGitHub {
     for (let i = 0; i === 0 || i < all.length; i += 100) {
       this.#enter('listComments', issue)
       for (const c of all.slice(i, i + 100)) yield structuredClone(c)
+    }
+  }
+
+  /** As GitHub answers `sort=updated&direction=desc&since`: one request per page, when read. */
+  async *listRepoComments(o: { since: string; perPage?: number }): AsyncIterable<IssueComment> {
+    this.repoLists.push(o)
+    const perPage = o.perPage ?? 30
+    const from = Date.parse(o.since)
+    const at = (c: StoredComment): number => Date.parse(c.updated_at ?? c.created_at)
+    const all = [...this.comments.values()]
+      .filter((c) => at(c) >= from)
+      .sort((a, b) => at(b) - at(a) || b.id - a.id)
+    for (let i = 0; i === 0 || i < all.length; i += perPage) {
+      // The id of a page's call is its number: a failure can be planted on the second.
+      this.#enter('listRepoComments', i / perPage + 1)
+      for (const c of all.slice(i, i + perPage)) yield structuredClone(c)
     }
   }
 
