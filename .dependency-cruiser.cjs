@@ -11,7 +11,8 @@
  *   devin, github         the two API edges; neither imports the other
  *   state                 the run's state and phase
  *   run → handoff → session → lifecycle → report
- *   sync                  `mode: sync`: refreshes the reports of sessions started earlier
+ *   review                `mode: review`: asks Devin Review and follows it, over decide and report
+ *   sync                  `mode: sync`: refreshes the reports of sessions and reviews started earlier
  *   main.ts, post.ts, index.ts (entries) may import anything
  *
  * Type-only imports count too: a type that flows backwards is a dependency that flows backwards.
@@ -27,6 +28,7 @@ const ORDER = [
   ['session'],
   ['lifecycle'],
   ['report'],
+  ['review'],
   ['sync']
 ]
 

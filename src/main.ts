@@ -1,7 +1,7 @@
 /**
  * The pipeline: read → decide → pack → start (or reuse) the session → follow → report. Each
  * stage lives in its folder; this file decides only the order, and that the report is written
- * whatever happens.
+ * whatever happens. `mode: review` and `mode: sync` branch off to pipelines of their own.
  */
 import { readCredentials } from './credentials/read.js'
 import { createDevinClient } from './devin/factory.js'
@@ -16,6 +16,7 @@ import { prepareHandoff } from './handoff/prepare.js'
 import { follow } from './lifecycle/follow.js'
 import { guardRun, type RunGuard } from './lifecycle/guard.js'
 import { Reporter } from './report/reporter.js'
+import { runReview } from './review/run.js'
 import { readRunContext } from './run/context.js'
 import { decide } from './run/decide.js'
 import { envInputReader, readInputs } from './run/inputs.js'
@@ -41,8 +42,7 @@ export async function run(): Promise<void> {
     const links = linkHosts(ctx.serverUrl, inputs.apiUrl)
     if (inputs.mode === 'sync')
       return await syncMode({ credentials, github: gh, inputs, ctx, links, scrub, log })
-    const slug = `${ctx.owner}/${ctx.repo}`
-    const state = new RunState({ slug, runUrl: ctx.runUrl, commentKey: inputs.commentKey })
+    const state = new RunState({ ...inputs, slug: `${ctx.owner}/${ctx.repo}`, runUrl: ctx.runUrl })
     reporter = new Reporter({ state, scrub, stopOnCancel: inputs.stopOnCancel, links, log })
     // From here on a cancel at any instant ends the run true (src/lifecycle/guard.ts).
     cancel = guardRun({ state, surfaces: reporter, stopOnCancel: inputs.stopOnCancel, scrub, log })
@@ -51,11 +51,11 @@ export async function run(): Promise<void> {
     if (decision.target) state.targetFound({ prNumber: decision.target.pr?.number })
     if (decision.skip !== undefined) return await reporter.skip(decision.skip)
     const { target, trigger } = decision
-
-    const run = { inputs, ctx, target, log }
+    const run = { inputs, ctx, target, trigger, log, github: gh }
+    if (inputs.mode === 'review') return await runReview({ ...run, credentials, reporter, cancel })
     // Packing (git) and the permission lookup (GitHub) run side by side; nothing is sent before.
     state.packingBegan()
-    const packing = prepareHandoff({ ...run, trigger, github: gh })
+    const packing = prepareHandoff(run)
     packing.catch(() => undefined) // awaited below; a skip must not leave it unhandled
     const refused = await permissionSkipReason(ctx, inputs.requirePermission, async (login) =>
       (await gh()).permissionOf(login)
@@ -71,7 +71,7 @@ export async function run(): Promise<void> {
     const devin = createDevinClient(credentials, { apiUrl: inputs.apiUrl, log })
     try {
       const at = { ...run, devin, orgId: await devin.resolveOrgId(inputs.orgId) }
-      const started = await startSession({ ...at, handoff, trigger, watch: cancel, shown })
+      const started = await startSession({ ...at, handoff, watch: cancel, shown })
       state.sessionStarted(toView(started.session), started.how, { ...at, ...started })
       log.info(`Devin session: ${state.report.session?.url}`)
       await react(gh, asked, 'rocket', log)

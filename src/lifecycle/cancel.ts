@@ -63,6 +63,8 @@ export type StopOutcome =
   | { kind: 'none' }
   /** A create was sent and its outcome is unknown: the session may exist under `tag`. */
   | { kind: 'unknown'; tag: string; by: 'signal' | 'post' }
+  /** A Devin Review, which nothing stops: `asked` when its request's answer never came. */
+  | { kind: 'review'; asked: boolean }
 
 export function cancelNote(outcome: StopOutcome, prefix = 'The workflow was cancelled'): string {
   switch (outcome.kind) {
@@ -78,6 +80,10 @@ export function cancelNote(outcome: StopOutcome, prefix = 'The workflow was canc
       return `${prefix}; stopping the Devin session failed (${outcome.reason}), so it may still be running.`
     case 'none':
       return `${prefix} before anything was handed off to Devin.`
+    case 'review':
+      return outcome.asked
+        ? `${prefix} while Devin Review was being asked; a review may still appear on the pull request.`
+        : `${prefix}; Devin Review goes on and posts its findings on the pull request.`
     case 'unknown':
       return outcome.by === 'signal'
         ? `${prefix} while the Devin session was being created; the post step looks for it by its tag ${outcome.tag}.`
@@ -218,6 +224,10 @@ async function decideFate(
   const { state, log } = d
   const session = state.session
   const pending = state.report.pending
+  const review = state.report.review
+  // A review cannot be stopped; the note says what becomes of it.
+  if (!session && review)
+    return { outcome: { kind: 'review', asked: review.status === 'requested' } }
   if (!session)
     return {
       outcome: pending ? { kind: 'unknown', tag: pending.runTag, by: d.by } : { kind: 'none' }

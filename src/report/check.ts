@@ -9,6 +9,7 @@ import type { LinkHosts } from '../egress/markdown.js'
 import type { Report, Result } from '../state/run-state.js'
 import { plainHeadline } from './headline.js'
 import { renderBody } from './render.js'
+import { reviewPlainHeadline } from './review.js'
 
 export type CheckConclusion =
   'success' | 'action_required' | 'neutral' | 'failure' | 'timed_out' | 'cancelled' | 'skipped'
@@ -25,7 +26,10 @@ export interface CheckText {
 export const MAX_CHECK_TITLE = 100
 export const MAX_CHECK_SUMMARY = 65_535
 
-export function checkName(commentKey: string): string {
+/** `Devin (<key>)`; a review's is `Devin Review`, with its key when that is not `review`. */
+export function checkName(commentKey: string, mode?: Report['mode']): string {
+  if (mode === 'review')
+    return commentKey === 'review' ? 'Devin Review' : `Devin Review (${commentKey})`
   return commentKey === 'default' ? 'Devin' : `Devin (${commentKey})`
 }
 
@@ -54,7 +58,11 @@ export function renderCheck(r: Report, links: LinkHosts): CheckText {
   const conclusion = checkConclusion(r)
   const text: CheckText = {
     status: conclusion ? 'completed' : 'in_progress',
-    title: capUnits(plainHeadline(r), MAX_CHECK_TITLE, '…'),
+    title: capUnits(
+      r.mode === 'review' ? reviewPlainHeadline(r) : plainHeadline(r),
+      MAX_CHECK_TITLE,
+      '…'
+    ),
     summary: capUnits(renderBody(r, links), MAX_CHECK_SUMMARY, '\n\n_…cut._')
   }
   if (conclusion) text.conclusion = conclusion

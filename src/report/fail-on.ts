@@ -9,17 +9,28 @@ const FAILS: Partial<Record<Result, FailOn>> = {
   'needs-input': 'needs-input'
 }
 
-function stateOf(report: Report): string {
+/** What ended, how it stood, and where to look: the session, or a review's pull request. */
+function subjectOf(report: Report): { ended: string; state: string; where: string } {
+  if (report.mode === 'review') {
+    const v = report.review
+    const state = v && v.status !== 'requested' ? ` (review ${v.status})` : ''
+    return {
+      ended: 'Devin Review ended with result',
+      state,
+      where: `Pull request: ${v?.prUrl ?? 'none'}`
+    }
+  }
   const s = report.session
-  return s ? ` (status ${s.status}${s.detail ? `/${s.detail}` : ''})` : ''
+  const state = s ? ` (status ${s.status}${s.detail ? `/${s.detail}` : ''})` : ''
+  return { ended: 'Devin handoff ended with result', state, where: `Session: ${s?.url ?? 'none'}` }
 }
 
 export function failureFor(report: Report, failOn: FailOn[]): string | undefined {
   const result = report.result
   const key = result ? FAILS[result] : undefined
   if (!key || !failOn.includes(key)) return undefined
-  const s = report.session
-  return `Devin handoff ended with result '${result}'${stateOf(report)}; 'fail-on' includes '${key}'. Session: ${s?.url ?? 'none'}`
+  const { ended, state, where } = subjectOf(report)
+  return `${ended} '${result}'${state}; 'fail-on' includes '${key}'. ${where}`
 }
 
 /**
@@ -32,6 +43,6 @@ export function noticeFor(report: Report, failOn: FailOn[]): string | undefined 
   const key = result ? FAILS[result] : undefined
   if (!key || failOn.includes(key)) return undefined
   const why = report.note ? ` ${report.note}` : ''
-  const url = report.session?.url ?? 'none'
-  return `Devin handoff ended with result '${result}'${stateOf(report)}.${why} Session: ${url} (add '${key}' to 'fail-on' to fail the step on this)`
+  const { ended, state, where } = subjectOf(report)
+  return `${ended} '${result}'${state}.${why} ${where} (add '${key}' to 'fail-on' to fail the step on this)`
 }

@@ -17,6 +17,13 @@ import { fenceFor } from '../hygiene/fence.js'
 import { encodeState } from '../state/marker.js'
 import type { HandoffSummary, Report, Result } from '../state/run-state.js'
 import { elapsedOf, formatElapsed, headlineLine, roundAcus, startOnly } from './headline.js'
+import {
+  reviewHeadline,
+  reviewLines,
+  reviewRows,
+  reviewStateWord,
+  reviewStatusOutput
+} from './review.js'
 import { devinWords, requestedBy } from './words.js'
 
 export { formatElapsed } from './headline.js'
@@ -41,6 +48,7 @@ const HEADLINE: Record<Result, string> = {
 }
 
 export function headline(r: Report): string {
+  if (r.mode === 'review') return reviewStateWord(r)
   if (r.cancelled) return '🛑 Workflow cancelled'
   if (!r.result) return '⏳ Devin is working'
   return HEADLINE[r.result]
@@ -59,6 +67,7 @@ export function handoffLine(h: HandoffSummary): string {
 }
 
 function rows(r: Report, links: LinkHosts): Array<[string, string]> {
+  if (r.mode === 'review') return reviewRows(r, links)
   const out: Array<[string, string]> = []
   const s = r.session
   // A report that knows only the start shows no status, time or ACUs that would stay frozen.
@@ -174,14 +183,21 @@ export function renderBody(r: Report, links: LinkHosts): string {
   return `${kept}\n\n${CUT_NOTE}\n${'\n</details>'.repeat(Math.max(0, open))}`
 }
 
-function bodyWith(r: Report, links: LinkHosts, d: Detail): string {
+/** What opens the report: the headline, then what Devin said or where a review's findings are. */
+function opening(r: Report, links: LinkHosts): string[] {
+  if (r.mode === 'review') return [reviewHeadline(r), '', ...reviewLines(r)]
   const lines = [headlineLine(r, links), '']
   if (startOnly(r))
     lines.push(
       '_This comment shows the start only: follow the session in Devin, or let a `mode: sync` run refresh it._',
       ''
     )
-  lines.push(...devinWords(r, links), ...requestedBy(r), ...notes(r), ...details(r, links, d))
+  return [...lines, ...devinWords(r, links)]
+}
+
+function bodyWith(r: Report, links: LinkHosts, d: Detail): string {
+  const lines = opening(r, links)
+  lines.push(...requestedBy(r), ...notes(r), ...details(r, links, d))
   lines.push(footer(r))
   return lines.join('\n')
 }
@@ -202,7 +218,8 @@ export function renderComment(
 const SUMMARY_PROMPT_BYTES = MAX_SUMMARY_BYTES - 64 * 1024
 
 export function renderSummary(r: Report, links: LinkHosts, prompt?: string): string {
-  const lines = [`## ${headline(r)}`, '', ...devinWords(r, links), ...requestedBy(r), ...notes(r)]
+  const said = r.mode === 'review' ? reviewLines(r) : devinWords(r, links)
+  const lines = [`## ${headline(r)}`, '', ...said, ...requestedBy(r), ...notes(r)]
   const pairs = rows(r, links)
   pairs.unshift([
     'Repository',
@@ -220,7 +237,7 @@ export function renderSummary(r: Report, links: LinkHosts, prompt?: string): str
     const shown = capBytes(prompt, SUMMARY_PROMPT_BYTES, '\n…(cut)')
     const fence = fenceFor(shown)
     lines.push(
-      '<details><summary>Prompt</summary>',
+      `<details><summary>${r.mode === 'review' ? 'Review request' : 'Prompt'}</summary>`,
       '',
       `${fence}markdown`,
       shown,
@@ -241,7 +258,13 @@ export function outputsOf(r: Report): Record<string, string> {
   return {
     'session-id': s?.id ?? '',
     'session-url': s?.url ?? '',
-    status: s?.status ?? '',
+    // A review's status is the review's (`review-status` says `skipped` where this cannot).
+    status:
+      r.mode === 'review'
+        ? r.review?.status === 'requested'
+          ? ''
+          : (r.review?.status ?? '')
+        : (s?.status ?? ''),
     'status-detail': s?.detail ?? '',
     result: r.result ?? '',
     'skip-reason': r.skipReason ?? '',
@@ -256,6 +279,7 @@ export function outputsOf(r: Report): Record<string, string> {
     'last-message': r.lastMessage ? capUnits(r.lastMessage, MAX_LAST_MESSAGE_CHARS) : '',
     attachments: JSON.stringify(r.attachments),
     'diff-truncated': r.handoff?.truncated ? 'true' : 'false',
-    'prompt-bytes': r.handoff ? String(r.handoff.promptBytes) : ''
+    'prompt-bytes': r.handoff ? String(r.handoff.promptBytes) : '',
+    'review-status': reviewStatusOutput(r)
   }
 }

@@ -78,7 +78,10 @@ export class Reporter {
     if (comment !== undefined) this.commentOn(new StickyComment(api, comment, inputs.commentKey))
     if (check)
       this.checkOn(
-        new CheckRun(api, { name: checkName(inputs.commentKey), headSha: target.headSha })
+        new CheckRun(api, {
+          name: checkName(inputs.commentKey, this.state.report.mode),
+          headSha: target.headSha
+        })
       )
     return true
   }
@@ -116,10 +119,20 @@ export class Reporter {
   }
 
   async #write(): Promise<void> {
-    if (!this.#sticky) return
+    // A review's comment is where a later sync learns its check run's id: a new one goes first.
+    const checkFirst = this.state.report.mode === 'review' && this.#check?.checkId === undefined
     this.state.touch()
+    if (checkFirst) await this.#writeCheck()
+    if (this.#sticky) await this.#writeComment(this.#sticky)
+    if (!checkFirst) await this.#writeCheck()
+    // At the end, finish() saves the final state itself.
+    if (!this.#finished) this.saveState(false)
+  }
+
+  /** A failure (read-only tokens, forks) warns once; the run goes on. */
+  async #writeComment(sticky: StickyComment): Promise<void> {
     try {
-      const res = await this.#sticky.write(
+      const res = await sticky.write(
         commentBody(renderComment(this.state.report, this.#o.links, this.#o.scrub), this.#o.scrub)
       )
       this.state.commentWritten(res.url)
@@ -139,9 +152,6 @@ export class Reporter {
         this.#commentWarned = true
       }
     }
-    await this.#writeCheck()
-    // At the end, finish() saves the final state itself.
-    if (!this.#finished) this.saveState(false)
   }
 
   /**
@@ -150,17 +160,16 @@ export class Reporter {
    * complete a run a passing fault left in progress.
    */
   async #writeCheck(): Promise<void> {
-    const session = this.state.session
-    if (!this.#check || this.#checkRefused || !session) return
+    const shows = this.#checkShows()
+    if (!this.#check || this.#checkRefused || !shows) return
     const text = renderCheck(this.state.report, this.#o.links)
     try {
       const res = await this.#check.write({
         ...text,
         summary: commentBody(text.summary, this.#o.scrub),
-        detailsUrl: safeUrl(session.url, this.#o.links.devin),
-        externalId: session.id
+        ...shows
       })
-      this.state.checkWritten(res.url)
+      this.state.checkWritten(res.url, res.id)
     } catch (err) {
       if (err instanceof ChecksRefused) {
         this.#checkRefused = true
@@ -172,6 +181,19 @@ export class Reporter {
         )
       }
     }
+  }
+
+  /**
+   * What the check run links and is known by: the session; for a review, which has no page of
+   * its own, the pull request where its findings appear. Nothing before there is one.
+   */
+  #checkShows(): { detailsUrl?: string; externalId: string } | undefined {
+    const { session, review } = this.state.report
+    if (session)
+      return { detailsUrl: safeUrl(session.url, this.#o.links.devin), externalId: session.id }
+    if (!review || review.status === 'requested') return undefined
+    const detailsUrl = safeUrl(review.prUrl, [this.#o.links.github])
+    return { detailsUrl, externalId: `devin-review:${review.commitSha}` }
   }
 
   /** What the post step needs if this process does not get to finish. */
@@ -205,13 +227,18 @@ export class Reporter {
   /** A run that hands nothing off: a notice that says why, and the report. */
   async skip(reason: string): Promise<void> {
     this.state.skipped(reason)
-    this.#o.log.notice(`Devin handoff skipped: ${reason}`)
+    this.#o.log.notice(
+      this.state.report.mode === 'review'
+        ? `Devin Review skipped: ${reason}`
+        : `Devin handoff skipped: ${reason}`
+    )
     await this.finish()
   }
 
   /** A dry run: the prompt in the log (folded) and in the summary; nothing was sent. */
   async dryRun({ prompt, bytes }: { prompt: string; bytes: number }): Promise<void> {
-    this.#o.log.block(`Prompt (${bytes} bytes, dry run: nothing sent)`, prompt)
+    const what = this.state.report.mode === 'review' ? 'Review request' : 'Prompt'
+    this.#o.log.block(`${what} (${bytes} bytes, dry run: nothing sent)`, prompt)
     this.state.dryRun()
     await this.finish(prompt)
   }

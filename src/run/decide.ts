@@ -33,6 +33,12 @@ export async function decide(
       "is 'true' but no pull request is in context; set 'pr-number' or use 'auto'"
     )
   }
+  if (inputs.mode === 'review' && !target.pr) {
+    throw new InputError(
+      'mode',
+      "'review' needs a pull request: run it on a pull_request event or a comment on a PR, or set 'pr-number'"
+    )
+  }
   const trigger = triggerOf(ctx, inputs.triggerPhrase)
   if (trigger.skip) return { target, skip: trigger.skip }
   const skip = staticSkipReason(ctx, target, inputs, hasKey, log)

@@ -22,7 +22,10 @@ export type Mode = (typeof MODES)[number]
 export type StatusCheck = 'auto' | 'true' | 'false'
 
 export interface Inputs {
-  /** `handoff` (the pipeline), or `sync`: refresh the repository's status surfaces. */
+  /**
+   * `handoff` (the pipeline), `review` (ask Devin Review to review the PR: src/review/), or
+   * `sync`: refresh the repository's status surfaces.
+   */
   mode: Mode
   /** A check run on the head commit: `auto` only while the step follows the session. */
   statusCheck: StatusCheck
@@ -228,7 +231,8 @@ async function readTask(
 ): Promise<string> {
   const prompt = get('prompt')
   const file = get('prompt-file')
-  // A sync hands nothing off: a task given to it is a leftover of a copied workflow, not an error.
+  // A review or a sync takes no task (the review API takes only the PR's URL): a task given to
+  // one is a leftover of a copied workflow, not an error.
   if (mode !== 'handoff') {
     if (prompt || file)
       log?.notice(`mode '${mode}' takes no task; 'prompt' and 'prompt-file' are ignored.`)
@@ -303,19 +307,15 @@ export async function readInputs(
   const orgId = get('org-id')
   checkOrgId(orgId)
   const allowedBots = parseList(get('allowed-bots'))
-  const commentKey = get('comment-key') || 'default'
+  const mode = parseEnum('mode', get('mode'), MODES, 'handoff')
+  // A review's comment and check run stand apart from a handoff's on the same PR by default.
+  const commentKey = get('comment-key') || (mode === 'review' ? 'review' : 'default')
   if (!/^[A-Za-z0-9_.:/-]{1,64}$/.test(commentKey)) {
     throw new InputError(
       'comment-key',
       `expected 1-64 letters, digits or '_.:/-', got '${commentKey}'`
     )
   }
-  const mode = parseEnum('mode', get('mode'), MODES, 'handoff')
-  if (mode === 'review')
-    throw new InputError(
-      'mode',
-      "'review' is not available in this version; use 'handoff' (a session told to review) or 'sync'"
-    )
   const inputs: Inputs = {
     mode,
     statusCheck: parseEnum('status-check', get('status-check'), ['auto', 'true', 'false'], 'auto'),

@@ -1,140 +1,21 @@
 /**
  * The run's state: one object with an explicit phase, changed only through its methods, so the
  * waiting loop, the cancellation path and the post step agree on where the run is. The report
- * (what outputs, comment and summary show) is derived from it and is plain data, so the post
- * step can restore it from the saved state.
+ * it keeps (./report.ts: what outputs, comment and summary show) is plain data, so the post step
+ * can restore it from the saved state.
  */
+import type {
+  PendingStart,
+  Phase,
+  Report,
+  Result,
+  ReviewView,
+  SessionView,
+  SettledStart,
+  HandoffSummary
+} from './report.js'
 
-/** deciding → packing → starting → waiting → ended; a run may end from any phase. */
-export const PHASES = ['deciding', 'packing', 'starting', 'waiting', 'ended'] as const
-export type Phase = (typeof PHASES)[number]
-
-/** Every value of the `result` output; the comment's hidden state is read back against it. */
-export const RESULTS = [
-  'created',
-  'reused',
-  'finished',
-  'needs-input',
-  'suspended',
-  'error',
-  'timeout',
-  'skipped',
-  'dry-run'
-] as const
-export type Result = (typeof RESULTS)[number]
-
-/** A Devin session as the report shows it. */
-export interface SessionView {
-  id: string
-  url: string
-  status: string
-  detail: string
-  title?: string
-  acus?: number
-  pullRequests: string[]
-  structuredOutput?: unknown
-}
-
-/** What Devin Review answers with as its status; any other value is kept as text. */
-export const REVIEW_STATUSES = ['pending', 'running', 'completed', 'errored'] as const
-export type ReviewStatus = (typeof REVIEW_STATUSES)[number]
-
-/**
- * A Devin Review (`mode: review`) as the report shows it. It has no findings: Devin's GitHub App
- * posts those on the pull request itself.
- */
-export interface ReviewView {
-  /** The pull request's URL as sent to Devin (built from the server URL). */
-  prUrl: string
-  /** The commit reviewed: Devin's `commit_sha` once it answered, until then the head asked for. */
-  commitSha: string
-  /**
-   * Devin's status, or `requested` while the request is sent and its answer not back (a cancel
-   * then cannot tell whether the review exists).
-   */
-  status: ReviewStatus | 'requested' | (string & {})
-  /** When Devin accepted the review (its `created_at`), if known. */
-  createdAt?: string
-}
-
-export interface HandoffSummary {
-  promptBytes: number
-  files: number
-  source: string
-  truncated: boolean
-  omitted: number
-  redactions: number
-}
-
-export interface TimelineEntry {
-  at: number
-  text: string
-}
-
-/**
- * A session start that has been sent and whose outcome the run does not know yet: what a cancel
- * needs to find its session anyway (the run tag of a create, or the live session a follow-up
- * message went to).
- */
-export interface PendingStart {
-  orgId: string
-  runTag: string
-  /** Set for a follow-up message: the live session it is being sent to. */
-  session?: SessionView
-}
-
-/** How a start that a cancel cut short turned out, once known. */
-export interface SettledStart {
-  session: SessionView
-  how: 'created' | 'reused'
-  promptBytes?: number
-  note?: string
-}
-
-export interface Report {
-  phase: Phase
-  /** `review` for a `mode: review` run; absent for a handoff (and in every report before it). */
-  mode?: 'review'
-  /** The Devin Review this run asked for, found already done, or follows. */
-  review?: ReviewView
-  /** Set when the session was started, and again when the run ended; absent while waiting. */
-  result?: Result
-  skipReason?: string
-  session?: SessionView
-  handoff?: HandoffSummary
-  slug: string
-  prNumber?: number
-  headRef?: string
-  startedAt: number
-  updatedAt: number
-  runUrl: string
-  commentKey: string
-  timeline: TimelineEntry[]
-  /** A line that explains the end state (timeout, cancel, error). */
-  note?: string
-  cancelled?: boolean
-  error?: string
-  commentUrl?: string
-  attachments: string[]
-  /** Set by the waiting loop: when it started and ended, and how many times it polled. */
-  wait?: { startedAt: number; endedAt?: number; polls: number }
-  /** A start sent but not settled; cleared once its session is known (or known not to exist). */
-  pending?: PendingStart
-  /** Comment triggers: who asked, and what (the comment's request, as the task took it). */
-  requestedBy?: { login: string; text: string }
-  /**
-   * Devin's last message when the run ended or the report was last refreshed: its question when it
-   * waits for the user, its closing message when it finished. Full text (at most 10,000 chars);
-   * the renderers shorten it.
-   */
-  lastMessage?: string
-  /** The check run showing the session, once written. */
-  checkRunUrl?: string
-  /** Its id: what a `mode: sync` run edits when only the comment can tell it (a review). */
-  checkRunId?: number
-  /** Set when a `mode: sync` run refreshed this report from Devin: the comment is live again. */
-  syncedAt?: number
-}
+export * from './report.js'
 
 export class PhaseError extends Error {
   override name = 'PhaseError'
@@ -162,7 +43,7 @@ export class RunState {
   terminated = false
 
   constructor(
-    init: { slug: string; runUrl: string; commentKey: string } | { restore: Report },
+    init: { slug: string; runUrl: string; commentKey: string; mode?: string } | { restore: Report },
     clock: () => number = Date.now
   ) {
     this.#clock = clock
@@ -173,6 +54,8 @@ export class RunState {
     const now = clock()
     this.#r = {
       phase: 'deciding',
+      // Only a review reads differently; a handoff's report stays as it always was.
+      mode: init.mode === 'review' ? 'review' : undefined,
       slug: init.slug,
       startedAt: now,
       updatedAt: now,
@@ -181,6 +64,7 @@ export class RunState {
       timeline: [],
       attachments: []
     }
+    if (this.#r.mode === undefined) delete this.#r.mode
   }
 
   get phase(): Phase {
@@ -226,6 +110,46 @@ export class RunState {
     if (screened) this.#r.headRef = screened.target.headRef
     if (screened?.requestedBy) this.#r.requestedBy = screened.requestedBy
     this.#r.phase = 'starting'
+  }
+
+  /**
+   * A review packs nothing: once decided, it goes straight to asking Devin. `requestedBy`: who
+   * asked, for a comment trigger (a review takes no task, so there are no words of theirs).
+   */
+  reviewBegan(requestedBy?: string): void {
+    this.#expect('deciding')
+    if (requestedBy) this.#r.requestedBy = { login: requestedBy, text: '' }
+    this.#r.phase = 'starting'
+  }
+
+  /**
+   * The review request is about to be sent; until its answer is back a cancel cannot tell
+   * whether the review exists (`status: 'requested'`).
+   */
+  reviewSent(prUrl: string, headSha: string): void {
+    this.#expect('starting')
+    this.#r.review = { prUrl, commitSha: headSha, status: 'requested' }
+  }
+
+  /** Devin accepted the review (or, after an unclear answer, it was found to have). */
+  reviewStarted(review: ReviewView, o: { recovered: boolean }): void {
+    this.#expect('starting')
+    this.#r.review = review
+    this.#r.result = 'created'
+    const how = o.recovered ? 'found after an unclear answer' : 'requested'
+    this.event(`review of ${review.commitSha.slice(0, 7)} ${how} (${review.status})`)
+  }
+
+  /** This head commit has a review already: nothing is sent (the run is skipped next). */
+  alreadyReviewed(review: ReviewView): void {
+    this.#expect('starting')
+    this.#r.review = review
+  }
+
+  reviewPolled(review: ReviewView): void {
+    this.#expect('waiting')
+    this.#r.review = review
+    if (this.#r.wait) this.#r.wait.polls++
   }
 
   /** The handoff is about to be sent; until it settles, a cancel has to find its session by this. */
@@ -286,7 +210,7 @@ export class RunState {
 
   waitingBegan(): void {
     this.#expect('starting')
-    if (!this.#r.session) throw new PhaseError('waiting needs a session')
+    if (!this.#r.session && !this.#r.review) throw new PhaseError('waiting needs a session')
     this.#r.phase = 'waiting'
     this.#r.result = undefined
     this.#r.wait = { startedAt: this.#clock(), polls: 0 }
@@ -313,8 +237,9 @@ export class RunState {
     this.#r.lastMessage = cutChars(text)
   }
 
-  checkWritten(url: string): void {
+  checkWritten(url: string, id?: number): void {
     this.#r.checkRunUrl = url
+    if (id !== undefined) this.#r.checkRunId = id
   }
 
   attachmentsSaved(files: string[]): void {
@@ -346,13 +271,15 @@ export class RunState {
   }
 
   /**
-   * A failure, in any phase. A session that exists keeps the result it has (created, reused, or
-   * how the wait ended); one that failed mid-wait, or no session at all, is an error.
+   * A failure, in any phase. A session (or review) that exists keeps the result it has (created,
+   * reused, or how the wait ended); one that failed mid-wait, or none at all, is an error.
    */
   failed(message: string): void {
     this.#stillOpen()
     this.#r.error = message
-    const keep = this.#r.session ? this.#r.result : undefined
+    const started =
+      this.#r.session ?? (this.#r.review?.status === 'requested' ? undefined : this.#r.review)
+    const keep = started ? this.#r.result : undefined
     this.#end(keep ?? 'error')
   }
 

@@ -88,8 +88,13 @@ const ROWS: Row[] = [
   },
   row('status-check', 'always', /^expected one of 'auto', 'true', 'false', got 'always'$/),
   row('mode', 'check', /^expected one of 'handoff', 'review', 'sync', got 'check'$/),
-  // Named in the contract, so a workflow may already ask for it: refused, with what to use instead.
-  row('mode', 'review', /^'review' is not available in this version; use 'handoff' .* or 'sync'$/),
+  {
+    input: 'mode',
+    values: { mode: 'review' },
+    message:
+      /^'review' needs a pull request: run it on a pull_request event or a comment on a PR, or set 'pr-number'$/,
+    extra: { eventName: 'workflow_dispatch', payload: {} }
+  },
   row('comment-key', 'two words', /^expected 1-64 letters, digits or '_.:\/-', got 'two words'$/),
   row('comment-key', 'k'.repeat(65), /^expected 1-64 letters/),
   row('reuse-session', 'maybe', BOOL),

@@ -1,5 +1,6 @@
 /** Run states as the stages receive them, for tests that start mid-run. */
-import type { DevinSession } from '../../src/devin/types.ts'
+import type { DevinSession, PrReview } from '../../src/devin/types.ts'
+import { toReviewView } from '../../src/state/review.ts'
 import { RunState, type HandoffSummary, type Report } from '../../src/state/run-state.ts'
 import { toView } from '../../src/state/view.ts'
 
@@ -60,4 +61,42 @@ export function endedReport(over: Partial<Report> = {}): Report {
     attachments: [],
     ...over
   }
+}
+
+export const REVIEW_PR_URL = 'https://github.com/acme/app/pull/12'
+export const REVIEW_SHA = 'c0ffee0000000000000000000000000000000001'
+
+/** A Devin Review as Devin answers it. */
+export function prReview(over: Partial<PrReview> = {}): PrReview {
+  return {
+    commit_sha: REVIEW_SHA,
+    created_at: '2026-11-29T10:00:00Z',
+    pr_number: 12,
+    repo_path: 'github.com/acme/app',
+    status: 'pending',
+    raw: {},
+    ...over
+  }
+}
+
+/** A `mode: review` run about to ask Devin Review (decided, permission checked). */
+export function reviewingState(o: { clock?: () => number; requestedBy?: string } = {}): RunState {
+  const state = new RunState(
+    { slug: 'acme/app', runUrl: '', commentKey: 'review', mode: 'review' },
+    o.clock
+  )
+  state.targetFound({ prNumber: 12 })
+  state.reviewBegan(o.requestedBy)
+  return state
+}
+
+/** A review run following the review it asked for. */
+export function followingReviewState(o: { clock?: () => number; status?: string } = {}): RunState {
+  const state = reviewingState(o)
+  state.reviewSent(REVIEW_PR_URL, REVIEW_SHA)
+  state.reviewStarted(toReviewView(prReview({ status: o.status ?? 'pending' }), REVIEW_PR_URL), {
+    recovered: false
+  })
+  state.waitingBegan()
+  return state
 }

@@ -109,7 +109,7 @@ describe('README recipes and examples/', () => {
   })
 
   it('notices a recipe that drifted from its file', () => {
-    const edited = readme.replace('trigger-phrase: /devin', 'trigger-phrase: /devon')
+    const edited = readme.replace('trigger-phrase: /devin\n', 'trigger-phrase: /devon\n')
     expect(edited).not.toBe(readme)
     const drifted = linkedExamples(edited).filter((l) => l.block !== read(l.file))
     expect(drifted.map((l) => l.file)).toEqual(['examples/comment-trigger.yml'])

@@ -15,7 +15,13 @@ import {
 } from '../../../src/lifecycle/cancel.ts'
 import { unconfirmedNote } from '../../../src/session/notes.ts'
 import { RunState, type Phase, type SessionView } from '../../../src/state/run-state.ts'
-import { EMPTY_HANDOFF } from '../../helpers/run-state.ts'
+import {
+  EMPTY_HANDOFF,
+  followingReviewState,
+  REVIEW_PR_URL,
+  REVIEW_SHA,
+  reviewingState
+} from '../../helpers/run-state.ts'
 
 const SECRET = 'cog_s3cr3t_value_for_tests'
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined)
@@ -223,6 +229,26 @@ describe('finalizeCancelled', () => {
     expect(state.report.result).toBe('finished')
     expect(state.report.cancelled).toBeFalsy()
     expect(h.order).toEqual(['save (phase=ended)', 'finish (cancelled=undefined)'])
+  })
+
+  it('says a review goes on, and stops nothing: a review cannot be stopped', async () => {
+    const h = harness(followingReviewState())
+    const note = await finalizeCancelled(h.deps)
+    expect(note).toBe(
+      'The workflow was cancelled; Devin Review goes on and posts its findings on the pull request.'
+    )
+    expect(h.order).toEqual(['save (phase=ended)', 'finish (cancelled=true)'])
+    expect(h.terminated).toEqual([])
+  })
+
+  it('says a review may appear when the request was cut short', async () => {
+    const state = reviewingState()
+    state.reviewSent(REVIEW_PR_URL, REVIEW_SHA)
+    const note = await finalizeCancelled(harness(state).deps)
+    expect(note).toBe(
+      'The workflow was cancelled while Devin Review was being asked; a review may still appear on the pull request.'
+    )
+    expect(state.report.cancelled).toBe(true)
   })
 
   it('opens the note with the prefix given', async () => {

@@ -308,7 +308,8 @@ describe('the summary and outputs', () => {
       'last-message': '😀'.repeat(5_000),
       attachments: '[]',
       'diff-truncated': 'true',
-      'prompt-bytes': '2048'
+      'prompt-bytes': '2048',
+      'review-status': ''
     })
     const odd = outputsOf({ ...r, lastMessage: `x${'😀'.repeat(6_000)}` })['last-message']
     expect(odd).toHaveLength(9_999)

@@ -174,6 +174,7 @@ const OUTPUT_NAMES = [
   'attachments',
   'diff-truncated',
   'prompt-bytes',
+  'review-status',
   // Known only once the final write is back.
   'comment-url',
   'check-run-url'
@@ -562,5 +563,78 @@ describe('skip, dry run and fail-on', () => {
     const printed = out.join('')
     expect(printed).not.toContain('::notice::')
     expect(printed.match(/^::error::/gm)).toHaveLength(1)
+  })
+})
+
+describe('Reporter and a review', () => {
+  /** GitHub with check runs, recording every write in order. */
+  function withChecks() {
+    const gh = fakeGitHub()
+    const checks: Array<{ id: number; req: Record<string, unknown> }> = []
+    Object.assign(gh.api, {
+      async createCheckRun(req: Record<string, unknown>) {
+        gh.calls.push('check create')
+        checks.push({ id: 900, req })
+        return { id: 900, html_url: 'https://github.com/octo/repo/runs/900', status: req.status }
+      },
+      async updateCheckRun(id: number, req: Record<string, unknown>) {
+        gh.calls.push(`check update ${id}`)
+        checks.push({ id, req })
+        return { id, html_url: 'https://github.com/octo/repo/runs/900', status: req.status }
+      }
+    })
+    return { ...gh, checks }
+  }
+
+  function requested(): RunState {
+    const s = new RunState(
+      { slug: 'octo/repo', runUrl: '', commentKey: 'review', mode: 'review' },
+      clock
+    )
+    s.targetFound({ prNumber: 3 })
+    s.reviewBegan()
+    s.reviewSent('https://github.com/octo/repo/pull/3', 'a'.repeat(40))
+    s.reviewStarted(
+      {
+        prUrl: 'https://github.com/octo/repo/pull/3',
+        commitSha: 'a'.repeat(40),
+        status: 'pending'
+      },
+      { recovered: false }
+    )
+    return s
+  }
+
+  it('writes a new check run before the comment, so the comment carries its id for a sync', async () => {
+    const gh = withChecks()
+    const state = requested()
+    state.endedAsStarted()
+    const { r } = reporter(state)
+    r.commentOn(new StickyComment(gh.api, 3, 'review'))
+    const { CheckRun } = await import('../../../src/github/check-run.ts')
+    r.checkOn(new CheckRun(gh.api, { name: 'Devin Review', headSha: 'a'.repeat(40) }))
+    await r.finish()
+    // The sticky comment lists once more after creating, to drop a racing duplicate.
+    expect(gh.calls).toEqual(['check create', 'list', 'create', 'list'])
+    const { decodeState } = await import('../../../src/state/marker.ts')
+    expect(decodeState(gh.comments[0]?.body ?? '')?.checkRunId).toBe(900)
+    expect(gh.checks[0]?.req).toMatchObject({
+      name: 'Devin Review',
+      status: 'in_progress',
+      details_url: 'https://github.com/octo/repo/pull/3',
+      external_id: `devin-review:${'a'.repeat(40)}`
+    })
+  })
+
+  it('writes the check run when there is no comment to write', async () => {
+    const gh = withChecks()
+    const state = startedState()
+    state.endedAsStarted()
+    const { r } = reporter(state)
+    const { CheckRun } = await import('../../../src/github/check-run.ts')
+    r.checkOn(new CheckRun(gh.api, { name: 'Devin', headSha: 'b'.repeat(40) }))
+    await r.finish()
+    expect(gh.calls).toEqual(['check create'])
+    expect(state.report.checkRunUrl).toBe('https://github.com/octo/repo/runs/900')
   })
 })

@@ -73,6 +73,20 @@ describe('readInputs', () => {
     ])
   })
 
+  it("takes no task in mode review, and keys its comment 'review' unless told otherwise", async () => {
+    const heard: string[] = []
+    const log = { info: (m: string) => heard.push(m), notice: (m: string) => heard.push(m) }
+    const plain = await readInputs(reader({ mode: 'review', prompt: 'Review it' }), workspace, {
+      log
+    })
+    expect(plain).toMatchObject({ mode: 'review', task: '', commentKey: 'review' })
+    expect(heard).toEqual(["mode 'review' takes no task; 'prompt' and 'prompt-file' are ignored."])
+    const keyed = await readInputs(reader({ mode: 'review', 'comment-key': 'ux' }), workspace)
+    expect(keyed.commentKey).toBe('ux')
+    // A handoff keeps its own default: the two never share a comment unless asked to.
+    expect((await readInputs(reader({ prompt: 'x' }), workspace)).commentKey).toBe('default')
+  })
+
   it('reads the task from prompt-file inside the workspace', async () => {
     const inputs = await readInputs(reader({ prompt: '', 'prompt-file': 'task.md' }), workspace)
     expect(inputs.task).toBe('Fix the flaky test\n')
@@ -146,7 +160,6 @@ describe('readInputs', () => {
       { mode: 'watch' },
       /Input 'mode': expected one of 'handoff', 'review', 'sync', got 'watch'/
     ],
-    ['mode', { mode: 'review' }, /Input 'mode': 'review' is not available in this version/],
     [
       'status-check',
       { 'status-check': 'yes' },

@@ -1,3 +1,4 @@
+import { renderGfm } from '../../helpers/markdown.ts'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { openLog } from '../../../src/egress/log.ts'
 import { linkHosts } from '../../../src/egress/markdown.ts'
@@ -336,11 +337,15 @@ describe('mode: sync for reviews', () => {
     const body = t.gh.comments.get(s.comment.id)?.body ?? ''
     const summary = t.gh.checks.get(s.checkId as number)?.output?.summary ?? ''
     for (const text of [body, summary]) {
-      // It is shown, as text: the timeline names it.
+      // It is shown, as text: the timeline names it; the details table, as code.
       expect(text).toContain("Devin Review reported status '&lt;/details&gt;@\u200bo")
-      expect(text).not.toContain('</details>@o')
-      expect(text).not.toMatch(/@o|\[x\]\(http|^::error/m)
-      expect(text.split('<details>').length).toBe(text.split('</details>').length)
+      expect(text).not.toMatch(/^::error/m)
+      // As GitHub renders it: no link, no mention, and the folds close where the action's do.
+      const html = renderGfm(text)
+      const outsideCode = html.replace(/<code>[^<]*<\/code>/g, '')
+      expect(outsideCode).not.toMatch(/[\s>']@o|href="http:\/\/e\.co/)
+      expect(outsideCode.split('<details>').length).toBe(outsideCode.split('</details>').length)
+      expect(html).toContain('<code>&lt;/details&gt;@o [x](http://e.co) ::error::x</code>')
     }
     expect(decodeState(body)?.review?.status).toBe(hostile)
     const logged = out.join('')
