@@ -4,6 +4,9 @@
  * to `completed` or `errored`, its 403 and 404 told, fork PRs skipped, `/devin review` from a
  * comment, a dry run, a cancel, and a review check run completed later by `mode: sync`.
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { StoredCheckRun } from '../emulators/github-check-rules.ts'
 import { headlineOf, stateOf } from '../helpers/comment.ts'
@@ -240,6 +243,18 @@ describe('mode: review', () => {
     const skipped = await s.run(inputs, { eventName: 'issue_comment', payload: other })
     ok(skipped)
     expect(skipped.outputs['skip-reason']).toBe("the comment does not start with '/devin review'")
+  })
+
+  it('needs no checkout: a review sends only the PR URL', async () => {
+    const s = await scenario()
+    s.devin.reviews.scriptReview(['completed'])
+    const empty = mkdtempSync(join(tmpdir(), 'review-no-checkout-'))
+    cleanups.push(() => rmSync(empty, { recursive: true, force: true }))
+    const r = await s.run(review(), { workspace: empty })
+    ok(r)
+    expect(r.outputs).toMatchObject({ result: 'created', 'review-status': 'pending' })
+    expect(posts(s).map((q) => q.json)).toEqual([{ pr_url: PR_URL }])
+    expect(readdirSync(empty)).toEqual([])
   })
 
   it('prints what it would ask in a dry run and sends nothing', async () => {
