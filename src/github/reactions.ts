@@ -5,8 +5,11 @@ import type { GitHubApi } from './client.js'
 
 export type CommentRef = { id: number; kind: 'issue' | 'review' }
 
-/** 👀 when the handoff starts, 🚀 when Devin has it, 😕 when it failed. */
-export type Reaction = 'eyes' | 'rocket' | 'confused'
+/**
+ * 👀 when the handoff starts, 🚀 when Devin has it, 😕 when it failed; 👍 when there was nothing
+ * to send (a review of a commit that has one).
+ */
+export type Reaction = 'eyes' | 'rocket' | 'confused' | '+1'
 
 /** A reaction that fails is not worth a warning: it is logged for debugging and forgotten. */
 export async function react(

@@ -23,10 +23,17 @@ import { downloadAttachments } from './attachments.js'
 import { MessageStream } from './messages.js'
 import { CommentThrottle } from './throttle.js'
 
-export { COMMENT_GAP_MS, CommentThrottle } from './throttle.js'
-export { MessageStream, messageTitle } from './messages.js'
+import { abortableSleep, pollLoop, type LoopEnd, type Sleep } from './poll-loop.js'
 
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>
+export { COMMENT_GAP_MS, CommentThrottle } from './throttle.js'
+export {
+  abortableSleep,
+  failureDelay,
+  MAX_CONSECUTIVE_FAILURES,
+  pollDelay,
+  type Sleep
+} from './poll-loop.js'
+export { MessageStream, messageTitle } from './messages.js'
 
 export interface FollowSettings {
   pollIntervalSeconds: number
@@ -70,23 +77,6 @@ const NEVER_CANCELLED: CancelSignal = {
   done: new Promise<void>(() => undefined)
 }
 
-export const MAX_CONSECUTIVE_FAILURES = 5
-/**
- * The next poll `interval` after the last one started, plus up to 5% (at most 0.5 s) of jitter so
- * runners started together drift apart. Only ever later: polls are never closer than one
- * interval, so 2 requests a poll are 2 per interval in any window, and the end of a session
- * still shows within the interval + 0.5 s (and the request's own time).
- */
-export function pollDelay(intervalMs: number, random: () => number): number {
-  const spread = Math.min(intervalMs * 0.05, 500)
-  return Math.round(intervalMs + random() * spread)
-}
-
-/** After `failures` failed polls in a row: interval, 2×, 4×… capped at max(interval, 2 min). */
-export function failureDelay(intervalMs: number, failures: number): number {
-  return Math.min(intervalMs * 2 ** Math.max(0, failures - 1), Math.max(intervalMs, 120_000))
-}
-
 /** Failures worth another poll: the client already retried these, but the session lives on. */
 export function isTransient(err: unknown): boolean {
   if (err instanceof DevinNetworkError || err instanceof DevinMalformedResponseError) return true
@@ -94,18 +84,6 @@ export function isTransient(err: unknown): boolean {
     return err.status === 408 || err.status === 429 || err.status >= 500
   return false
 }
-
-export const abortableSleep: Sleep = (ms, signal) =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve()
-    const done = (): void => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, { once: true })
-  })
 
 export function endNote(status: string, detail: string): string | undefined {
   if (status === 'suspended') {
@@ -121,8 +99,6 @@ export function endNote(status: string, detail: string): string | undefined {
   if (status === 'error') return 'Devin reported an error; the session has the details.'
   return undefined
 }
-
-type LoopEnd = 'stopped' | 'timeout' | 'cancelled'
 
 export async function waitForSession(deps: WaitDeps): Promise<void> {
   const { state, devin, orgId, log, settings } = deps
@@ -149,7 +125,6 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
     scrub: deps.scrub,
     screen: (texts) => screenDevinMessages(texts, log)
   })
-  const maxFailures = deps.maxConsecutiveFailures ?? MAX_CONSECUTIVE_FAILURES
   const warned = new Set<string>()
   let lastKey = `${first.status}/${first.detail}`
   let prCount = first.pullRequests.length
@@ -189,54 +164,23 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
     return true
   }
 
-  const loop = async (): Promise<LoopEnd> => {
-    let failures = 0
-    let nextPollAt = Math.min(started + pollDelay(intervalMs, random), deadline)
-    for (;;) {
-      const wakeAt = Math.min(nextPollAt, comments.dueAt ?? Infinity)
-      const now = clock()
-      if (wakeAt > now) await sleep(wakeAt - now, cancel.signal)
-      if (cancel.signal.aborted) return 'cancelled'
-      await comments.flushIfDue()
-      if (cancel.signal.aborted) return 'cancelled'
-      const pollAt = clock()
-      if (pollAt < nextPollAt) continue
-      const last = pollAt >= deadline
-      let stopped
-      try {
-        stopped = observe(await devin.getSession(orgId, first.id))
-        failures = 0
-      } catch (err) {
-        if (cancel.signal.aborted) return 'cancelled'
-        state.pollFailed()
-        failures++
-        if (!isTransient(err) || failures >= maxFailures) {
-          state.ended(
-            'error',
-            'Lost track of the Devin session while waiting; it may still be running.'
-          )
-          throw err
-        }
-        if (last) return 'timeout'
-        const retryIn = failureDelay(intervalMs, failures)
-        log.warning(
-          `Polling the Devin session failed (${failures}/${maxFailures - 1} tolerated): ${errorText(err)}; trying again in ${Math.round(retryIn / 1000)} s.`
-        )
-        nextPollAt = Math.min(pollAt + retryIn, deadline)
-        continue
-      }
-      if (cancel.signal.aborted) return 'cancelled'
-      if (stopped) {
-        await messages.drain()
-        return 'stopped'
-      }
-      // The wait's end reads all that is left (below).
-      if (last) return 'timeout'
-      await messages.read()
-      if (cancel.signal.aborted) return 'cancelled'
-      nextPollAt = Math.min(pollAt + pollDelay(intervalMs, random), deadline)
-    }
-  }
+  const loop = (): Promise<LoopEnd> =>
+    pollLoop({
+      poll: async () => observe(await devin.getSession(orgId, first.id)),
+      // Devin's messages are read on every poll; the end of the wait reads all that is left.
+      between: () => messages.read(),
+      failed: () => state.pollFailed(),
+      transient: isTransient,
+      lost: () =>
+        state.ended(
+          'error',
+          'Lost track of the Devin session while waiting; it may still be running.'
+        ),
+      what: 'the Devin session',
+      ...{ intervalMs, started, deadline, comments, clock, sleep, random, log },
+      signal: cancel.signal,
+      maxFailures: deps.maxConsecutiveFailures
+    })
 
   let end: LoopEnd
   try {
@@ -247,6 +191,7 @@ export async function waitForSession(deps: WaitDeps): Promise<void> {
   }
   // The guard owns the run now; it exits the process when done.
   if (end === 'cancelled') return await cancel.done
+  if (end === 'stopped') await messages.drain()
   await comments.stop()
   if (end === 'timeout') {
     const mins = settings.timeoutMinutes

@@ -10,7 +10,7 @@ import { describeReview } from '../state/review.js'
 import { elapsedOf, formatElapsed } from './headline.js'
 
 /** Devin's GitHub App, which posts the findings (devin-api.md "Additions"); code, not a mention. */
-export const DEVIN_APP = 'devin-ai-integration[bot]'
+const DEVIN_APP = 'devin-ai-integration[bot]'
 
 /** A commit as people read it; anything that is not a hex SHA is shown whole, as code. */
 function shortSha(sha: string): string {

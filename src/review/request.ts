@@ -48,8 +48,9 @@ export async function requestReview(o: ReviewRequest): Promise<string | undefine
   const { state, prUrl, headSha } = o
   const existing = await o.devin.getReview(o.orgId, prUrl, headSha)
   if (existing && existing.status !== 'errored') {
-    state.alreadyReviewed(toReviewView(existing, prUrl))
-    return `commit ${headSha.slice(0, 7)} already has a Devin Review (${existing.status}); nothing was sent`
+    const view = toReviewView(existing, prUrl)
+    state.alreadyReviewed(view)
+    return `commit ${headSha.slice(0, 7)} already has a Devin Review (${view.status}); nothing was sent`
   }
   if (existing) o.log.info('The last Devin Review of this commit errored; asking for a new one.')
   // The URL is built from the event, but every request text passes the gate all the same.

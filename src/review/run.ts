@@ -32,7 +32,7 @@ export interface ReviewRun {
 }
 
 /** What a dry run prints: the request that would go, and the question asked before it. */
-export function wouldAsk(orgId: string, prUrl: string, headSha: string): string {
+function wouldAsk(orgId: string, prUrl: string, headSha: string): string {
   const org = orgId || '{org_id}'
   return [
     `GET /v3/organizations/${org}/pr-reviews?pr_url=…&commit_sha=${headSha}`,
@@ -70,10 +70,13 @@ export async function runReview(o: ReviewRun): Promise<void> {
         signal: o.cancel.signal,
         save: () => reporter.saveState(false)
       })
-      await react(o.github, trigger.comment, 'rocket', log)
+      await react(o.github, trigger.comment, skip === undefined ? 'rocket' : '+1', log)
       if (skip !== undefined) return await reporter.skip(skip)
       log.info(`Devin Review requested for ${prUrl}.`)
-      await reporter.showOn(o.github, inputs, target)
+      // The check run goes on the commit Devin reviews: the head may have moved since the event.
+      const reviewed = state.report.review?.commitSha ?? ''
+      const headSha = /^[0-9a-f]{40}$/i.test(reviewed) ? reviewed : target.headSha
+      await reporter.showOn(o.github, inputs, { ...target, headSha })
       if (inputs.wait) {
         state.waitingBegan()
         await reporter.publish()

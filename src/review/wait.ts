@@ -1,22 +1,12 @@
 /**
  * Follows a requested Devin Review until it is completed or errored, the budget runs out or the
- * workflow is cancelled, with the session wait's cadence and failure rules (src/lifecycle/wait.ts):
- * one GET a poll, one interval apart plus late-only jitter, failed polls backed off and tolerated
- * up to a limit, Retry-After honoured by the client, comment edits only on a change and at most
- * one per 10 s. A review has no messages to read, so a poll is a single request.
+ * workflow is cancelled, on the session wait's own loop (src/lifecycle/poll-loop.ts): the same
+ * cadence, back-off and cancel rules, Retry-After honoured by the client, comment edits only on a
+ * change and at most one per 10 s. A review has no messages to read: a poll is one GET.
  */
 import type { Log } from '../hygiene/log.js'
-import { errorText } from '../hygiene/scrub.js'
-import {
-  abortableSleep,
-  CommentThrottle,
-  failureDelay,
-  isTransient,
-  MAX_CONSECUTIVE_FAILURES,
-  pollDelay,
-  type CancelSignal,
-  type Sleep
-} from '../lifecycle/wait.js'
+import { abortableSleep, pollLoop, type Sleep } from '../lifecycle/poll-loop.js'
+import { CommentThrottle, isTransient, type CancelSignal } from '../lifecycle/wait.js'
 import { describeReview, knownReviewStatus, reviewResult, toReviewView } from '../state/review.js'
 import type { RunState } from '../state/run-state.js'
 import type { ReviewDevin } from './request.js'
@@ -41,8 +31,6 @@ export interface ReviewWaitDeps {
 class NotListed extends Error {
   override name = 'NotListed'
 }
-
-type LoopEnd = 'stopped' | 'timeout' | 'cancelled'
 
 export async function waitForReview(deps: ReviewWaitDeps): Promise<void> {
   const { state, devin, orgId, log, settings } = deps
@@ -80,55 +68,19 @@ export async function waitForReview(deps: ReviewWaitDeps): Promise<void> {
     return result !== undefined
   }
 
-  const aborted = (): boolean => cancel?.signal.aborted === true
-  const loop = async (): Promise<LoopEnd> => {
-    let failures = 0
-    let nextPollAt = Math.min(started + pollDelay(intervalMs, random), deadline)
-    for (;;) {
-      const wakeAt = Math.min(nextPollAt, comments.dueAt ?? Infinity)
-      const now = clock()
-      if (wakeAt > now) await sleep(wakeAt - now, cancel?.signal)
-      if (aborted()) return 'cancelled'
-      await comments.flushIfDue()
-      if (aborted()) return 'cancelled'
-      const pollAt = clock()
-      if (pollAt < nextPollAt) continue
-      const final = pollAt >= deadline
-      try {
-        if (await poll()) return 'stopped'
-        failures = 0
-      } catch (err) {
-        if (aborted()) return 'cancelled'
-        state.pollFailed()
-        failures++
-        const transient = err instanceof NotListed || isTransient(err)
-        if (!transient || failures >= MAX_CONSECUTIVE_FAILURES) {
-          state.ended(
-            'error',
-            'Lost track of the review while waiting; Devin Review may still post its findings.'
-          )
-          throw err
-        }
-        if (final) return 'timeout'
-        const retryIn = failureDelay(intervalMs, failures)
-        log.warning(
-          `Polling Devin Review failed (${failures}/${MAX_CONSECUTIVE_FAILURES - 1} tolerated): ${errorText(err)}; trying again in ${Math.round(retryIn / 1000)} s.`
-        )
-        nextPollAt = Math.min(pollAt + retryIn, deadline)
-        continue
-      }
-      if (aborted()) return 'cancelled'
-      if (final) return 'timeout'
-      nextPollAt = Math.min(pollAt + pollDelay(intervalMs, random), deadline)
-    }
-  }
-
-  let end: LoopEnd
-  try {
-    end = await loop()
-  } finally {
-    await comments.stop()
-  }
+  const end = await pollLoop({
+    poll,
+    failed: () => state.pollFailed(),
+    transient: (err) => err instanceof NotListed || isTransient(err),
+    lost: () =>
+      state.ended(
+        'error',
+        'Lost track of the review while waiting; Devin Review may still post its findings.'
+      ),
+    what: 'Devin Review',
+    ...{ intervalMs, started, deadline, comments, clock, sleep, random, log },
+    signal: cancel?.signal ?? new AbortController().signal
+  }).finally(() => comments.stop())
   if (end === 'cancelled' && cancel) return await cancel.done
   if (end === 'timeout') {
     const mins = settings.timeoutMinutes

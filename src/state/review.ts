@@ -4,7 +4,7 @@
  * value the docs do not list counts as "still going" (the wait budget bounds it).
  */
 import type { PrReview } from '../devin/types.js'
-import type { Result, ReviewView } from './run-state.js'
+import { REVIEW_STATUSES, type Result, type ReviewView } from './report.js'
 
 /** The run's result for a review that has stopped; undefined while it goes on. */
 export function reviewResult(status: string): Extract<Result, 'finished' | 'error'> | undefined {
@@ -15,7 +15,15 @@ export function reviewResult(status: string): Extract<Result, 'finished' | 'erro
 
 /** Whether the docs list the status (an unknown one is reported once, then waited on). */
 export function knownReviewStatus(status: string): boolean {
-  return ['pending', 'running', 'completed', 'errored'].includes(status)
+  return (REVIEW_STATUSES as readonly string[]).includes(status)
+}
+
+/**
+ * A status as the run keeps it. Devin's answer is untrusted text bound for outputs, the log, the
+ * comment and its hidden state: a newer status word is kept, anything else is `unknown`.
+ */
+export function boundedReviewStatus(status: string): string {
+  return /^[a-z][a-z0-9_-]{0,39}$/.test(status) ? status : 'unknown'
 }
 
 export function describeReview(status: string): string {
@@ -37,5 +45,10 @@ export function describeReview(status: string): string {
 
 /** The review as the report keeps it; `prUrl` is the URL the action sent. */
 export function toReviewView(r: PrReview, prUrl: string): ReviewView {
-  return { prUrl, commitSha: r.commit_sha, status: r.status, createdAt: r.created_at }
+  return {
+    prUrl,
+    commitSha: r.commit_sha,
+    status: boundedReviewStatus(r.status),
+    createdAt: r.created_at
+  }
 }

@@ -5,9 +5,7 @@
 import type { PrReview } from '../devin/types.js'
 import type { Report } from '../state/run-state.js'
 import { describeReview, reviewResult, toReviewView } from '../state/review.js'
-
-/** The timeline a comment's hidden state keeps anyway (src/state/run-state.ts snapshot). */
-const TIMELINE_KEPT = 30
+import { dropUndefined, TIMELINE_KEPT } from './refresh.js'
 
 /**
  * `review` undefined (Devin has none for the commit any more) changes nothing: the report stays
@@ -19,7 +17,7 @@ export function refreshReview(old: Report, review: PrReview | undefined, now: nu
   if (review === undefined) return r
   // The URL the action sent is the one the report keeps, whatever form Devin echoes.
   r.review = toReviewView(review, old.review?.prUrl ?? '')
-  const result = reviewResult(review.status)
+  const result = reviewResult(r.review.status)
   if (result !== undefined) {
     r.result = result
     if (old.result === 'timeout') r.note = undefined
@@ -28,9 +26,9 @@ export function refreshReview(old: Report, review: PrReview | undefined, now: nu
   }
   r.syncedAt = now
   r.updatedAt = now
-  r.timeline = [...r.timeline, { at: now, text: `synced: ${describeReview(review.status)}` }].slice(
-    -TIMELINE_KEPT
-  )
-  for (const key of Object.keys(r) as Array<keyof Report>) if (r[key] === undefined) delete r[key]
-  return r
+  r.timeline = [
+    ...r.timeline,
+    { at: now, text: `synced: ${describeReview(r.review.status)}` }
+  ].slice(-TIMELINE_KEPT)
+  return dropUndefined(r)
 }

@@ -10,7 +10,7 @@ import { toView } from '../state/view.js'
 /** The most of Devin's last message a report keeps (the `last-message` output's limit). */
 export const MAX_LAST_MESSAGE = 10_000
 /** The timeline a comment's hidden state keeps anyway (src/state/run-state.ts snapshot). */
-const TIMELINE_KEPT = 30
+export const TIMELINE_KEPT = 30
 
 /**
  * `lastMessage`: Devin's last message, read only when it has stopped. While Devin works no
@@ -93,7 +93,7 @@ function cut(text: string | undefined): string | undefined {
 }
 
 /** The hidden state is JSON: keys set to undefined would only be noise in a comparison. */
-function dropUndefined(r: Report): Report {
+export function dropUndefined(r: Report): Report {
   for (const key of Object.keys(r) as Array<keyof Report>) if (r[key] === undefined) delete r[key]
   return r
 }

@@ -23,7 +23,7 @@ import { Skip, viaDevin, writeCheck, writeComment, type SurfaceOutcome } from '.
  * is one Devin lost, and a daily sync that missed a run still finds the ones it left. The window
  * also bounds what a busy repository costs: its comments of two days, not of its whole life.
  */
-export const LOOKBACK_MS = 48 * 60 * 60 * 1000
+const LOOKBACK_MS = 48 * 60 * 60 * 1000
 const PER_PAGE = 100
 const MAX_PAGES = 10
 
@@ -31,8 +31,6 @@ export interface ReviewSyncDeps {
   devin: ReviewSyncDevin
   github: SyncGitHub
   render: SyncRender
-  /** Devin's words pass this before the report keeps them (see ./session.ts). */
-  clean: (text: string) => string | Promise<string>
   orgId: string
   slug: string
   clock: () => number
@@ -120,8 +118,6 @@ async function listRecent(d: ReviewSyncDeps): Promise<IssueComment[]> {
   return [...byId.values()]
 }
 
-const MARKER_LINE = /^<!-- devin-handoff:([^\n]*) -->$/
-
 /**
  * A comment that shows a review still going, as far as its text says: the marker line, a hidden
  * state that reads, and the PR it names is the one the comment is on. Who wrote it is decided
@@ -129,12 +125,13 @@ const MARKER_LINE = /^<!-- devin-handoff:([^\n]*) -->$/
  */
 function candidate(c: IssueComment, d: ReviewSyncDeps): Candidate | undefined {
   const body = c.body ?? ''
-  const key = MARKER_LINE.exec(body.split('\n', 1)[0] ?? '')?.[1]
-  if (key === undefined || !body.startsWith(`${markerFor(key)}\n`)) return undefined
   const state = d.render.decode(body)
   const review = state?.review
   if (!state || state.mode !== 'review' || review === undefined || state.cancelled) return undefined
-  if (reviewResult(review.status) !== undefined || state.commentKey !== key) return undefined
+  // The marker of the key the state names opens the comment: the two agree.
+  const key = state.commentKey
+  if (reviewResult(review.status) !== undefined || !body.startsWith(`${markerFor(key)}\n`))
+    return undefined
   if (state.prNumber === undefined || issueOf(c) !== state.prNumber) return undefined
   if (!isPullOf(review.prUrl, d.slug, state.prNumber)) return undefined
   return { comment: c, key, state: { ...state, review, prNumber: state.prNumber } }
@@ -195,12 +192,10 @@ async function refreshSurfaces(d: ReviewSyncDeps, c: Candidate, out: ReviewSync)
     d.devin.getReview(d.orgId, review.prUrl, review.commitSha)
   )
   if (now === undefined) return
-  out.to = now.status
-  if (now.status === review.status) return
-  const report = refreshReview(c.state, { ...now, status: await d.clean(now.status) }, d.clock())
-  // Compared as the comment would keep it (its hidden state bounds a status), so a status the
-  // state cannot hold whole is not written again on every sync.
-  out.to = d.render.decode(d.render.comment(report))?.review?.status ?? report.review?.status
+  const report = refreshReview(c.state, now, d.clock())
+  // Compared as the report keeps it (src/state/review.ts bounds a status), so a status it cannot
+  // hold whole is not written again on every sync.
+  out.to = report.review?.status
   if (out.to === review.status) return
   out.comment = await writeComment(d, c.comment, c.key, report)
   if (c.state.checkRunId !== undefined) out.check = await writeCheck(d, c.state.checkRunId, report)

@@ -26,8 +26,6 @@ import {
   type SurfaceOutcome
 } from './surfaces.js'
 
-export type { SurfaceOutcome }
-
 export interface SessionDeps {
   devin: SyncDevin
   github: SyncGitHub

@@ -424,6 +424,12 @@ export function renderWindows(rows: Array<{ row: CancelRow; o: CancelObserved }>
       ({ row, o }, i) =>
         `| ${i + 1} | ${esc(row.window)} | ${mainStep(o)} | ${namedBy(o)} | ${postStep(o)} | ${esc(headline(o.afterPost))} | ${checkAtEnd(o)} | ${sessionAtEnd(o)} |`
     ),
+    '',
+    'A `mode: review` run is cancelled through the same guard and post step. A review cannot be',
+    'stopped, so nothing is sent on cancel: the comment says Devin Review goes on and posts its',
+    "findings on the pull request (or, when the request's answer had not come, that a review may",
+    'still appear), and the `Devin Review` check run ends `cancelled` (`test/e2e/review.test.ts`,',
+    '"a cancelled wait").',
     ''
   ]
 }

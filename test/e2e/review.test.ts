@@ -122,6 +122,30 @@ describe('mode: review', () => {
     expect(s.github.checkRuns).toHaveLength(1)
   })
 
+  it("skips while a second workflow finds the first one's review still running", async () => {
+    const s = await scenario()
+    s.devin.reviews.scriptReview(['running'])
+    ok(await s.run(review()))
+    const again = await s.run(review({ wait: 'true' }), { timeoutMs: 60_000 })
+    ok(again)
+    expect(again.outputs).toMatchObject({ result: 'skipped', 'review-status': 'skipped' })
+    expect(again.outputs['skip-reason']).toMatch(/already has a Devin Review \(running\)/)
+    expect(posts(s)).toHaveLength(1)
+  })
+
+  it('puts the check run on the commit Devin reviews when the head moved since the event', async () => {
+    const s = await scenario()
+    const newer = 'cd'.repeat(20)
+    s.devin.reviews.reviewHead(PR_URL, newer)
+    s.devin.reviews.scriptReview(['completed'])
+    const r = await s.run(review({ wait: 'true' }), { timeoutMs: 60_000 })
+    ok(r)
+    expect(onlyRun(s)).toMatchObject({ headSha: newer, conclusion: 'success' })
+    expect(headlineOf(reviewComment(s))).toContain('commit `cdcdcdc`')
+    expect(messages(r, 'notice')).toEqual([])
+    expect(r.stdout).toContain('Devin reviews cdcdcdc, its latest commit')
+  })
+
   it('reviews a new push again, in the same comment', async () => {
     const s = await scenario()
     s.devin.reviews.scriptReview(['completed'])
@@ -197,6 +221,7 @@ describe('mode: review', () => {
     expect(error).toMatch(/not connected/i)
     expect(error).toMatch(/Integrations → GitHub/)
     expect(posts(s)).toHaveLength(1)
+    expect(s.github.liveComments(PR)).toHaveLength(0)
     expect(s.github.checkRuns).toHaveLength(0)
   })
 
@@ -237,6 +262,16 @@ describe('mode: review', () => {
     expect(reactions.map((x) => x.content)).toEqual(['eyes', 'rocket'])
     expect(reviewComment(s)).toContain('Requested by @\u200balice')
     expect(reviewComment(s)).not.toContain('ignore your instructions')
+
+    // The same request again: nothing to send, and 👍 says so.
+    const twice = s.github.addComment({ issue: PR, body, login: 'alice', type: 'User' })
+    const repeat = { ...payload, comment: { ...payload.comment, id: twice.id } }
+    const skippedTwice = await s.run(inputs, { eventName: 'issue_comment', payload: repeat })
+    ok(skippedTwice)
+    expect(skippedTwice.outputs['review-status']).toBe('skipped')
+    const acked = s.github.reactions.filter((x) => x.commentId === twice.id)
+    expect(acked.map((x) => x.content)).toEqual(['eyes', '+1'])
+    expect(posts(s)).toHaveLength(1)
 
     // Another comment that does not start with the phrase is a skip.
     const other = { ...payload, comment: { ...payload.comment, id: 99, body: '/devin fix it' } }

@@ -118,6 +118,16 @@ describe('the check run through every end state', () => {
     expect(onlyRun(s).history).toHaveLength(writes)
   })
 
+  it('is written without a comment too (comment: false)', async () => {
+    const s = await scenario()
+    s.devin.script([{ status: 'running', status_detail: 'finished' }])
+    const r = await s.run(waiting({ comment: 'false' }), { timeoutMs: 60_000 })
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(s.github.liveComments(PR)).toEqual([])
+    expect(onlyRun(s)).toMatchObject({ name: 'Devin', status: 'completed', conclusion: 'success' })
+    expect(r.outputs['check-run-url']).toMatch(new RegExp(`/runs/${onlyRun(s).id}$`))
+  })
+
   it('status-check: false makes none; auto without wait makes none', async () => {
     const s = await scenario()
     s.devin.script([{ status: 'running', status_detail: 'finished' }])

@@ -3,6 +3,7 @@
  * what it never sends twice, which run it adopts when a create's outcome is unknown, and how
  * GitHub's refusals reach the caller.
  */
+import { testGitHubApi } from '../../helpers/github-api.ts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { commentBody, type CommentBody } from '../../../src/egress/comment.ts'
 import {
@@ -11,7 +12,6 @@ import {
   MAX_SUMMARY_BYTES,
   type CheckSpec
 } from '../../../src/github/check-run.ts'
-import { createGitHubApi } from '../../../src/github/client.ts'
 import { startGitHubEmulator, type TokenIdentity } from '../../emulators/github.ts'
 
 const HEAD = 'a'.repeat(40)
@@ -33,15 +33,7 @@ afterEach(async () => {
 async function setup(token = 'ghs_test_token') {
   const gh = await startGitHubEmulator({ owner: 'octo', repo: 'hello', tokens })
   open.push(gh)
-  const api = await createGitHubApi({
-    token,
-    owner: 'octo',
-    repo: 'hello',
-    apiUrl: gh.url,
-    // Far above a loopback answer; no answer here is scripted to be slow.
-    requestTimeoutMs: 2000,
-    retryAfterBaseMs: 20
-  })
+  const api = await testGitHubApi(gh, token)
   const check = (known?: { id: number; url: string }) =>
     new CheckRun(api, { name: 'Devin', headSha: HEAD, externalId: SESSION }, known)
   /** Check run requests by method, in order. */

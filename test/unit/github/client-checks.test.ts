@@ -3,8 +3,8 @@
  * with real Octokit over loopback: what they send, what they are sent again on, and what they
  * read back. Every request and answer is held to GitHub's description when the emulator closes.
  */
+import { testGitHubApi } from '../../helpers/github-api.ts'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createGitHubApi } from '../../../src/github/client.ts'
 import { startGitHubEmulator, type TokenIdentity } from '../../emulators/github.ts'
 import type { RecordedRequest } from '../../emulators/http.ts'
 
@@ -31,15 +31,7 @@ async function setup() {
     ]
   })
   open.push(gh)
-  const api = await createGitHubApi({
-    token: 'ghs_test_token',
-    owner: 'octo',
-    repo: 'hello',
-    apiUrl: gh.url,
-    // Far above a loopback answer; no answer here is scripted to be slow.
-    requestTimeoutMs: 2000,
-    retryAfterBaseMs: 20
-  })
+  const api = await testGitHubApi(gh)
   return { gh, api }
 }
 

@@ -4,8 +4,8 @@
  * asks for no page its reader did not get to. Every request and answer is held to GitHub's
  * description when the emulator closes.
  */
+import { testGitHubApi } from '../../helpers/github-api.ts'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createGitHubApi } from '../../../src/github/client.ts'
 import { startGitHubEmulator } from '../../emulators/github.ts'
 
 const LIST = '/repos/octo/hello/issues/comments'
@@ -37,15 +37,7 @@ async function setup(comments: number) {
       createdAt: at(i),
       updatedAt: at(i % 2 === 0 ? 1000 - i : i)
     })
-  const api = await createGitHubApi({
-    token: 'ghs_test_token',
-    owner: 'octo',
-    repo: 'hello',
-    apiUrl: gh.url,
-    // Far above a loopback answer; no answer here is scripted to be slow.
-    requestTimeoutMs: 2000,
-    retryAfterBaseMs: 20
-  })
+  const api = await testGitHubApi(gh)
   return { gh, api }
 }
 

@@ -4,9 +4,9 @@
  * review read is a fake here (the Devin edge's `getReview` is another part of issue 13). Every
  * GitHub request and answer is held to GitHub's description when the emulator closes.
  */
+import { testGitHubApi } from '../../helpers/github-api.ts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { linkHosts } from '../../../src/egress/markdown.ts'
-import { createGitHubApi } from '../../../src/github/client.ts'
 import type { Writer } from '../../../src/github/identity.ts'
 import { withMarker } from '../../../src/github/sticky-comment.ts'
 import { decodeState } from '../../../src/state/marker.ts'
@@ -31,14 +31,7 @@ describe('mode: sync for reviews, on the wire', () => {
       ]
     })
     open.push(gh)
-    const api = await createGitHubApi({
-      token: 'ghs_test_token',
-      owner: 'octo',
-      repo: 'hello',
-      apiUrl: gh.url,
-      requestTimeoutMs: 2000,
-      retryAfterBaseMs: 20
-    })
+    const api = await testGitHubApi(gh)
     const render = reportRender(linkHosts('https://github.com'), (t) => t)
     // What a `mode: review` run that did not wait leaves: its check run, then its comment.
     const check = gh.addCheckRun({
@@ -67,7 +60,6 @@ describe('mode: sync for reviews, on the wire', () => {
         devin,
         github: api,
         render,
-        clean: (t) => t,
         orgId: 'org-1',
         slug: 'octo/hello',
         clock: Date.now,
