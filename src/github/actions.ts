@@ -103,19 +103,23 @@ function linkForMessages(link: string): string {
   }
 }
 
-/** The storage host's error text, short, on one line, with the link's query values taken out. */
-function serverDetail(text: string, link: string): string {
+/** `text` with the link's query values (its signature, its expiry) taken out. */
+function hideQuery(text: string, link: string): string {
   let out = text
   try {
     for (const value of new URL(link).searchParams.values()) {
-      if (value.length >= 6) out = out.split(value).join('***')
-      const encoded = encodeURIComponent(value)
-      if (encoded.length >= 6) out = out.split(encoded).join('***')
+      for (const form of new Set([value, encodeURIComponent(value)]))
+        if (form.length >= 6) out = out.split(form).join('***')
     }
   } catch {
     // An unparsable link has no query to hide.
   }
-  const flat = out
+  return out
+}
+
+/** The storage host's error text, short and on one line, its markup and the link's query out. */
+function serverDetail(text: string, link: string): string {
+  const flat = hideQuery(text, link)
     .replace(/<[^>]*>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
@@ -222,7 +226,9 @@ async function download(
       err instanceof Error
         ? ((err.cause as Error | undefined)?.message ?? err.message)
         : String(err)
-    throw new JobLogError(`job log download from ${linkForMessages(link)} failed: ${why}`)
+    throw new JobLogError(
+      `job log download from ${linkForMessages(link)} failed: ${hideQuery(why, link)}`
+    )
   } finally {
     clearTimeout(timer)
   }

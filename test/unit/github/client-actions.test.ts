@@ -184,6 +184,18 @@ describe('createGitHubApi: jobLog', () => {
     expect(gh.requestsTo('GET', LOGS)).toHaveLength(2)
   })
 
+  it('fails after three dropped downloads, naming the host and not the signature', async () => {
+    const { gh, blob, api } = await setup()
+    blob.fault({ path: /^\/logs\// }, { drop: 'before' })
+    blob.fault({ path: /^\/logs\// }, { drop: 'before' })
+    blob.fault({ path: /^\/logs\// }, { drop: 'before' })
+    const err = (await api.jobLog(501, 50).catch((e: unknown) => e)) as Error & { status?: number }
+    expect(err).toMatchObject({ name: 'JobLogError', status: undefined })
+    expect(err.message).toMatch(new RegExp(`^job log download from ${blob.url}/logs/t3 failed: `))
+    expect(err.message).not.toContain('sig')
+    expect(gh.requestsTo('GET', LOGS)).toHaveLength(3)
+  })
+
   it('stops reading at the total bound and says the tail is not the end', async () => {
     const big = Buffer.concat([Buffer.alloc(3 * 1024 * 1024, 'a'), Buffer.from('\nTHE END\n')])
     const { api } = await setup({
