@@ -32,7 +32,25 @@ export interface EventPayload {
     html_url?: string
   }
   inputs?: Record<string, unknown>
+  /** `workflow_run`: the run that completed (a CI failure to hand off). */
+  workflow_run?: WorkflowRunPayload
   [key: string]: unknown
+}
+
+/** The fields of a `workflow_run` event's run the action reads. */
+export interface WorkflowRunPayload {
+  id?: number
+  name?: string | null
+  path?: string
+  workflow_id?: number
+  html_url?: string
+  head_sha?: string
+  head_branch?: string | null
+  conclusion?: string | null
+  run_attempt?: number
+  event?: string
+  /** Same-repository PRs only: a fork's PR is not listed (it is found by the head SHA). */
+  pull_requests?: Array<{ number?: number }> | null
 }
 
 export interface RunContext {

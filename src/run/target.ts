@@ -4,6 +4,7 @@
  * this point reads the target instead of the raw event payload.
  */
 
+import { ciTarget, type CiRun, type CommitPullsLookup } from './ci-target.js'
 import type { EventPayload, PullRequestPayload, RunContext } from './context.js'
 
 export interface PullRequestInfo {
@@ -34,6 +35,8 @@ export interface Target {
   /** Commit the change is measured against; empty when there is no diff of commits. */
   baseSha: string
   pr?: PullRequestInfo
+  /** `workflow_run`: the failed CI run being handed off. */
+  ci?: CiRun
 }
 
 export const ZERO_SHA = /^0+$/
@@ -59,7 +62,8 @@ const SUPPORTED = new Set([
   'issue_comment',
   'push',
   'schedule',
-  'workflow_dispatch'
+  'workflow_dispatch',
+  'workflow_run'
 ])
 
 export function branchOf(ref: string): string {
@@ -113,10 +117,16 @@ function prNumberFromEvent(ctx: RunContext): number | undefined {
 export async function resolveTarget(
   ctx: RunContext,
   opts: TargetOptions,
-  fetchPull: PullFetcher
+  fetchPull: PullFetcher,
+  pullsForCommit?: CommitPullsLookup
 ): Promise<Target | Skip> {
   if (!SUPPORTED.has(ctx.eventName)) {
     return { skip: `unsupported event '${ctx.eventName}'` }
+  }
+  if (ctx.eventName === 'workflow_run') {
+    const lookup = pullsForCommit ?? (async () => [])
+    const fromPr = (pr: PullRequestPayload) => fromPull(ctx, pr, opts)
+    return ciTarget(ctx, opts, { fetchPull, pullsForCommit: lookup, fromPull: fromPr })
   }
   const p = ctx.payload
   if (p.pull_request && ctx.eventName !== 'issue_comment') {
