@@ -1,7 +1,7 @@
 /**
  * The sticky comment of a run stopped by a budget (src/session/budget.ts). The comment of this key
- * usually shows the session the budget was spent on: it keeps showing it, with one line on top
- * that says this run sent nothing and why, rather than being overwritten by a bare skip report.
+ * usually shows the session the budget was spent on: it keeps showing it, with one line under
+ * its headline that says this run sent nothing and why, rather than being overwritten by a bare skip report.
  * The line joins the report's timeline too, so the hidden state keeps it after the line is gone
  * (a `mode: sync` run redraws the comment from that state).
  */
@@ -31,11 +31,13 @@ export function renderBudgetComment(o: {
   const shown = o.existing === undefined ? undefined : decodeState(o.existing)
   if (!shown) return renderComment(o.skipped, o.links, o.scrub)
   const at = o.skipped.updatedAt
+  // `updatedAt` stays: the session's elapsed time is measured to it, and the session did not move.
   const kept: Report = {
     ...shown,
-    updatedAt: Math.max(shown.updatedAt, at),
     timeline: [...shown.timeline, { at, text: o.reason }]
   }
+  // Under the headline, which stays the comment's first line (what a phone shows of it).
+  const [headline, ...rest] = renderBody(kept, o.links).split('\n')
   const line = budgetLine(o.reason, o.skipped.runUrl, o.links)
-  return `${line}\n\n${renderBody(kept, o.links)}\n${encodeState(kept, o.scrub)}`
+  return [headline, '', line, ...rest, encodeState(kept, o.scrub)].join('\n')
 }

@@ -47,7 +47,7 @@ const skipped: Report = {
 }
 
 describe('the budget comment', () => {
-  it('keeps the session the comment showed, with the line on top and in the timeline', () => {
+  it('keeps the session the comment showed, with the line under its headline and in the timeline', () => {
     const existing = `<!-- devin-handoff:default -->\n${renderComment(earlier, LINKS, same)}`
     const body = renderBudgetComment({
       existing,
@@ -56,8 +56,11 @@ describe('the budget comment', () => {
       links: LINKS,
       scrub: same
     })
-    const [first] = body.split('\n')
-    expect(first).toBe(
+    const lines = body.split('\n')
+    expect(lines[0]).toBe(renderComment(earlier, LINKS, same).split('\n')[0])
+    expect(lines[0]).toMatch(/^\*\*✅ Finished\*\*/)
+    expect(lines[1]).toBe('')
+    expect(lines[2]).toBe(
       '> ⛔ **Nothing was sent to Devin by [this run](https://github.com/acme/app/actions/runs/9):** budget: this pull request has had 2 Devin sessions (max-sessions-per-pr: 2)'
     )
     expect(body).toContain('https://app.devin.ai/sessions/devin-1')
@@ -65,7 +68,7 @@ describe('the budget comment', () => {
     expect(state?.session?.id).toBe('devin-1')
     expect(state?.result).toBe('finished')
     expect(state?.timeline.at(-1)).toEqual({ at: 201_000, text: REASON })
-    expect(state?.updatedAt).toBe(201_000)
+    expect(state?.updatedAt).toBe(100_000)
   })
 
   it('does not pile the line up: a second budget skip redraws from the state, one line', () => {
