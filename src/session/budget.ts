@@ -24,8 +24,6 @@ export interface Spent {
 /** What is about to be sent: a new session, or a message to a live one. */
 export type Spending = 'create' | 'message'
 
-export const BUDGET_PREFIX = 'budget: '
-
 export function budgetSet(b: Budgets): boolean {
   return b.maxSessionsPerPr > 0 || b.maxAcusPerPr > 0
 }
@@ -49,11 +47,11 @@ function acuText(n: number): string {
 /** Why `spending` would go past a budget (the `skip-reason`), or undefined to go on. */
 export function overBudget(spent: Spent, b: Budgets, spending: Spending): string | undefined {
   if (b.maxAcusPerPr > 0 && spent.acus >= b.maxAcusPerPr) {
-    return `${BUDGET_PREFIX}this pull request's Devin sessions have used ${acuText(spent.acus)} ACUs (max-acus-per-pr: ${b.maxAcusPerPr})`
+    return `budget: this pull request's Devin sessions have used ${acuText(spent.acus)} ACUs (max-acus-per-pr: ${b.maxAcusPerPr})`
   }
   if (spending === 'create' && b.maxSessionsPerPr > 0 && spent.sessions >= b.maxSessionsPerPr) {
-    const s = spent.sessions === 1 ? '' : 's'
-    return `${BUDGET_PREFIX}this pull request has had ${spent.sessions} Devin session${s} (max-sessions-per-pr: ${b.maxSessionsPerPr})`
+    const had = spent.sessions === 1 ? '1 Devin session' : `${spent.sessions} Devin sessions`
+    return `budget: this pull request has had ${had} (max-sessions-per-pr: ${b.maxSessionsPerPr})`
   }
   return undefined
 }
