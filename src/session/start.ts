@@ -4,7 +4,9 @@
  * unknown create outcome settled by the client before any resend. A message whose outcome is
  * unknown keeps the live session: it may well have arrived, and a second session would split
  * the work. Once the workflow is being cancelled nothing more is sent, and a start in flight is
- * handed to the cancel (src/lifecycle/guard.ts) so that the session it makes is named.
+ * handed to the cancel (src/lifecycle/guard.ts) so that the session it makes is named. Before
+ * anything is sent, the PR's budgets are checked (./budget.ts): a budget reached ends the run as
+ * a skip, told by the reporter, and the start settles with no session.
  */
 import type { DevinClient } from '../devin/client.js'
 import {
@@ -24,6 +26,7 @@ import type { Handoff } from '../handoff/prepare.js'
 import type { Trigger } from '../run/trigger.js'
 import type { PendingStart } from '../state/run-state.js'
 import { toView } from '../state/view.js'
+import { budgetReader, overBudget, type Spending } from './budget.js'
 import { unconfirmedNote } from './notes.js'
 import { createRequest, followUpMessage } from './request.js'
 import { runTag, sessionTags, threadTag } from './tags.js'
@@ -55,8 +58,13 @@ export interface StartWatch {
   readonly signal: AbortSignal
   /** The handoff is about to be sent: a create, or a message to the live `session`. */
   sending(pending: PendingStart): void
-  /** How the start ends, and the client it talks through. */
-  starting(settled: Promise<Started>, devin: StopClient): void
+  /** How the start ends (undefined: a budget stopped it), and the client it talks through. */
+  starting(settled: Promise<Started | undefined>, devin: StopClient): void
+}
+
+/** Where a budget reached is told: the run ends as a skip (src/report/reporter.ts). */
+export interface BudgetReporter {
+  budgetReached(reason: string): Promise<void>
 }
 
 /** The workflow is being cancelled: the start stops where it is and sends nothing more. */
@@ -131,13 +139,16 @@ interface StartOptions {
   watch?: StartWatch
   /** A comment or check run will show the session: it is tagged for `mode: sync`. */
   shown?: boolean
+  /** Told when a budget stops the start; without one, the reason is only logged. */
+  reporter?: BudgetReporter
 }
 
 /**
- * Starts the session. Under a cancel the start rejects with CancelledError and the guard, which
- * was handed the start, names its session: the pipeline must not record it a second time.
+ * Starts the session, or settles with undefined when a budget stopped it (the reporter has then
+ * ended the run as a skip). Under a cancel the start rejects with CancelledError and the guard,
+ * which was handed the start, names its session: the pipeline must not record it a second time.
  */
-export function startSession(o: StartOptions): Promise<Started> {
+export function startSession(o: StartOptions): Promise<Started | undefined> {
   const settled = begin(o)
   o.watch?.starting(settled, o.devin)
   return settled.then((started) => {
@@ -146,10 +157,33 @@ export function startSession(o: StartOptions): Promise<Started> {
   })
 }
 
-async function begin(o: StartOptions): Promise<Started> {
+/**
+ * True when `spending` would go past a budget: the reporter is told, and nothing is sent. A
+ * budget reached while the workflow is being cancelled is the cancel's to tell.
+ */
+function budgetStop(o: StartOptions): (spending: Spending) => Promise<boolean> {
+  const spent = budgetReader(o.devin, {
+    orgId: o.orgId,
+    slug: `${o.ctx.owner}/${o.ctx.repo}`,
+    pr: o.handoff.screened.target.pr?.number,
+    budgets: o.inputs
+  })
+  return async (spending) => {
+    const so = await spent()
+    const reason = so && overBudget(so, o.inputs, spending)
+    if (reason === undefined) return false
+    if (o.watch?.signal.aborted) throw new CancelledError()
+    if (o.reporter) await o.reporter.budgetReached(reason)
+    else o.log.warning(`Devin handoff skipped: ${reason}`)
+    return true
+  }
+}
+
+async function begin(o: StartOptions): Promise<Started | undefined> {
   const { devin, orgId, inputs, ctx, watch } = o
   const { prompt, screened } = o.handoff
   const tag = runTag(ctx, inputs.commentKey)
+  const stopped = budgetStop(o)
   // Every field sent, not just the prompt, passes the secret screen (a title or tag built from
   // a PR title or branch could carry a credential). The thread tag is built from the screened
   // target before that, so the tag a reuse looks up is the tag the session was created with.
@@ -160,11 +194,14 @@ async function begin(o: StartOptions): Promise<Started> {
     watch?.sending({ orgId, runTag: tag, session: live && toView(live) })
   }
   if (inputs.reuseSession && !o.trigger.forceNew) {
+    // Only `max-acus-per-pr` stops a message; it stops a create too, so one check serves both.
+    if (await stopped('message')) return undefined
     const message = await screen(followUpMessage(prompt))
     const thread = threadTag(screened.target, inputs.commentKey)
     const reused = await reuse(devin, orgId, thread, message, o.log, sending)
     if (reused) return { ...reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
   }
+  if (await stopped('create')) return undefined
   const tags = sessionTags(inputs, screened.target, ctx, { shown: o.shown })
   const body = await screen(createRequest(inputs, screened, prompt, tags))
   sending()

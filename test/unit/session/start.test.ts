@@ -338,7 +338,7 @@ describe('startSession', () => {
     forceNew = false,
     prompt = 'Fix ü'
   ) {
-    return startSession({
+    const started = await startSession({
       devin,
       orgId: 'org-1',
       inputs: await inputs(values),
@@ -347,6 +347,8 @@ describe('startSession', () => {
       trigger: { forceNew },
       log: logger()
     })
+    if (!started) throw new Error('no budget is set here, yet the start was stopped')
+    return started
   }
 
   it('creates a session with the tags and the run tag to settle an unknown outcome', async () => {
@@ -454,7 +456,7 @@ describe('startSession', () => {
     function watch() {
       const ac = new AbortController()
       const log: string[] = []
-      let settled: Promise<Started> | undefined
+      let settled: Promise<Started | undefined> | undefined
       let client: unknown
       const w: StartWatch = {
         signal: ac.signal,
