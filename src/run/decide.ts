@@ -26,7 +26,8 @@ export async function decide(
   const target = await resolveTarget(
     ctx,
     { baseRef: inputs.baseRef, prNumber: inputs.prNumber },
-    async (n) => (await github()).getPull(n)
+    async (n) => (await github()).getPull(n),
+    async (sha) => (await github()).pullsForCommit(sha)
   )
   if (isSkip(target)) return { skip: target.skip }
   if (inputs.comment === 'true' && !target.pr) {

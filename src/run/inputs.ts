@@ -63,6 +63,10 @@ export interface Inputs {
   allowForks: boolean
   allowedBots: string[]
   requirePermission: Permission
+  /** `workflow_run`: attach the failed jobs' log tails. */
+  ciLogs: boolean
+  /** The budget of all attached CI logs together. */
+  maxLogBytes: number
   /** Most sessions the action creates for one PR (all keys and runs); 0: no limit. */
   maxSessionsPerPr: number
   /** Most ACUs one PR's sessions may have used before nothing more is sent; 0: no limit. */
@@ -121,7 +125,8 @@ export const NUMBER_INPUTS = {
   'pr-number': { min: 1, max: 2_147_483_647, integer: true },
   // Budgets: 0 is "no limit", their default.
   'max-sessions-per-pr': { min: 0, max: 10_000, integer: true },
-  'max-acus-per-pr': { min: 0, max: 1_000_000 }
+  'max-acus-per-pr': { min: 0, max: 1_000_000 },
+  'max-log-bytes': { min: 1, max: 10_000_000, integer: true, why: '10 MB' }
 } as const satisfies Record<string, NumberBounds>
 export type NumberInput = keyof typeof NUMBER_INPUTS
 
@@ -364,6 +369,8 @@ export async function readInputs(
       PERMISSIONS,
       'write'
     ),
+    ciLogs: parseBoolean('ci-logs', get('ci-logs'), true),
+    maxLogBytes: readNumber(get, 'max-log-bytes') ?? 200_000,
     maxSessionsPerPr: readNumber(get, 'max-sessions-per-pr') ?? 0,
     maxAcusPerPr: readNumber(get, 'max-acus-per-pr') ?? 0
   }

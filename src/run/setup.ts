@@ -49,6 +49,8 @@ export const INPUT_NAMES = [
   'mode',
   'status-check',
   'max-sessions-per-pr',
+  'ci-logs',
+  'max-log-bytes',
   'max-acus-per-pr'
 ] as const
 

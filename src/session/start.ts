@@ -29,7 +29,7 @@ import { toView } from '../state/view.js'
 import { budgetReader, overBudget, type Spending } from './budget.js'
 import { unconfirmedNote } from './notes.js'
 import { createRequest, followUpMessage } from './request.js'
-import { runTag, sessionTags, threadTag } from './tags.js'
+import { ciTag, runTag, sessionTags, threadTag } from './tags.js'
 
 export interface Started {
   session: DevinSession
@@ -126,12 +126,12 @@ export async function reuse(
 }
 
 interface StartOptions {
-  devin: Pick<DevinClient, 'sendMessage' | 'createSession'> & StopClient
+  devin: Pick<DevinClient, 'sendMessage' | 'createSession' | 'uploadAttachment'> & StopClient
   orgId: string
   inputs: Inputs
   ctx: RunContext
   /** The prompt, and the screened target and text the session is named and tagged from. */
-  handoff: Pick<Handoff, 'prompt' | 'screened'>
+  handoff: Pick<Handoff, 'prompt' | 'screened' | 'ci'>
   /** A comment that says `<phrase> new` asks for a new session even with `reuse-session`. */
   trigger: Pick<Trigger, 'forceNew'>
   log: Pick<Log, 'info' | 'warning'>
@@ -172,11 +172,39 @@ function budgetStop(o: StartOptions): (spending: Spending) => Promise<boolean> {
     const so = await spent()
     const reason = so && overBudget(so, o.inputs, spending)
     if (reason === undefined) return false
-    if (o.watch?.signal.aborted) throw new CancelledError()
-    if (o.reporter) await o.reporter.budgetReached(reason)
-    else o.log.warning(`Devin handoff skipped: ${reason}`)
+    await stopStart(o, reason)
     return true
   }
+}
+
+/** Nothing is sent: the reporter ends the run as a skip (a cancel's end is the guard's to tell). */
+async function stopStart(o: StartOptions, reason: string): Promise<void> {
+  if (o.watch?.signal.aborted) throw new CancelledError()
+  if (o.reporter) await o.reporter.budgetReached(reason)
+  else o.log.warning(`Devin handoff skipped: ${reason}`)
+}
+
+/** A re-run of a failing workflow on the same commit: the session that has it, if any. */
+async function ciTaken(o: StartOptions): Promise<string | undefined> {
+  const tag = ciTag(o.handoff.screened.target)
+  if (!tag) return undefined
+  const found = await o.devin.findSessionsByTags(o.orgId, [tag])
+  const first = found[0]
+  return first && `already handed off: Devin session ${first.sessionId} has this failure (${tag})`
+}
+
+/** The CI logs go up first; their URLs ride on the create request. */
+async function uploadCiLogs(o: StartOptions): Promise<string[] | undefined> {
+  const files = o.handoff.ci?.files ?? []
+  if (files.length === 0) return undefined
+  const urls: string[] = []
+  for (const f of files) {
+    if (o.watch?.signal.aborted) throw new CancelledError()
+    const up = await o.devin.uploadAttachment(o.orgId, f, { signal: o.watch?.signal })
+    urls.push(up.url)
+  }
+  o.log.info(`Attached ${urls.length} CI log file${urls.length === 1 ? '' : 's'}.`)
+  return urls
 }
 
 async function begin(o: StartOptions): Promise<Started | undefined> {
@@ -202,8 +230,13 @@ async function begin(o: StartOptions): Promise<Started | undefined> {
     if (reused) return { ...reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
   }
   if (await stopped('create')) return undefined
+  const taken = await ciTaken(o)
+  if (taken) return void (await stopStart(o, taken))
   const tags = sessionTags(inputs, screened.target, ctx, { shown: o.shown })
-  const body = await screen(createRequest(inputs, screened, prompt, tags))
+  const request = createRequest(inputs, screened, prompt, tags)
+  const attachmentUrls = await uploadCiLogs(o)
+  if (attachmentUrls) request.attachment_urls = attachmentUrls
+  const body = await screen(request)
   sending()
   const { session } = await devin.createSession(orgId, body, {
     dedupeTag: tag,
