@@ -4,6 +4,7 @@
  * untrusted text: they are attached, never inlined as instructions, and the prompt says so.
  */
 import type { GitHubApi, RunJob } from '../github/client.js'
+import { githubErrorMessage, isGitHubRequestError, statusOf } from '../github/errors.js'
 import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
 import type { Redaction, SecretScan } from '../hygiene/secret-screen.js'
@@ -57,9 +58,7 @@ export async function gatherCi(o: {
     listed = await api.listRunJobs(o.run.id)
   } catch (err) {
     // Devin can still look at the run; the handoff goes on without the jobs' names and logs.
-    const why = errorText(err)
-    const hint = /\b403\b/.test(why) ? " The job needs 'actions: read'." : ''
-    o.log.warning(`Could not list the failed run's jobs: ${why}.${hint}`)
+    o.log.warning(`Could not list the failed run's jobs: ${whyNot(err)}`)
   }
   const failed = listed.filter((j) => FAILED.has(j.conclusion ?? ''))
   const jobs: CiFailedJob[] = failed.map((j) => ({
@@ -105,9 +104,17 @@ async function download(
     const got = await api.jobLog(job.id, maxBytes)
     return { ...job, log: got.tail, cutBefore: got.cutBefore || !got.complete }
   } catch (err) {
-    const why = errorText(err)
-    const hint = /\b403\b/.test(why) ? " The job needs 'actions: read'." : ''
-    log.warning(`Could not read the log of the failed job '${job.name}': ${why}.${hint}`)
+    log.warning(`Could not read the log of the failed job '${job.name}': ${whyNot(err)}`)
     return undefined
   }
+}
+
+/**
+ * GitHub's refusal (its status first) says what the token lacks; a log host's own failure (an
+ * expired link) is not a permission of the token.
+ */
+function whyNot(err: unknown): string {
+  if (!isGitHubRequestError(err)) return `${errorText(err)}.`
+  const hint = statusOf(err) === 403 ? " The job needs 'actions: read'." : ''
+  return `${githubErrorMessage(err)}.${hint}`
 }

@@ -49,9 +49,9 @@ export const INPUT_NAMES = [
   'mode',
   'status-check',
   'max-sessions-per-pr',
+  'max-acus-per-pr',
   'ci-logs',
-  'max-log-bytes',
-  'max-acus-per-pr'
+  'max-log-bytes'
 ] as const
 
 /** The runner's form of a name: upper case, spaces to `_`, hyphens and underscores kept. */

@@ -223,6 +223,7 @@ describe('number inputs', () => {
       'poll-interval': 'pollIntervalSeconds',
       'pr-number': 'prNumber',
       'max-sessions-per-pr': 'maxSessionsPerPr',
+      'max-log-bytes': 'maxLogBytes',
       'max-acus-per-pr': 'maxAcusPerPr'
     }
     return inputs[field[name] as keyof typeof inputs]
@@ -238,6 +239,7 @@ describe('number inputs', () => {
       'max-acu-limit',
       'max-acus-per-pr',
       'max-diff-bytes',
+      'max-log-bytes',
       'max-sessions-per-pr',
       'poll-interval',
       'pr-number',

@@ -95,6 +95,11 @@ class FakeDevin {
   async terminateSession(): Promise<undefined> {
     return undefined
   }
+  /** No CI logs in these runs: nothing to upload. */
+  async uploadAttachment(): Promise<never> {
+    throw new Error('no upload expected')
+  }
+
   async createSession(
     _o: string,
     body: SessionCreateRequest

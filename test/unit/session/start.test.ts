@@ -75,6 +75,11 @@ class FakeDevin {
   /** What createSession does before answering (a test may hold it). */
   onCreate: () => Promise<void> = async () => undefined
 
+  /** No CI logs in these runs: nothing to upload. */
+  async uploadAttachment(): Promise<never> {
+    throw new Error('no upload expected')
+  }
+
   async createSession(
     orgId: string,
     body: SessionCreateRequest,
