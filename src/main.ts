@@ -64,14 +64,14 @@ export async function run(): Promise<void> {
     const handoff = await packing
     state.packed(handoff.summary, handoff.screened)
     if (inputs.dryRun) return await reporter.dryRun(await wouldSend(handoff, inputs, log))
-
     asked = trigger.comment
     await react(gh, asked, 'eyes', log)
     const shown = await reporter.showOn(gh, inputs, target)
     const devin = createDevinClient(credentials, { apiUrl: inputs.apiUrl, log })
     try {
       const at = { ...run, devin, orgId: await devin.resolveOrgId(inputs.orgId) }
-      const started = await startSession({ ...at, handoff, watch: cancel, shown })
+      const started = await startSession({ ...at, handoff, watch: cancel, shown, reporter })
+      if (!started) return // a budget was reached: the reporter told it as a skip
       state.sessionStarted(toView(started.session), started.how, { ...at, ...started })
       log.info(`Devin session: ${state.report.session?.url}`)
       await react(gh, asked, 'rocket', log)

@@ -2,8 +2,11 @@
  * Client for the Devin v3 REST API: one method per call the action makes. HTTP, retries and
  * errors are the transport's (./transport.ts); JSON shapes are parsed by ./types.ts.
  */
+import { Blob } from 'node:buffer'
+import { FormData } from 'undici'
 import type { ForDevin } from '../egress/devin.js'
 import {
+  type AttachmentFile,
   type DevinAttachment,
   type DevinMessage,
   type DevinSelf,
@@ -11,6 +14,7 @@ import {
   type Page,
   type PrReview,
   type SessionCreateRequest,
+  type UploadedAttachment,
   isObject,
   listItems,
   normalizeSessionId,
@@ -19,7 +23,8 @@ import {
   parsePage,
   parsePrReview,
   parseSelf,
-  parseSession
+  parseSession,
+  parseUploadedAttachment
 } from './types.js'
 import { createOnce } from './create-once.js'
 import { DevinTransport, type DevinClientOptions } from './transport.js'
@@ -27,8 +32,10 @@ import {
   DevinApiError,
   DevinConfigError,
   DevinMalformedResponseError,
-  DevinNetworkError
+  DevinNetworkError,
+  isUnknownOutcome
 } from './errors.js'
+import { backoffDelay } from './retry.js'
 
 export {
   DevinApiError,
@@ -272,6 +279,42 @@ export class DevinClient {
         detail: 'expected a list of attachments'
       })
     return items.map(parseAttachment).filter((a): a is DevinAttachment => a !== undefined)
+  }
+
+  /**
+   * Uploads a text file for `attachment_urls` (§1.9), as multipart/form-data field `file`. An
+   * upload is not billed, and a duplicate is harmless but wasteful: one whose outcome is unknown
+   * (a 5xx, a dropped answer) is sent once more, not again after that, and not at all once
+   * `signal` is aborted. Like every POST it is resent on a 429 or when it never left the proxy.
+   */
+  async uploadAttachment(
+    orgId: string,
+    file: ForDevin<AttachmentFile>,
+    opts: { signal?: AbortSignal } = {}
+  ): Promise<UploadedAttachment> {
+    if (file.name.trim() === '')
+      throw new DevinConfigError('A file uploaded to Devin needs a name; this one has none.')
+    const path = this.#orgPath(orgId, 'attachments')
+    const form = new FormData()
+    form.set('file', new Blob([file.content], { type: 'text/plain; charset=utf-8' }), file.name)
+    const send = async () =>
+      this.#parsed(
+        'POST',
+        path,
+        await this.#http.json('POST', path, { form }),
+        parseUploadedAttachment
+      )
+    try {
+      return await send()
+    } catch (err) {
+      if (!isUnknownOutcome(err) || opts.signal?.aborted) throw err
+      this.#http.log.warning(
+        `Uploading ${JSON.stringify(file.name)} to Devin may or may not have worked ` +
+          `(${err.message}); uploading it once more.`
+      )
+      await this.#http.sleep(1000 + backoffDelay(1, this.#http.backoff))
+      return await send()
+    }
   }
 
   /** Follows redirects; the bearer header goes only to the API's own origin. */

@@ -162,8 +162,16 @@ export const REVIEW_HINTS = {
   read404: 'Check org-id and api-url.'
 } as const
 
+/** Uploads (§1.9) need their own permission, which the plain 403 hint does not name. */
+export const UPLOAD_HINTS = {
+  403:
+    "The key's service user needs the UseDevinSessions permission to upload files (Devin → " +
+    'Settings → Service users), or org-id names an organization the key cannot access.'
+} as const
+
 /** The hint for an error answer from the API itself, by what was asked. */
 function hintFor(method: string, path: string, status: number): string | undefined {
+  if (status === 403 && /\/organizations\/[^/]+\/attachments$/.test(path)) return UPLOAD_HINTS[403]
   if (!/\/pr-reviews$/.test(path)) return ERROR_HINTS[status]
   if (status === 403) return REVIEW_HINTS[403]
   if (status === 404) return method === 'POST' ? REVIEW_HINTS[404] : REVIEW_HINTS.read404

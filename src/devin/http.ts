@@ -4,13 +4,14 @@
  * `NODE_USE_ENV_PROXY=1`, so behind a proxy every Devin call failed; the shared dispatcher
  * honours the runner's proxy variables and gives both clients the same timeouts.
  */
-import type { Dispatcher } from 'undici'
+import type { Dispatcher, FormData } from 'undici'
 import { findProxyError } from '../net/proxy.js'
 
 export interface HttpAttempt {
   dispatcher: Dispatcher
   headers: Record<string, string>
-  body?: string
+  /** A form is sent as multipart/form-data; undici writes its boundary into the content-type. */
+  body?: string | FormData
   /** Headers and body together. */
   timeoutMs: number
   maxBytes: number

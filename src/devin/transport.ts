@@ -6,6 +6,7 @@
  * cannot be reached, or cannot reach Devin (a 5xx to the CONNECT), is retried like a dropped
  * connection, creates and messages included: they never left, so they cannot arrive twice.
  */
+import type { FormData } from 'undici'
 import type { Log as DevinLogger } from '../hygiene/log.js'
 import { sharedNetwork, type Network } from '../net/dispatcher.js'
 import { errorDetailFromBody, malformedError, networkError, statusError } from './errors.js'
@@ -55,7 +56,7 @@ interface RawResponse {
 
 interface AttemptOptions {
   headers: Record<string, string>
-  body?: string
+  body?: string | FormData
   timeoutMs: number
   maxBytes: number
 }
@@ -121,12 +122,13 @@ export class DevinTransport {
   async json(
     method: string,
     path: string,
-    o: { query?: URLSearchParams; body?: unknown } = {}
+    o: { query?: URLSearchParams; body?: unknown; form?: FormData } = {}
   ): Promise<unknown> {
     const target = this.#target(path, o.query)
     const headers = this.#headers(true, true)
-    const body = o.body === undefined ? undefined : JSON.stringify(o.body)
-    if (body !== undefined) headers['content-type'] = 'application/json'
+    // A form is re-encoded by undici on each attempt, so a retry sends the whole file again.
+    const body = o.form ?? (o.body === undefined ? undefined : JSON.stringify(o.body))
+    if (typeof body === 'string') headers['content-type'] = 'application/json'
     const res = await this.#withRetries(method, () =>
       this.#once(method, target, {
         headers,

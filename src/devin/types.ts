@@ -23,6 +23,22 @@ export interface SessionCreateRequest {
   structured_output_schema?: JsonObject
   /** `normal`, `fast`, and preview modes; kept open because the enum grows. */
   devin_mode?: string
+  /** `url`s of {@link UploadedAttachment}s (§1.9): 1 to 2,083 characters each. */
+  attachment_urls?: string[]
+}
+
+/** A file to upload (§1.9): its name as Devin shows it, and its text. */
+export interface AttachmentFile {
+  name: string
+  content: string
+}
+
+/** `AttachmentResponse` of the upload (§1.9): all three fields are required. */
+export interface UploadedAttachment {
+  attachment_id: string
+  name: string
+  /** What `attachment_urls` takes. */
+  url: string
 }
 
 export interface DevinPullRequest {
@@ -213,6 +229,23 @@ export function parseAttachment(value: unknown): DevinAttachment | undefined {
     raw: value
   }
 }
+
+/**
+ * Returns undefined unless all three fields are non-empty strings: the `url` is the only thing
+ * the upload is for, and one that `attachment_urls` cannot take (over 2,083 characters) would
+ * fail the create that carries it, after the prompt was built.
+ */
+export function parseUploadedAttachment(value: unknown): UploadedAttachment | undefined {
+  if (!isObject(value)) return undefined
+  const id = str(value.attachment_id)
+  const name = str(value.name)
+  const url = str(value.url)
+  if (!id || name === null || !url || url.length > MAX_ATTACHMENT_URL) return undefined
+  return { attachment_id: id, name, url }
+}
+
+/** The longest URL `attachment_urls` takes (§1.4). */
+export const MAX_ATTACHMENT_URL = 2083
 
 export function parseSelf(value: unknown): DevinSelf | undefined {
   if (!isObject(value)) return undefined

@@ -17,6 +17,14 @@ import {
   type PullRequestPayload
 } from './types.js'
 import { buildOctokit, isRateLimit, type Octokit, type RequestErrorLike } from './octokit.js'
+import {
+  jobLog,
+  listRunJobs,
+  pullsForCommit,
+  type CommitPull,
+  type JobLog,
+  type RunJob
+} from './actions.js'
 
 /** One row of `pulls/{n}/files`, as the packer's API fallback reads it. */
 export type {
@@ -28,6 +36,8 @@ export type {
 } from './types.js'
 export { permissionAtLeast } from './types.js'
 export { githubErrorMessage } from './errors.js'
+export type { CommitPull, JobLog, RunJob, RunJobStep } from './actions.js'
+export { JobLogError, MAX_TOTAL_LOG_BYTES } from './actions.js'
 
 export interface GitHubApi {
   getPull(number: number): Promise<PullRequestPayload>
@@ -57,6 +67,16 @@ export interface GitHubApi {
   updateCheckRun(id: number, req: CheckRunRequest): Promise<CheckRunPayload>
   /** Every run named `name` on the commit `ref`: each App's, each attempt's, every page. */
   findCheckRuns(ref: string, name: string): Promise<CheckRunPayload[]>
+  /** The jobs of a workflow run's latest attempt (`filter=latest`), every page. */
+  listRunJobs(runId: number): Promise<RunJob[]>
+  /**
+   * The last `maxBytes` bytes of a job's log (needs `actions: read`), read through the signed
+   * link GitHub redirects to, without the token; reading stops after `maxTotalBytes` (50 MB).
+   * Fails with {@link JobLogError} (status, the host's detail, never the link's signature).
+   */
+  jobLog(jobId: number, maxBytes: number, o?: { maxTotalBytes?: number }): Promise<JobLog>
+  /** The PRs GitHub associates with a commit; `[]` can mean it has not caught up yet. */
+  pullsForCommit(sha: string): Promise<CommitPull[]>
 }
 
 /**
@@ -103,11 +123,13 @@ export async function createGitHubApi(opts: {
   /** The process's shared network by default (see ../net/dispatcher.ts). */
   network?: Network
 }): Promise<GitHubApi> {
+  const network = opts.network ?? sharedNetwork()
+  const timeoutMs = opts.requestTimeoutMs ?? requestTimeoutMs()
   const octokit = await buildOctokit(opts.token, opts.apiUrl, {
-    timeoutMs: opts.requestTimeoutMs ?? requestTimeoutMs(),
+    timeoutMs,
     retryAfterBaseMs: opts.retryAfterBaseMs ?? 1000,
     log: opts.log ?? (() => undefined),
-    network: opts.network ?? sharedNetwork()
+    network
   })
   const { owner, repo } = opts
   const r = { owner, repo }
@@ -241,6 +263,10 @@ export async function createGitHubApi(opts: {
       const found: CheckRunPayload[] = []
       for await (const page of pages) found.push(...(page.data as CheckRunPayload[]))
       return found
-    }
+    },
+    listRunJobs: (runId) => listRunJobs(octokit, r, runId),
+    jobLog: (jobId, maxBytes, o = {}) =>
+      jobLog(octokit, network, r, jobId, maxBytes, { ...o, timeoutMs }),
+    pullsForCommit: (sha) => pullsForCommit(octokit, r, sha)
   }
 }

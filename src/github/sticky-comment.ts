@@ -81,6 +81,12 @@ export class StickyComment {
     return this.url
   }
 
+  /** The body of this key's comment as it stands (an earlier run's, adopted), if there is one. */
+  async current(): Promise<string | undefined> {
+    if (this.id === undefined) await this.adoptExisting()
+    return this.lastBody
+  }
+
   /**
    * Creates or updates the comment; an unchanged body costs no request. A comment that vanished
    * (deleted while the run waited) or turned out to be another App's is let go, and the write is

@@ -15,6 +15,7 @@ import {
   type ScreenPart,
   type SecretScan
 } from '../hygiene/secret-screen.js'
+import { gatherCi, type CiHandoff } from './ci.js'
 import { buildPrompt } from './prompt.js'
 import type { HandoffSummary } from '../state/run-state.js'
 import type { Log } from '../hygiene/log.js'
@@ -27,6 +28,8 @@ export interface Handoff {
   redactions: Redaction[]
   summary: HandoffSummary
   screened: Screened
+  /** A failed CI run: its jobs, and the log tails to attach to the session. */
+  ci?: CiHandoff
 }
 
 /**
@@ -74,8 +77,8 @@ export async function prepareHandoff(opts: {
   target: Target
   /** A triggering comment: what it adds to the task, and who wrote it (shown with what it asked). */
   trigger?: Pick<Trigger, 'extraTask' | 'comment'>
-  /** For the API fallback (`pulls/{n}/files`) when git cannot diff. */
-  github?: () => Promise<Pick<GitHubApi, 'pullFiles'>>
+  /** For the API fallback (`pulls/{n}/files`) when git cannot diff, and a CI run's jobs. */
+  github?: () => Promise<Pick<GitHubApi, 'pullFiles' | 'listRunJobs' | 'jobLog'>>
   log: Log
 }): Promise<Handoff> {
   const { inputs, ctx, log, github } = opts
@@ -103,6 +106,19 @@ export async function prepareHandoff(opts: {
         })
       : Promise.resolve(undefined)
   packing.catch(() => undefined) // awaited below; a failed screen must not leave it unhandled
+  const run = opts.target.ci
+  const gathering =
+    run && github
+      ? gatherCi({
+          run,
+          github,
+          logs: inputs.ciLogs,
+          maxLogBytes: inputs.maxLogBytes,
+          secretScan: inputs.secretScan,
+          log
+        })
+      : Promise.resolve(undefined)
+  gathering.catch(() => undefined) // awaited below, like the packing
   const parts = [
     { where: 'task', text: inputs.task },
     { where: 'comment', text: opts.trigger?.extraTask ?? '' },
@@ -142,21 +158,28 @@ export async function prepareHandoff(opts: {
     ...packed,
     sourceNote: namesAsScreened(packed.sourceNote, opts.target, target)
   }
+  const ci = await gathering
   const prompt = buildPrompt({
     task,
     target,
     runUrl: ctx.runUrl,
     change,
+    ci,
     extraTask: extraTask || undefined,
     // Listed beside the diff's own, so the prompt's count is the summary's.
     redactionsInTask: screened.redactions
   })
-  const redactions = [...screened.redactions, ...(change?.redactions ?? [])]
+  const redactions = [
+    ...screened.redactions,
+    ...(change?.redactions ?? []),
+    ...(ci?.redactions ?? [])
+  ]
   const bytes = Buffer.byteLength(prompt)
   return {
     prompt,
     bytes,
     change,
+    ci,
     redactions,
     screened: {
       target,

@@ -111,7 +111,10 @@ export async function ensureFolderInside(dir: string, workspace: string): Promis
  * symlink planted at the target name is never followed.
  */
 export async function downloadAttachments(o: DownloadOptions): Promise<DownloadResult> {
-  const list = await o.devin.listAttachments(o.orgId, o.sessionId)
+  // What the session was given (the CI logs this action uploaded) is not Devin's output.
+  const list = (await o.devin.listAttachments(o.orgId, o.sessionId)).filter(
+    (a) => a.source !== 'user'
+  )
   if (list.length === 0) {
     o.log.info('The Devin session has no attachments.')
     return { files: [], failed: 0 }

@@ -52,7 +52,7 @@ export function guardRun(o: GuardOptions): RunGuard {
   const budget = o.budget ?? CANCEL_BUDGET
   const fail = o.fail ?? ((m: string) => failStep(m, o.scrub))
   let devin: StopClient | undefined
-  let start: Promise<Started> | undefined
+  let start: Promise<Started | undefined> | undefined
 
   const finalize = async (): Promise<void> => {
     if (state.phase === 'ended') {
@@ -66,7 +66,7 @@ export function guardRun(o: GuardOptions): RunGuard {
       state,
       stopOnCancel: o.stopOnCancel,
       devin,
-      start: start && (() => start as Promise<Started>),
+      start: start && (() => start as Promise<Started | undefined>),
       finish: () => surfaces.finish(),
       save: () => surfaces.saveState(false),
       scrub: o.scrub,

@@ -19,6 +19,7 @@ import type { FailOn, Inputs } from '../run/inputs.js'
 import type { Target } from '../run/target.js'
 import type { RunState } from '../state/run-state.js'
 import { STATE_KEY, type SavedState } from '../state/saved.js'
+import { renderBudgetComment } from './budget.js'
 import { checkName, renderCheck } from './check.js'
 import { failureFor, noticeFor } from './fail-on.js'
 import { outputsOf, renderComment, renderSummary } from './render.js'
@@ -49,6 +50,8 @@ export class Reporter {
   /** The last comment write queued: writes go one at a time, so a cancel's lands last. */
   #writes: Promise<void> = Promise.resolve()
   #finishing?: Promise<void>
+  /** A budget stopped the run: the comment keeps what it showed, with this reason's line. */
+  #budget?: string
   readonly #o: ReporterOptions
 
   constructor(o: ReporterOptions) {
@@ -132,9 +135,7 @@ export class Reporter {
   /** A failure (read-only tokens, forks) warns once; the run goes on. */
   async #writeComment(sticky: StickyComment): Promise<void> {
     try {
-      const res = await sticky.write(
-        commentBody(renderComment(this.state.report, this.#o.links, this.#o.scrub), this.#o.scrub)
-      )
+      const res = await sticky.write(commentBody(await this.#commentText(sticky), this.#o.scrub))
       this.state.commentWritten(res.url)
       if (res.deletedDuplicates > 0)
         this.#o.log.info(`Deleted ${res.deletedDuplicates} duplicate sticky comment(s)`)
@@ -152,6 +153,19 @@ export class Reporter {
         this.#commentWarned = true
       }
     }
+  }
+
+  async #commentText(sticky: StickyComment): Promise<string> {
+    const { links, scrub } = this.#o
+    if (this.#budget === undefined) return renderComment(this.state.report, links, scrub)
+    const existing = await sticky.current()
+    return renderBudgetComment({
+      existing,
+      skipped: this.state.report,
+      reason: this.#budget,
+      links,
+      scrub
+    })
   }
 
   /**
@@ -233,6 +247,16 @@ export class Reporter {
         : `Devin handoff skipped: ${reason}`
     )
     await this.finish()
+  }
+
+  /**
+   * A budget was reached (src/session/budget.ts): a skip like any other, except that the comment
+   * of this key keeps showing the session the budget went to, with a line that says why this run
+   * sent nothing (./budget.ts).
+   */
+  budgetReached(reason: string): Promise<void> {
+    this.#budget = reason
+    return this.skip(reason)
   }
 
   /** A dry run: the prompt in the log (folded) and in the summary; nothing was sent. */

@@ -30,9 +30,29 @@ export interface EventPayload {
     body?: string
     user?: { login?: string; type?: string }
     html_url?: string
+    /** Set when an App wrote the comment (`github-actions` for the default token). */
+    performed_via_github_app?: { slug?: string } | null
   }
   inputs?: Record<string, unknown>
+  /** `workflow_run`: the run that completed (a CI failure to hand off). */
+  workflow_run?: WorkflowRunPayload
   [key: string]: unknown
+}
+
+/** The fields of a `workflow_run` event's run the action reads. */
+export interface WorkflowRunPayload {
+  id?: number
+  name?: string | null
+  path?: string
+  workflow_id?: number
+  html_url?: string
+  head_sha?: string
+  head_branch?: string | null
+  conclusion?: string | null
+  run_attempt?: number
+  event?: string
+  /** Same-repository PRs only: a fork's PR is not listed (it is found by the head SHA). */
+  pull_requests?: Array<{ number?: number }> | null
 }
 
 export interface RunContext {
@@ -52,6 +72,8 @@ export interface RunContext {
   runAttempt: string
   runNumber: string
   workflow: string
+  /** GITHUB_WORKFLOW_REF: `owner/repo/.github/workflows/x.yml@ref`, the file this run runs. */
+  workflowRef?: string
   job: string
   /** Link to this workflow run, for the prompt, the comment and the summary. */
   runUrl: string
@@ -97,6 +119,7 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     runAttempt,
     runNumber: env.GITHUB_RUN_NUMBER ?? '',
     workflow: env.GITHUB_WORKFLOW ?? '',
+    workflowRef: env.GITHUB_WORKFLOW_REF ?? '',
     job: env.GITHUB_JOB ?? '',
     runUrl: runId
       ? `${serverUrl}/${owner}/${repo}/actions/runs/${runId}${runAttempt !== '1' ? `/attempts/${runAttempt}` : ''}`

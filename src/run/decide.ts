@@ -8,7 +8,7 @@ import type { RunContext } from './context.js'
 import { InputError, type Inputs } from './inputs.js'
 import { isSkip, resolveTarget, type Target } from './target.js'
 import { triggerOf, type Trigger } from './trigger.js'
-import { staticSkipReason } from './trust.js'
+import { loopSkipReason, staticSkipReason } from './trust.js'
 
 /** Go on with a target and a trigger, or skip (with the target when one was found). */
 export type Decision =
@@ -21,10 +21,13 @@ export async function decide(
   github: () => Promise<GitHubApi>,
   log: Pick<Log, 'warning'>
 ): Promise<Decision> {
+  const loop = loopSkipReason(ctx) // first: a loop must cost no API call
+  if (loop) return { skip: loop }
   const target = await resolveTarget(
     ctx,
     { baseRef: inputs.baseRef, prNumber: inputs.prNumber },
-    async (n) => (await github()).getPull(n)
+    async (n) => (await github()).getPull(n),
+    async (sha) => (await github()).pullsForCommit(sha)
   )
   if (isSkip(target)) return { skip: target.skip }
   if (inputs.comment === 'true' && !target.pr) {

@@ -63,6 +63,14 @@ export interface Inputs {
   allowForks: boolean
   allowedBots: string[]
   requirePermission: Permission
+  /** `workflow_run`: attach the failed jobs' log tails. */
+  ciLogs: boolean
+  /** The budget of all attached CI logs together. */
+  maxLogBytes: number
+  /** Most sessions the action creates for one PR (all keys and runs); 0: no limit. */
+  maxSessionsPerPr: number
+  /** Most ACUs one PR's sessions may have used before nothing more is sent; 0: no limit. */
+  maxAcusPerPr: number
 }
 
 /**
@@ -114,7 +122,11 @@ export const NUMBER_INPUTS = {
     why: '5 days, the longest a job runs on a self-hosted runner'
   },
   'poll-interval': { min: 1, max: 3600, why: 'an hour' },
-  'pr-number': { min: 1, max: 2_147_483_647, integer: true }
+  'pr-number': { min: 1, max: 2_147_483_647, integer: true },
+  // Budgets: 0 is "no limit", their default.
+  'max-sessions-per-pr': { min: 0, max: 10_000, integer: true },
+  'max-acus-per-pr': { min: 0, max: 1_000_000 },
+  'max-log-bytes': { min: 1, max: 10_000_000, integer: true, why: '10 MB' }
 } as const satisfies Record<string, NumberBounds>
 export type NumberInput = keyof typeof NUMBER_INPUTS
 
@@ -356,7 +368,11 @@ export async function readInputs(
       get('require-permission'),
       PERMISSIONS,
       'write'
-    )
+    ),
+    ciLogs: parseBoolean('ci-logs', get('ci-logs'), true),
+    maxLogBytes: readNumber(get, 'max-log-bytes') ?? 200_000,
+    maxSessionsPerPr: readNumber(get, 'max-sessions-per-pr') ?? 0,
+    maxAcusPerPr: readNumber(get, 'max-acus-per-pr') ?? 0
   }
   if (inputs.attachmentsPath) await checkAttachmentsPath(workspace, inputs.attachmentsPath)
   if (inputs.tags.length > 40) {

@@ -47,7 +47,11 @@ export const INPUT_NAMES = [
   'allowed-bots',
   'require-permission',
   'mode',
-  'status-check'
+  'status-check',
+  'max-sessions-per-pr',
+  'max-acus-per-pr',
+  'ci-logs',
+  'max-log-bytes'
 ] as const
 
 /** The runner's form of a name: upper case, spaces to `_`, hyphens and underscores kept. */

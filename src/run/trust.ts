@@ -55,6 +55,56 @@ export function botAllowed(login: string, allowed: string[]): boolean {
   return allowed.some((a) => a.toLowerCase().replace(/\[bot\]$/, '') === bare)
 }
 
+/**
+ * Devin's GitHub Apps (the bot accounts, and the Apps' slugs): what they write is Devin talking
+ * back, never a request to Devin.
+ */
+export const DEVIN_BOTS = ['devin-ai-integration[bot]', 'devin-ai[bot]']
+const DEVIN_APPS = DEVIN_BOTS.map((b) => b.replace(/\[bot\]$/, ''))
+
+/** What every comment the action writes carries: the sticky marker, and the hidden state line. */
+const OWN_MARK = '<!-- devin-handoff'
+
+/** The workflow file a `GITHUB_WORKFLOW_REF` names: `owner/repo/<path>@ref` → `<path>`. */
+export function workflowPathOf(ref: string): string | undefined {
+  const m = /^[^/]+\/[^/]+\/(.+?)@[^@]*$/.exec(ref)
+  return m?.[1]
+}
+
+function workflowRunPath(payload: RunContext['payload']): string | undefined {
+  const run = payload.workflow_run
+  if (typeof run !== 'object' || run === null) return undefined
+  const path = (run as { path?: unknown }).path
+  return typeof path === 'string' && path !== '' ? path : undefined
+}
+
+/**
+ * The loop breakers, before anything else and whatever `allowed-bots` says (`*` included): the
+ * action never hands off a comment it wrote itself or Devin wrote, nor a `workflow_run` of its own
+ * workflow. Each would let one handoff start the next, all night. No API call: a loop must cost
+ * nothing, and a skip here writes no comment (which could itself be the next trigger).
+ */
+export function loopSkipReason(ctx: RunContext): string | undefined {
+  const comment = ctx.payload.comment
+  if (comment) {
+    const login = comment.user?.login ?? ''
+    const app = comment.performed_via_github_app?.slug?.toLowerCase() ?? ''
+    if ((comment.body ?? '').includes(OWN_MARK))
+      return "loop: the comment carries Devin Handoff's own marker; the action never hands off its own comments"
+    if (DEVIN_BOTS.includes(login.toLowerCase()) || DEVIN_APPS.includes(app))
+      return `loop: the comment is by Devin's GitHub App (${login || app}); Devin's own comments never start a handoff, whatever 'allowed-bots' says`
+    if (app === 'github-actions' || login.toLowerCase() === 'github-actions[bot]')
+      return `loop: the comment is by ${login || 'github-actions[bot]'}, the bot this action writes as; the action never hands off its own comments`
+  }
+  if (ctx.eventName === 'workflow_run') {
+    const triggering = workflowRunPath(ctx.payload)
+    const own = workflowPathOf(ctx.workflowRef ?? '')
+    if (triggering !== undefined && triggering === own)
+      return `loop: the workflow run that triggered this one is this workflow (${own}); a handoff never follows its own runs`
+  }
+  return undefined
+}
+
 /** The README section (its anchor) that says how to hand off fork PRs safely. */
 export const FORK_RECIPE =
   "the README section 'Pull requests from forks' (#pull-requests-from-forks-pull_request_target)"

@@ -4,7 +4,9 @@
  * unknown create outcome settled by the client before any resend. A message whose outcome is
  * unknown keeps the live session: it may well have arrived, and a second session would split
  * the work. Once the workflow is being cancelled nothing more is sent, and a start in flight is
- * handed to the cancel (src/lifecycle/guard.ts) so that the session it makes is named.
+ * handed to the cancel (src/lifecycle/guard.ts) so that the session it makes is named. Before
+ * anything is sent, the PR's budgets are checked (./budget.ts): a budget reached ends the run as
+ * a skip, told by the reporter, and the start settles with no session.
  */
 import type { DevinClient } from '../devin/client.js'
 import {
@@ -24,9 +26,10 @@ import type { Handoff } from '../handoff/prepare.js'
 import type { Trigger } from '../run/trigger.js'
 import type { PendingStart } from '../state/run-state.js'
 import { toView } from '../state/view.js'
+import { budgetReader, overBudget, type Spending } from './budget.js'
 import { unconfirmedNote } from './notes.js'
 import { createRequest, followUpMessage } from './request.js'
-import { runTag, sessionTags, threadTag } from './tags.js'
+import { ciTag, runTag, sessionTags, threadTag } from './tags.js'
 
 export interface Started {
   session: DevinSession
@@ -55,8 +58,13 @@ export interface StartWatch {
   readonly signal: AbortSignal
   /** The handoff is about to be sent: a create, or a message to the live `session`. */
   sending(pending: PendingStart): void
-  /** How the start ends, and the client it talks through. */
-  starting(settled: Promise<Started>, devin: StopClient): void
+  /** How the start ends (undefined: a budget stopped it), and the client it talks through. */
+  starting(settled: Promise<Started | undefined>, devin: StopClient): void
+}
+
+/** Where a budget reached is told: the run ends as a skip (src/report/reporter.ts). */
+export interface BudgetReporter {
+  budgetReached(reason: string): Promise<void>
 }
 
 /** The workflow is being cancelled: the start stops where it is and sends nothing more. */
@@ -118,12 +126,12 @@ export async function reuse(
 }
 
 interface StartOptions {
-  devin: Pick<DevinClient, 'sendMessage' | 'createSession'> & StopClient
+  devin: Pick<DevinClient, 'sendMessage' | 'createSession' | 'uploadAttachment'> & StopClient
   orgId: string
   inputs: Inputs
   ctx: RunContext
   /** The prompt, and the screened target and text the session is named and tagged from. */
-  handoff: Pick<Handoff, 'prompt' | 'screened'>
+  handoff: Pick<Handoff, 'prompt' | 'screened' | 'ci'>
   /** A comment that says `<phrase> new` asks for a new session even with `reuse-session`. */
   trigger: Pick<Trigger, 'forceNew'>
   log: Pick<Log, 'info' | 'warning'>
@@ -131,13 +139,16 @@ interface StartOptions {
   watch?: StartWatch
   /** A comment or check run will show the session: it is tagged for `mode: sync`. */
   shown?: boolean
+  /** Told when a budget stops the start; without one, the reason is only logged. */
+  reporter?: BudgetReporter
 }
 
 /**
- * Starts the session. Under a cancel the start rejects with CancelledError and the guard, which
- * was handed the start, names its session: the pipeline must not record it a second time.
+ * Starts the session, or settles with undefined when a budget stopped it (the reporter has then
+ * ended the run as a skip). Under a cancel the start rejects with CancelledError and the guard,
+ * which was handed the start, names its session: the pipeline must not record it a second time.
  */
-export function startSession(o: StartOptions): Promise<Started> {
+export function startSession(o: StartOptions): Promise<Started | undefined> {
   const settled = begin(o)
   o.watch?.starting(settled, o.devin)
   return settled.then((started) => {
@@ -146,10 +157,61 @@ export function startSession(o: StartOptions): Promise<Started> {
   })
 }
 
-async function begin(o: StartOptions): Promise<Started> {
+/**
+ * True when `spending` would go past a budget: the reporter is told, and nothing is sent. A
+ * budget reached while the workflow is being cancelled is the cancel's to tell.
+ */
+function budgetStop(o: StartOptions): (spending: Spending) => Promise<boolean> {
+  const spent = budgetReader(o.devin, {
+    orgId: o.orgId,
+    slug: `${o.ctx.owner}/${o.ctx.repo}`,
+    pr: o.handoff.screened.target.pr?.number,
+    budgets: o.inputs
+  })
+  return async (spending) => {
+    const so = await spent()
+    const reason = so && overBudget(so, o.inputs, spending)
+    if (reason === undefined) return false
+    await stopStart(o, reason)
+    return true
+  }
+}
+
+/** Nothing is sent: the reporter ends the run as a skip (a cancel's end is the guard's to tell). */
+async function stopStart(o: StartOptions, reason: string): Promise<void> {
+  if (o.watch?.signal.aborted) throw new CancelledError()
+  if (o.reporter) await o.reporter.budgetReached(reason)
+  else o.log.warning(`Devin handoff skipped: ${reason}`)
+}
+
+/** A re-run of a failing workflow on the same commit: the session that has it, if any. */
+async function ciTaken(o: StartOptions): Promise<string | undefined> {
+  const tag = ciTag(o.handoff.screened.target)
+  if (!tag) return undefined
+  const found = await o.devin.findSessionsByTags(o.orgId, [tag])
+  const first = found[0]
+  return first && `already handed off: Devin session ${first.sessionId} has this failure (${tag})`
+}
+
+/** The CI logs go up first; their URLs ride on the create request. */
+async function uploadCiLogs(o: StartOptions): Promise<string[] | undefined> {
+  const files = o.handoff.ci?.files ?? []
+  if (files.length === 0) return undefined
+  const urls: string[] = []
+  for (const f of files) {
+    if (o.watch?.signal.aborted) throw new CancelledError()
+    const up = await o.devin.uploadAttachment(o.orgId, f, { signal: o.watch?.signal })
+    urls.push(up.url)
+  }
+  o.log.info(`Attached ${urls.length} CI log file${urls.length === 1 ? '' : 's'}.`)
+  return urls
+}
+
+async function begin(o: StartOptions): Promise<Started | undefined> {
   const { devin, orgId, inputs, ctx, watch } = o
   const { prompt, screened } = o.handoff
   const tag = runTag(ctx, inputs.commentKey)
+  const stopped = budgetStop(o)
   // Every field sent, not just the prompt, passes the secret screen (a title or tag built from
   // a PR title or branch could carry a credential). The thread tag is built from the screened
   // target before that, so the tag a reuse looks up is the tag the session was created with.
@@ -160,13 +222,21 @@ async function begin(o: StartOptions): Promise<Started> {
     watch?.sending({ orgId, runTag: tag, session: live && toView(live) })
   }
   if (inputs.reuseSession && !o.trigger.forceNew) {
+    // Only `max-acus-per-pr` stops a message; it stops a create too, so one check serves both.
+    if (await stopped('message')) return undefined
     const message = await screen(followUpMessage(prompt))
     const thread = threadTag(screened.target, inputs.commentKey)
     const reused = await reuse(devin, orgId, thread, message, o.log, sending)
     if (reused) return { ...reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
   }
+  if (await stopped('create')) return undefined
+  const taken = await ciTaken(o)
+  if (taken) return void (await stopStart(o, taken))
   const tags = sessionTags(inputs, screened.target, ctx, { shown: o.shown })
-  const body = await screen(createRequest(inputs, screened, prompt, tags))
+  const request = createRequest(inputs, screened, prompt, tags)
+  const attachmentUrls = await uploadCiLogs(o)
+  if (attachmentUrls) request.attachment_urls = attachmentUrls
+  const body = await screen(request)
   sending()
   const { session } = await devin.createSession(orgId, body, {
     dedupeTag: tag,

@@ -22,6 +22,18 @@ export function runTag(ctx: RunContext, key: string): string {
 }
 
 /**
+ * One session per PR (or branch), failing commit and workflow: a re-run of the same failing
+ * workflow on the same commit finds the session this tag names and creates none.
+ */
+export function ciTag(target: Target): string | undefined {
+  const ci = target.ci
+  if (!ci) return undefined
+  const where = target.pr ? `#${target.pr.number}` : `@${target.headRef || 'HEAD'}`
+  const workflow = (ci.path.split('/').pop() ?? '').replace(/\.ya?ml$/, '') || ci.name
+  return `gh-ci:${target.slug}${where}@${ci.headSha.slice(0, 12)}:${workflow}`
+}
+
+/**
  * The action's tags, then the user's. The exact repository and PR tags let `mode: sync` and
  * budgets list sessions with the API's tag filter; `shown`: a comment or check run will show the
  * session, so it joins the repository's live index that `mode: sync` reads (src/state/tracking.ts).
@@ -36,6 +48,8 @@ export function sessionTags(
   const own = [ACTION_TAG, threadTag(target, inputs.commentKey), runTag(ctx, inputs.commentKey)]
   own.push(repoTag(slug))
   if (target.pr) own.push(prTag(slug, target.pr.number))
+  const ci = ciTag(target)
+  if (ci) own.push(ci)
   if (o.shown) own.push(liveTag(slug))
   return [...new Set([...own, ...inputs.tags])]
 }

@@ -88,6 +88,11 @@ const ROWS: Row[] = [
   },
   row('status-check', 'always', /^expected one of 'auto', 'true', 'false', got 'always'$/),
   row('mode', 'check', /^expected one of 'handoff', 'review', 'sync', got 'check'$/),
+  row('max-sessions-per-pr', '-1', /^expected a whole number, got '-1'$/),
+  row('max-sessions-per-pr', '1.5', /^expected a whole number, got '1.5'$/),
+  row('max-sessions-per-pr', '10001', /^expected a whole number of at most 10000, got '10001'$/),
+  row('max-acus-per-pr', 'lots', /^expected a number, got 'lots'$/),
+  row('max-acus-per-pr', '1000001', /^expected a number of at most 1000000, got '1000001'$/),
   {
     input: 'mode',
     values: { mode: 'review' },

@@ -15,6 +15,7 @@ import type { Ajv, ValidateFunction } from 'ajv'
 import { check, literalSegments, newAjv, replyBody, templateRegex } from './conformance.ts'
 import type { Conformance, Finding } from './conformance.ts'
 import type { RecordedRequest, Reply } from './http.ts'
+import { readForm } from './multipart.ts'
 
 type Json = Record<string, unknown>
 
@@ -148,6 +149,30 @@ const ATTACHMENT = closed(
   ['attachment_id', 'name', 'source', 'url', 'content_type']
 )
 
+/** §1.9 `AttachmentResponse` of the upload: all three required. */
+const UPLOADED = closed(
+  {
+    attachment_id: { type: 'string', minLength: 1 },
+    name: str,
+    url: { type: 'string', format: 'uri' }
+  },
+  ['attachment_id', 'name', 'url']
+)
+
+/**
+ * §1.9 the upload's form, as {@link formFields} shows it: one field, `file`, and a file (it has
+ * a filename), not a plain value.
+ */
+const UPLOAD_FORM = closed(
+  {
+    file: closed({ filename: str, content_type: str, bytes: { type: 'integer' } }, [
+      'filename',
+      'bytes'
+    ])
+  },
+  ['file']
+)
+
 /** §1.11 `{tags}`, at most 50. */
 const TAGS = closed({ tags: { type: 'array', items: str, maxItems: 50 } }, ['tags'])
 
@@ -211,7 +236,7 @@ const CREATE = closed(
     repos: strListOrNull,
     attachment_urls: {
       type: ['array', 'null'],
-      items: { type: 'string', minLength: 1, maxLength: 2083 }
+      items: { type: 'string', format: 'uri', minLength: 1, maxLength: 2083 }
     },
     structured_output_schema: { type: ['object', 'null'] },
     structured_output_required: { type: ['boolean', 'null'] },
@@ -299,6 +324,8 @@ interface Endpoint {
   query?: Json
   /** The body and whether it must be sent; unset when the endpoint takes none. */
   body?: { schema: Json; required: boolean }
+  /** A multipart/form-data body instead, its fields checked as {@link formFields} shows them. */
+  form?: Json
   /** Success status and its body schema ('any' when the docs do not say). */
   ok: { status: number; body: Json | 'any' }
 }
@@ -406,6 +433,14 @@ export const ENDPOINTS: Endpoint[] = [
   },
   {
     method: 'POST',
+    template: `${ORG}/attachments`,
+    section: '§1.9 upload attachment (AttachmentResponse)',
+    path: ORG_PATH,
+    form: UPLOAD_FORM,
+    ok: { status: 200, body: UPLOADED }
+  },
+  {
+    method: 'POST',
     template: `${ORG}/pr-reviews`,
     section: 'Additions: POST pr-reviews (PrReviewResponse)',
     path: ORG_PATH,
@@ -438,6 +473,7 @@ interface Compiled {
   path?: ValidateFunction
   query?: ValidateFunction
   body?: ValidateFunction
+  form?: ValidateFunction
   ok?: ValidateFunction
 }
 
@@ -477,6 +513,7 @@ function compiled(s: State, r: Route): Compiled {
     path: compile(s.params, r.e.path),
     query: compile(s.params, r.e.query ?? closed({})),
     body: compile(s.ajv, r.e.body?.schema),
+    form: compile(s.ajv, r.e.form),
     ok: compile(s.ajv, r.e.ok.body)
   }
   return r.compiled
@@ -508,7 +545,9 @@ function checkRequest(req: RecordedRequest): Finding {
   if (c.path) problems.push(...check(c.path, params(c, req.path), 'path'))
   if (c.query) problems.push(...check(c.query, { ...req.query }, 'query'))
   const hasBody = req.body.length > 0
-  if (c.body === undefined) {
+  if (c.form !== undefined) {
+    problems.push(...checkForm(c.form, req))
+  } else if (c.body === undefined) {
     if (hasBody) problems.push('body sent to an endpoint that takes none')
   } else if (!hasBody) {
     if (c.e.body?.required) problems.push('body is required and was not sent')
@@ -518,6 +557,33 @@ function checkRequest(req: RecordedRequest): Finding {
     problems.push(...check(c.body, req.json, 'body'))
   }
   return { operation: c.e.section, problems }
+}
+
+/**
+ * A form's fields as an object to check: a file as `{filename, content_type, bytes}`, a plain
+ * value as its text; a field sent twice, or a body that is no form, as a problem.
+ */
+function formFields(req: RecordedRequest): Json | string {
+  const parts = readForm(req.headers['content-type'], Buffer.from(req.body, 'utf8'))
+  if (typeof parts === 'string') return `body is not multipart/form-data: ${parts}`
+  const out: Json = {}
+  for (const p of parts) {
+    if (p.name in out) return `form field '${p.name}' is sent more than once`
+    out[p.name] =
+      p.filename === undefined
+        ? p.data.toString('utf8')
+        : {
+            filename: p.filename,
+            ...(p.contentType === undefined ? {} : { content_type: p.contentType }),
+            bytes: p.data.length
+          }
+  }
+  return out
+}
+
+function checkForm(validate: ValidateFunction, req: RecordedRequest): string[] {
+  const fields = formFields(req)
+  return typeof fields === 'string' ? [fields] : check(validate, fields, 'form')
 }
 
 function checkAnswer(req: RecordedRequest, reply: Reply): Finding {

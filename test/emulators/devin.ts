@@ -1,6 +1,6 @@
 /**
  * Loopback emulator of the Devin v3 organization API (see shared/reference/devin-api.md §1; the
- * pr-reviews routes of its "Additions" are in ./devin-reviews.ts).
+ * pr-reviews routes of its "Additions" are in ./devin-reviews.ts, the upload in ./devin-uploads.ts).
  * Strict where the docs are clear (auth, 200 on create, `devin-` path ids, cursor pagination,
  * FastAPI 422s, problem+json errors) so client bugs show up here and not in production. Every
  * request and answer is also checked against the documented field lists (./devin-schema.ts): a
@@ -10,6 +10,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { type Body, notObject, objectBody, problem, validation } from './devin-replies.ts'
 import { DevinReviews } from './devin-reviews.ts'
+import { asAttachment, checkAttachmentUrls, DevinUploads } from './devin-uploads.ts'
 import { devinConformance } from './devin-schema.ts'
 import { HttpEmulator } from './http.ts'
 import type { EmuRequest, Reply } from './http.ts'
@@ -76,6 +77,8 @@ export interface StoredSession {
   devinId: string
   state: SessionResponse
   createBody: Record<string, unknown>
+  /** The create's `attachment_urls`; those of uploads are listed among its attachments. */
+  attachmentUrls: string[]
   messages: SessionMessage[]
   attachments: StoredAttachment[]
   terminated: boolean
@@ -169,6 +172,8 @@ export class DevinEmulator extends HttpEmulator {
   readonly sessions = new Map<string, StoredSession>()
   /** Devin Review: connected repositories, PR heads, reviews and their scripts. */
   readonly reviews = new DevinReviews()
+  /** Attachment uploads: what was stored, and the 403 and 413 switches. */
+  readonly uploads = new DevinUploads()
   createCount = 0
   private readonly opts: DevinEmulatorOptions
   private readonly pendingScripts: SessionStep[][] = []
@@ -289,7 +294,7 @@ export class DevinEmulator extends HttpEmulator {
     if (typeof b.prompt !== 'string') {
       return validation(['body', 'prompt'], 'Input should be a valid string', 'string_type')
     }
-    const bad = checkTags(b, false)
+    const bad = checkTags(b, false) ?? checkAttachmentUrls(b)
     if (bad) return bad
     const script = this.pendingScripts.shift() ?? [{ status: 'running', status_detail: 'working' }]
     const s = this.store(b, script)
@@ -371,6 +376,7 @@ export class DevinEmulator extends HttpEmulator {
         subcategory: null
       },
       createBody: b,
+      attachmentUrls: (b.attachment_urls as string[] | null | undefined) ?? [],
       messages: [],
       attachments: [],
       terminated: false,
@@ -380,6 +386,10 @@ export class DevinEmulator extends HttpEmulator {
       resumes: []
     }
     this.addMessage(s, String(b.prompt), 'user')
+    for (const url of s.attachmentUrls) {
+      const file = this.uploads.byUrl(url)
+      if (file !== undefined) s.attachments.push(asAttachment(file))
+    }
     this.sessions.set(devinId, s)
     return s
   }
@@ -471,12 +481,16 @@ export class DevinEmulator extends HttpEmulator {
     return { status: 200, json: { tags: s.state.tags } }
   }
 
+  private fileUrl(id: string, name: string): string {
+    return `${this.url}/attachments/${id}/${encodeURIComponent(name)}`
+  }
+
   private attachments(s: StoredSession): Reply {
     const items = s.attachments.map((a) => ({
       attachment_id: a.attachment_id,
       name: a.name,
       source: a.source,
-      url: `${this.url}/attachments/${a.attachment_id}/${encodeURIComponent(a.name)}`,
+      url: this.fileUrl(a.attachment_id, a.name),
       content_type: a.content_type
     }))
     return { status: 200, json: this.opts.attachmentsShape === 'items' ? { items } : items }
@@ -543,6 +557,17 @@ export class DevinEmulator extends HttpEmulator {
       'GET',
       `${SESSION}/attachments`,
       this.inSession((_req, s) => this.attachments(s))
+    )
+    this.route(
+      'POST',
+      `${ORG}/attachments`,
+      this.inOrg((req) =>
+        this.uploads.upload(
+          req,
+          (id, name) => this.fileUrl(id, name),
+          (f) => this.files.set(f.attachment_id, asAttachment(f))
+        )
+      )
     )
     this.route(
       'POST',

@@ -1,6 +1,8 @@
 /**
  * Loopback emulator of the slice of GitHub's REST API the action uses: pulls (JSON, diff, files),
- * issues, issue comments (per issue and the repository's), reactions, collaborator permissions and check runs (./github-checks.ts).
+ * issues, issue comments (per issue and the repository's), reactions, collaborator permissions,
+ * check runs (./github-checks.ts), and workflow runs' jobs, job logs and commit→PR lookups
+ * (./github-actions.ts).
  * Error bodies, pagination (`Link`
  * headers, per_page caps) and the limits (65,536-char comments, 300-file diffs, 3,000 listed files)
  * follow GitHub so the action meets them here first. What it answers is built by ./github-json.ts
@@ -27,6 +29,8 @@ import {
 import type { FileFacts, PullFacts, RepositoryJson, Site, UserType } from './github-json.ts'
 import type { CheckActor, ChecksPermission, StoredCheckRun } from './github-check-rules.ts'
 import { CheckRunStore } from './github-checks.ts'
+import { ActionsStore } from './github-actions.ts'
+import type { BlobOptions, WorkflowRunFixture } from './github-actions.ts'
 import type { CheckRunSeed } from './github-checks.ts'
 import { HttpEmulator } from './http.ts'
 import type { EmuRequest, Reply } from './http.ts'
@@ -55,6 +59,8 @@ export interface TokenIdentity {
    * by default. A person's token has no App and never writes check runs, whatever this says.
    */
   checks?: ChecksPermission
+  /** What the token may read of Actions (`permissions: actions:`): `read` by default. */
+  actions?: 'read' | 'none'
 }
 
 /** A file row as a fixture gives it: exactly what the JSON builder turns into a diff entry. */
@@ -124,6 +130,10 @@ export interface GitHubEmulatorOptions {
   serverUrl?: string
   /** Where the REST API is mounted: `/api/v3` on GitHub Enterprise Server; default the root. */
   apiPath?: string
+  /** Workflow runs and their jobs and logs (./github-actions.ts). */
+  runs?: WorkflowRunFixture[]
+  /** The job logs' storage host: link lifetime, uses, clock. */
+  blob?: BlobOptions
 }
 
 export const COMMENT_LIMIT = 65536
@@ -192,6 +202,8 @@ export class GitHubEmulator extends HttpEmulator {
     page: (items, req) => paginate(items, req, this.url)
   })
   private nextId = 1_000_001
+  /** Workflow runs, job logs behind their storage host, commit→PR lookups. */
+  readonly actions: ActionsStore
 
   constructor(opts: GitHubEmulatorOptions) {
     super({ errorReply: (status, message) => ghError(status, message) })
@@ -205,8 +217,35 @@ export class GitHubEmulator extends HttpEmulator {
     this.permissions = opts.permissions ?? {}
     this.serverUrl = (opts.serverUrl ?? 'https://github.com').replace(/\/+$/, '')
     this.basePath = (opts.apiPath ?? '').replace(/\/+$/, '')
+    this.actions = new ActionsStore(
+      {
+        site: () => this.site,
+        slug: () => this.slug,
+        page: (items, req) => paginate(items, req, this.url),
+        pullsAt: (sha) =>
+          [...this.pulls.values()]
+            .filter((p) => p.head.sha.toLowerCase() === sha)
+            .map((p) => pullRequestSimple(this.site, this.slug, this.pullFacts(p)))
+      },
+      opts.blob
+    )
+    for (const run of opts.runs ?? []) this.actions.addRun(run)
     this.registerRoutes()
     this.conformTo(githubConformance(this.routeList()))
+  }
+
+  /** The storage host first: log links name it. */
+  override async listen(port?: number): Promise<string> {
+    await this.actions.blob.listen()
+    return super.listen(port)
+  }
+
+  override async close(): Promise<void> {
+    try {
+      await super.close()
+    } finally {
+      await this.actions.blob.close()
+    }
   }
 
   get slug(): string {
@@ -472,8 +511,22 @@ export class GitHubEmulator extends HttpEmulator {
     this.repoRoute('GET', '/commits/:ref/check-runs', (req, who) => checks.list(req, actor(who)))
   }
 
+  private registerActions(): void {
+    const actions = this.actions
+    const readable = (who: TokenIdentity, then: () => Reply): Reply =>
+      who.actions === 'none' ? ghError(403, 'Resource not accessible by integration') : then()
+    this.repoRoute('GET', '/actions/runs/:run_id/jobs', (req, who) =>
+      readable(who, () => actions.jobs(req))
+    )
+    this.repoRoute('GET', '/actions/jobs/:job_id/logs', (req, who) =>
+      readable(who, () => actions.logs(req))
+    )
+    this.repoRoute('GET', '/commits/:commit_sha/pulls', (req) => actions.commitPulls(req))
+  }
+
   private registerRoutes(): void {
     this.registerChecks()
+    this.registerActions()
     this.route('GET', '/user', (req) => {
       const who = this.identity(req)
       if ('status' in who) return who

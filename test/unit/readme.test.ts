@@ -152,7 +152,9 @@ const allowedPermissions: Record<string, string[]> = {
   contents: ['read'],
   'pull-requests': ['read', 'write'],
   issues: ['read', 'write'],
-  checks: ['read', 'write']
+  checks: ['read', 'write'],
+  // The failed jobs' logs of a CI handoff (workflow_run).
+  actions: ['read']
 }
 
 function permissionProblems(perms: unknown, where: string): string[] {
@@ -191,7 +193,7 @@ describe('workflows in examples/ and .github/workflows/', () => {
     expect(problems).toEqual([])
   })
 
-  it('ask for no permission beyond contents: read, pull-requests, issues and checks: write', () => {
+  it('ask for no permission beyond contents: read, pull-requests, issues, checks: write and actions: read', () => {
     const problems = exampleFiles.flatMap((file) => {
       const wf = parse(read(file)) as Workflow
       const jobs = Object.entries(wf.jobs ?? {})

@@ -14,7 +14,8 @@ import {
   parsePage,
   parsePrReview,
   parseSelf,
-  parseSession
+  parseSession,
+  parseUploadedAttachment
 } from '../../../src/devin/types.ts'
 
 describe('parseSession', () => {
@@ -145,6 +146,31 @@ describe('parseMessage, parseAttachment, parseSelf', () => {
     })
     expect(parseSelf({ org_id: '  ' })).toMatchObject({ principal_type: 'unknown', org_id: null })
     expect(parseSelf([])).toBeUndefined()
+  })
+})
+
+describe('parseUploadedAttachment', () => {
+  const ok = { attachment_id: 'a1', name: 'log.txt', url: 'https://x.test/a1/log.txt' }
+
+  it('takes the three documented fields and nothing else', () => {
+    expect(parseUploadedAttachment({ ...ok, extra: 1 })).toEqual(ok)
+    expect(parseUploadedAttachment({ ...ok, name: '' })).toEqual({ ...ok, name: '' })
+  })
+
+  it('refuses an answer without an id or a URL, or one attachment_urls cannot take', () => {
+    for (const bad of [
+      null,
+      [ok],
+      { ...ok, attachment_id: '' },
+      { ...ok, url: undefined },
+      { ...ok, url: '' },
+      { ...ok, name: 3 },
+      { ...ok, url: `https://x.test/${'a'.repeat(2070)}` }
+    ])
+      expect(parseUploadedAttachment(bad)).toBeUndefined()
+    expect(
+      parseUploadedAttachment({ ...ok, url: `https://x.test/${'a'.repeat(2068)}` })
+    ).toBeDefined()
   })
 })
 

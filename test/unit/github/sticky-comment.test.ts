@@ -119,6 +119,19 @@ describe('StickyComment', () => {
     ])
   })
 
+  it("reads the earlier run's own comment, never an impostor's, and then writes that one", async () => {
+    const f = fakeApi()
+    f.seed(`${markerFor('default')}\nfake state`, 'mallory')
+    const none = new StickyComment(f.api, 1, 'default')
+    expect(await none.current()).toBeUndefined()
+    f.seed(`${markerFor('default')}\nours`)
+    const s = new StickyComment(f.api, 1, 'default')
+    expect(await s.current()).toBe(`${markerFor('default')}\nours`)
+    const res = await s.write(commentText('ours, with a line'))
+    expect(res).toMatchObject({ id: 2, created: false })
+    expect(f.calls.filter((c) => c === 'create')).toEqual([])
+  })
+
   it('keeps the oldest of duplicates left by racing runs and deletes the rest', async () => {
     const f = fakeApi()
     f.seed(`${markerFor('default')}\nrun A`)

@@ -38,6 +38,7 @@ const runnerEnv = (over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   GITHUB_RUN_ATTEMPT: '1',
   GITHUB_RUN_NUMBER: '17',
   GITHUB_WORKFLOW: 'Devin',
+  GITHUB_WORKFLOW_REF: 'octo/repo/.github/workflows/devin.yml@refs/heads/main',
   GITHUB_JOB: 'handoff',
   ...over
 })
@@ -60,6 +61,7 @@ describe('readRunContext', () => {
       runAttempt: '1',
       runNumber: '17',
       workflow: 'Devin',
+      workflowRef: 'octo/repo/.github/workflows/devin.yml@refs/heads/main',
       job: 'handoff',
       runUrl: 'https://github.com/octo/repo/actions/runs/123456'
     })
@@ -101,6 +103,7 @@ describe('readRunContext', () => {
       runAttempt: '1',
       runNumber: '',
       workflow: '',
+      workflowRef: '',
       job: '',
       runUrl: ''
     })

@@ -98,6 +98,17 @@ describe('decide', () => {
     expect(gh.seen.made).toBe(0)
   })
 
+  it("skips Devin's own comment before any GitHub call, even with allowed-bots '*'", async () => {
+    const gh = github()
+    const c = comment('@devin done', 'devin-ai-integration[bot]')
+    const d = await decide(c, await inputs({ 'allowed-bots': '*' }), true, gh.get, silent)
+    expect(d.skip).toMatch(
+      /^loop: the comment is by Devin's GitHub App \(devin-ai-integration\[bot\]\)/
+    )
+    expect(d.target).toBeUndefined()
+    expect(gh.seen.made).toBe(0)
+  })
+
   it("refuses comment: 'true' without a pull request", async () => {
     const gh = github()
     const run = decide(ctx('push', {}), await inputs({ comment: 'true' }), true, gh.get, silent)

@@ -51,7 +51,9 @@ describe('readInputs', () => {
       requirePermission: 'write',
       knowledgeIds: undefined,
       mode: 'handoff',
-      statusCheck: 'auto'
+      statusCheck: 'auto',
+      maxSessionsPerPr: 0,
+      maxAcusPerPr: 0
     })
   })
 
@@ -219,7 +221,10 @@ describe('number inputs', () => {
       'max-acu-limit': 'maxAcuLimit',
       'timeout-minutes': 'timeoutMinutes',
       'poll-interval': 'pollIntervalSeconds',
-      'pr-number': 'prNumber'
+      'pr-number': 'prNumber',
+      'max-sessions-per-pr': 'maxSessionsPerPr',
+      'max-log-bytes': 'maxLogBytes',
+      'max-acus-per-pr': 'maxAcusPerPr'
     }
     return inputs[field[name] as keyof typeof inputs]
   }
@@ -232,7 +237,10 @@ describe('number inputs', () => {
   it('every number input has both bounds, and each bound is accepted as it stands', async () => {
     expect(Object.keys(NUMBER_INPUTS).sort()).toEqual([
       'max-acu-limit',
+      'max-acus-per-pr',
       'max-diff-bytes',
+      'max-log-bytes',
+      'max-sessions-per-pr',
       'poll-interval',
       'pr-number',
       'timeout-minutes'

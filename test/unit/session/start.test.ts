@@ -75,6 +75,11 @@ class FakeDevin {
   /** What createSession does before answering (a test may hold it). */
   onCreate: () => Promise<void> = async () => undefined
 
+  /** No CI logs in these runs: nothing to upload. */
+  async uploadAttachment(): Promise<never> {
+    throw new Error('no upload expected')
+  }
+
   async createSession(
     orgId: string,
     body: SessionCreateRequest,
@@ -338,7 +343,7 @@ describe('startSession', () => {
     forceNew = false,
     prompt = 'Fix ü'
   ) {
-    return startSession({
+    const started = await startSession({
       devin,
       orgId: 'org-1',
       inputs: await inputs(values),
@@ -347,6 +352,8 @@ describe('startSession', () => {
       trigger: { forceNew },
       log: logger()
     })
+    if (!started) throw new Error('no budget is set here, yet the start was stopped')
+    return started
   }
 
   it('creates a session with the tags and the run tag to settle an unknown outcome', async () => {
@@ -454,7 +461,7 @@ describe('startSession', () => {
     function watch() {
       const ac = new AbortController()
       const log: string[] = []
-      let settled: Promise<Started> | undefined
+      let settled: Promise<Started | undefined> | undefined
       let client: unknown
       const w: StartWatch = {
         signal: ac.signal,
