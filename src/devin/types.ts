@@ -245,7 +245,7 @@ export function parseUploadedAttachment(value: unknown): UploadedAttachment | un
 }
 
 /** The longest URL `attachment_urls` takes (§1.4). */
-export const MAX_ATTACHMENT_URL = 2083
+const MAX_ATTACHMENT_URL = 2083
 
 export function parseSelf(value: unknown): DevinSelf | undefined {
   if (!isObject(value)) return undefined

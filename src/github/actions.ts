@@ -67,7 +67,7 @@ export const MAX_TOTAL_LOG_BYTES = 50 * 1024 * 1024
 type Repo = { owner: string; repo: string }
 
 /** Keeps the last `max` bytes of a stream, holding at most `max` plus one chunk. */
-export class TailKeeper {
+class TailKeeper {
   private chunks: Uint8Array[] = []
   private kept = 0
   total = 0

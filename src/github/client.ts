@@ -36,8 +36,7 @@ export type {
 } from './types.js'
 export { permissionAtLeast } from './types.js'
 export { githubErrorMessage } from './errors.js'
-export type { CommitPull, JobLog, RunJob, RunJobStep } from './actions.js'
-export { JobLogError, MAX_TOTAL_LOG_BYTES } from './actions.js'
+export type { RunJob } from './actions.js'
 
 export interface GitHubApi {
   getPull(number: number): Promise<PullRequestPayload>

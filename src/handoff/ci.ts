@@ -33,6 +33,8 @@ export interface CiHandoff {
 }
 
 const FAILED = new Set(['failure', 'timed_out'])
+/** A matrix can fail wide: the first jobs' logs are attached, the rest only named. */
+export const MAX_CI_LOG_FILES = 10
 
 /** `ci-log-1-build.txt`: a file name of our own, whatever the job is called. */
 function fileName(i: number, job: string): string {
@@ -67,7 +69,8 @@ export async function gatherCi(o: {
     failedSteps: failedSteps(j.steps).map((s) => s.name)
   }))
   if (!o.logs || failed.length === 0) return { run: o.run, jobs, files: [], redactions: [] }
-  const downloaded = await Promise.all(failed.map((j) => download(api, j, o.maxLogBytes, o.log)))
+  const logged = failed.slice(0, MAX_CI_LOG_FILES)
+  const downloaded = await Promise.all(logged.map((j) => download(api, j, o.maxLogBytes, o.log)))
   const have = downloaded.filter((d): d is CiJobLog => d !== undefined)
   const tails = tailLogs(have, o.maxLogBytes)
   // Logs quote whatever the build printed: redacted always, unless screening is off altogether.

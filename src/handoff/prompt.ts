@@ -118,7 +118,8 @@ function ciBlock(ci: CiHandoff): string {
     const file = j.file
       ? `; log tail in the attached file ${j.file}${j.cut ? ' (its end only)' : ''}`
       : '; no log attached'
-    return `- ${j.name} (${steps})${file}`
+    const link = j.url ? ` ${j.url}` : ''
+    return `- ${j.name}${link} (${steps})${file}`
   })
   lines.push(
     fenceUntrusted(

@@ -111,9 +111,9 @@ export async function ensureFolderInside(dir: string, workspace: string): Promis
  * symlink planted at the target name is never followed.
  */
 export async function downloadAttachments(o: DownloadOptions): Promise<DownloadResult> {
-  // What the session was given (the CI logs this action uploaded) is not Devin's output.
+  // The CI logs this action uploaded (src/handoff/ci.ts names them) are not Devin's output.
   const list = (await o.devin.listAttachments(o.orgId, o.sessionId)).filter(
-    (a) => a.source !== 'user'
+    (a) => !(a.source === 'user' && /^ci-log-\d+(-[a-z0-9-]+)?\.txt$/.test(a.name))
   )
   if (list.length === 0) {
     o.log.info('The Devin session has no attachments.')

@@ -52,7 +52,7 @@ export interface WorkflowRunPayload {
   run_attempt?: number
   event?: string
   /** Same-repository PRs only: a fork's PR is not listed (it is found by the head SHA). */
-  pull_requests?: Array<{ number?: number }> | null
+  pull_requests?: Array<{ number?: number; head?: { sha?: string } }> | null
 }
 
 export interface RunContext {

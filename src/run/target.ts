@@ -185,8 +185,10 @@ export interface CiRun {
   attempt: number
 }
 
-/** PR numbers whose head is `sha` (`GET /repos/{o}/{r}/commits/{sha}/pulls`). */
-export type CommitPullsLookup = (sha: string) => Promise<Array<{ number: number; state?: string }>>
+/** The PRs that have `sha` (`GET /repos/{o}/{r}/commits/{sha}/pulls`). */
+export type CommitPullsLookup = (
+  sha: string
+) => Promise<Array<{ number: number; state?: string; head?: { sha?: string } }>>
 
 /** Waits before the 2nd and 3rd lookup: GitHub links a pushed commit to its PR within seconds. */
 export const PR_LOOKUP_WAITS_MS = [2_000, 4_000]
@@ -204,18 +206,23 @@ export function ciRunOf(run: WorkflowRunPayload | undefined): CiRun | undefined 
   }
 }
 
-/** The open PR whose head is the run's commit, asking again while GitHub has not linked it. */
+/**
+ * The open PR whose head is the run's commit (a PR that merely contains it is another's work),
+ * asking again while GitHub has not linked it, when the run came from a PR at all.
+ */
 async function prOfCommit(
   sha: string,
   lookup: CommitPullsLookup,
-  sleep: (ms: number) => Promise<void>
+  o: { sleep: (ms: number) => Promise<void>; fromPr: boolean }
 ): Promise<number | undefined> {
   for (let i = 0; ; i++) {
-    const pulls = (await lookup(sha)).filter((p) => p.state === undefined || p.state === 'open')
+    const pulls = (await lookup(sha)).filter(
+      (p) => (p.state === undefined || p.state === 'open') && p.head?.sha === sha
+    )
     if (pulls.length > 0) return Math.min(...pulls.map((p) => p.number))
-    const wait = PR_LOOKUP_WAITS_MS[i]
+    const wait = o.fromPr ? PR_LOOKUP_WAITS_MS[i] : undefined
     if (wait === undefined) return undefined
-    await sleep(wait)
+    await o.sleep(wait)
   }
 }
 
@@ -237,24 +244,23 @@ export async function ciTarget(
       skip: `the workflow run '${run.name}' did not fail (conclusion: ${raw?.conclusion ?? 'none'})`
     }
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
-  const listed = raw.pull_requests?.find((p) => typeof p.number === 'number')?.number
+  // Listed only for same-repository PRs, and only those whose head is the failing commit count.
+  const listed = raw.pull_requests?.find(
+    (p) => typeof p.number === 'number' && (p.head?.sha === undefined || p.head.sha === run.headSha)
+  )?.number
+  const fromPr = raw.event === 'pull_request' || raw.event === 'pull_request_target'
   const number =
-    opts.prNumber ?? listed ?? (await prOfCommit(run.headSha, deps.pullsForCommit, sleep))
+    opts.prNumber ??
+    listed ??
+    (await prOfCommit(run.headSha, deps.pullsForCommit, { sleep, fromPr }))
   const slug = `${ctx.owner}/${ctx.repo}`
-  if (number !== undefined) {
-    const t = deps.fromPull(await deps.fetchPull(number))
-    // The failing commit, not the PR's head now: a later push is not what failed.
-    return { ...t, eventName: ctx.eventName, headSha: run.headSha, ci: run }
-  }
-  return {
-    owner: ctx.owner,
-    repo: ctx.repo,
-    slug,
-    eventName: ctx.eventName,
-    headRef: run.headBranch,
-    headSha: run.headSha,
-    baseRef: opts.baseRef,
-    baseSha: '',
-    ci: run
-  }
+  if (number === undefined)
+    // Budgets and the loop they break are counted per PR: a failure no PR owns (a push to a
+    // branch, a fork's commit whose PR is gone) is not handed off.
+    return {
+      skip: `no open pull request of ${slug} has the failed run's commit ${run.headSha.slice(0, 7)} as its head`
+    }
+  const t = deps.fromPull(await deps.fetchPull(number))
+  // The failing commit, not the PR's head now: a later push is not what failed.
+  return { ...t, eventName: ctx.eventName, headSha: run.headSha, ci: run }
 }

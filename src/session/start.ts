@@ -221,7 +221,10 @@ async function begin(o: StartOptions): Promise<Started | undefined> {
     if (watch?.signal.aborted) throw new CancelledError()
     watch?.sending({ orgId, runTag: tag, session: live && toView(live) })
   }
-  if (inputs.reuseSession && !o.trigger.forceNew) {
+  const taken = await ciTaken(o)
+  if (taken) return void (await stopStart(o, taken))
+  // A CI failure gets a session of its own, with its logs attached (a message carries none).
+  if (inputs.reuseSession && !o.trigger.forceNew && !o.handoff.ci) {
     // Only `max-acus-per-pr` stops a message; it stops a create too, so one check serves both.
     if (await stopped('message')) return undefined
     const message = await screen(followUpMessage(prompt))
@@ -230,13 +233,11 @@ async function begin(o: StartOptions): Promise<Started | undefined> {
     if (reused) return { ...reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
   }
   if (await stopped('create')) return undefined
-  const taken = await ciTaken(o)
-  if (taken) return void (await stopStart(o, taken))
   const tags = sessionTags(inputs, screened.target, ctx, { shown: o.shown })
-  const request = createRequest(inputs, screened, prompt, tags)
+  // Screened before anything goes: a request the screen refuses sends no log either.
+  const body = await screen(createRequest(inputs, screened, prompt, tags))
   const attachmentUrls = await uploadCiLogs(o)
-  if (attachmentUrls) request.attachment_urls = attachmentUrls
-  const body = await screen(request)
+  if (attachmentUrls) body.attachment_urls = attachmentUrls
   sending()
   const { session } = await devin.createSession(orgId, body, {
     dedupeTag: tag,

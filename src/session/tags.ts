@@ -22,15 +22,15 @@ export function runTag(ctx: RunContext, key: string): string {
 }
 
 /**
- * One session per PR (or branch), failing commit and workflow: a re-run of the same failing
- * workflow on the same commit finds the session this tag names and creates none.
+ * One session per failing commit and workflow (of one PR: the commit is its head): a re-run of
+ * the same failing workflow on the same commit finds the session this tag names and creates
+ * none. Only the commit and the workflow's file name, so it is the same on every run.
  */
 export function ciTag(target: Target): string | undefined {
   const ci = target.ci
   if (!ci) return undefined
-  const where = target.pr ? `#${target.pr.number}` : `@${target.headRef || 'HEAD'}`
   const workflow = (ci.path.split('/').pop() ?? '').replace(/\.ya?ml$/, '') || ci.name
-  return `gh-ci:${target.slug}${where}@${ci.headSha.slice(0, 12)}:${workflow}`
+  return `gh-ci:${target.slug}@${ci.headSha.slice(0, 12)}:${workflow}`
 }
 
 /**

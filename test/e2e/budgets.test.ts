@@ -218,6 +218,8 @@ describe('loop breakers', () => {
     )
     // Another workflow's run is not a loop (what happens to it is the CI handoff's business).
     const other = await run('.github/workflows/ci.yml')
+    expect(other.code, other.stdout + other.stderr).toBe(0)
     expect(other.outputs['skip-reason'] ?? '').not.toMatch(/^loop:/)
+    expect(other.outputs.result).toBe('created')
   })
 })

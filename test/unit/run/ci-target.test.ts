@@ -46,6 +46,7 @@ function runEvent(over: Record<string, unknown> = {}): EventPayload {
       head_branch: 'feature',
       conclusion: 'failure',
       run_attempt: 2,
+      event: 'pull_request',
       pull_requests: [{ number: 12 }],
       ...over
     }
@@ -62,7 +63,12 @@ const pull = (headRepo = 'acme/app'): PullRequestPayload => ({
   base: { ref: 'main', sha: 'b'.repeat(40), repo: { full_name: 'acme/app' } }
 })
 
-function deps(o: { pulls?: Array<Array<{ number: number; state?: string }>>; head?: string } = {}) {
+function deps(
+  o: {
+    pulls?: Array<Array<{ number: number; state?: string; head?: { sha?: string } }>>
+    head?: string
+  } = {}
+) {
   const asked: string[] = []
   const slept: number[] = []
   let i = 0
@@ -113,12 +119,13 @@ describe('the target of a failed workflow run', () => {
       attempt: 2
     })
     expect(asked).toEqual(['pull 12'])
-    expect(ciTag(t)).toBe(`gh-ci:acme/app#12@${SHA.slice(0, 12)}:ci`)
+    // The same on every run: neither the PR nor the branch is in it.
+    expect(ciTag(t)).toBe(`gh-ci:acme/app@${SHA.slice(0, 12)}:ci`)
   })
 
   it("finds a fork's PR by the failing commit, asking again while GitHub has not linked it", async () => {
     const { d, asked, slept } = deps({
-      pulls: [[], [{ number: 12, state: 'open' }]],
+      pulls: [[], [{ number: 12, state: 'open', head: { sha: SHA } }]],
       head: 'eve/app'
     })
     const t = await ciTarget(ctx(runEvent({ pull_requests: [] })), { baseRef: '' }, d)
@@ -128,14 +135,32 @@ describe('the target of a failed workflow run', () => {
     expect(slept).toEqual([PR_LOOKUP_WAITS_MS[0]])
   })
 
-  it('hands off the branch when no open PR has the commit, after three tries', async () => {
-    const { d, slept } = deps({ pulls: [[{ number: 3, state: 'closed' }]] })
+  it('skips a failure no open PR has as its head, after three tries for a PR run', async () => {
+    const { d, slept } = deps({
+      pulls: [
+        [
+          { number: 3, state: 'closed', head: { sha: SHA } },
+          { number: 4, head: { sha: 'other' } }
+        ]
+      ]
+    })
     const t = await ciTarget(ctx(runEvent({ pull_requests: null })), { baseRef: '' }, d)
-    if (isSkip(t)) throw new Error(t.skip)
-    expect(t.pr).toBeUndefined()
-    expect(t).toMatchObject({ headRef: 'feature', headSha: SHA })
+    expect(t).toEqual({
+      skip: "no open pull request of acme/app has the failed run's commit fffffff as its head"
+    })
     expect(slept).toEqual(PR_LOOKUP_WAITS_MS)
-    expect(ciTag(t)).toBe(`gh-ci:acme/app@feature@${SHA.slice(0, 12)}:ci`)
+  })
+
+  it('asks once for a run a push started: no PR is coming', async () => {
+    const { d, slept, asked } = deps({ pulls: [[]] })
+    const t = await ciTarget(
+      ctx(runEvent({ pull_requests: [], event: 'push' })),
+      { baseRef: '' },
+      d
+    )
+    expect(isSkip(t)).toBe(true)
+    expect(asked).toEqual(['commit ffff'])
+    expect(slept).toEqual([])
   })
 
   it.each([
