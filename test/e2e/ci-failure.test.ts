@@ -209,8 +209,8 @@ describe('workflow_run: a failed CI run', () => {
       `The workflow run \`CI\` (attempt 1) failed on \`${sc.checkout.headSha.slice(0, 12)}\``
     )
     expect(prompt).toContain(`https://github.com/${SLUG}/actions/runs/501`)
-    expect(prompt).toMatch(/unit tests \(failed steps: Run vitest\)/)
-    expect(prompt).toMatch(/lint \(failed steps: Run eslint\)/)
+    expect(prompt).toMatch(/unit tests(?: \S+)? \(failed steps: Run vitest\)/)
+    expect(prompt).toMatch(/lint(?: \S+)? \(failed steps: Run eslint\)/)
     expect(prompt).not.toMatch(/- build \(/)
     expect(prompt).not.toContain('Upload coverage')
     for (const u of uploads) expect(prompt).toContain(u.name)
@@ -311,8 +311,8 @@ describe('workflow_run: a failed CI run', () => {
     const [body] = createBodies(sc)
     expect(body?.attachment_urls ?? []).toEqual([])
     const prompt = sentPrompt(sc.devin)
-    expect(prompt).toMatch(/unit tests \(failed steps: Run vitest\); no log attached/)
-    expect(prompt).toMatch(/lint \(failed steps: Run eslint\); no log attached/)
+    expect(prompt).toMatch(/unit tests(?: \S+)? \(failed steps: Run vitest\); no log attached/)
+    expect(prompt).toMatch(/lint(?: \S+)? \(failed steps: Run eslint\); no log attached/)
   })
 
   it('without actions: read warns and still hands off, with no attachments', async () => {
