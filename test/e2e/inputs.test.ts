@@ -93,6 +93,13 @@ const ROWS: Row[] = [
   row('max-sessions-per-pr', '10001', /^expected a whole number of at most 10000, got '10001'$/),
   row('max-acus-per-pr', 'lots', /^expected a number, got 'lots'$/),
   row('max-acus-per-pr', '1000001', /^expected a number of at most 1000000, got '1000001'$/),
+  row('ci-logs', 'yes', BOOL),
+  row('max-log-bytes', '0', /^expected a whole number of at least 1, got '0'$/),
+  row(
+    'max-log-bytes',
+    '20000000',
+    /^expected a whole number of at most 10000000 \(10 MB\), got '20000000'$/
+  ),
   {
     input: 'mode',
     values: { mode: 'review' },
