@@ -42,11 +42,16 @@ export interface CiJobTail {
 }
 
 const FAILED = new Set(['failure', 'timed_out'])
+
+/** A job's or step's conclusion that counts as its failure. */
+export function isFailed(conclusion: string | null | undefined): boolean {
+  return conclusion != null && FAILED.has(conclusion)
+}
 const NEWLINE = 0x0a
 
 /** The steps a reader should look at: those that failed or ran out of time. */
 export function failedSteps(steps: readonly CiStep[]): CiStep[] {
-  return steps.filter((s) => s.conclusion !== null && FAILED.has(s.conclusion))
+  return steps.filter((s) => isFailed(s.conclusion))
 }
 
 /** Index of the first byte that starts a UTF-8 character at or after `i` (skips continuations). */

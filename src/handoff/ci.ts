@@ -11,7 +11,7 @@ import type { Redaction, SecretScan } from '../hygiene/secret-screen.js'
 import { screenForDevin, type ForDevin } from '../egress/devin.js'
 import type { AttachmentFile } from '../devin/types.js'
 import type { CiRun } from '../run/target.js'
-import { failedSteps, tailLogs, type CiJobLog } from './ci-logs.js'
+import { failedSteps, isFailed, tailLogs, type CiJobLog } from './ci-logs.js'
 
 /** A failed job as the prompt names it. */
 export interface CiFailedJob {
@@ -32,7 +32,6 @@ export interface CiHandoff {
   redactions: Redaction[]
 }
 
-const FAILED = new Set(['failure', 'timed_out'])
 /** A matrix can fail wide: the first jobs' logs are attached, the rest only named. */
 export const MAX_CI_LOG_FILES = 10
 
@@ -62,7 +61,7 @@ export async function gatherCi(o: {
     // Devin can still look at the run; the handoff goes on without the jobs' names and logs.
     o.log.warning(`Could not list the failed run's jobs: ${whyNot(err)}`)
   }
-  const failed = listed.filter((j) => FAILED.has(j.conclusion ?? ''))
+  const failed = listed.filter((j) => isFailed(j.conclusion))
   const jobs: CiFailedJob[] = failed.map((j) => ({
     name: j.name,
     url: j.html_url ?? undefined,

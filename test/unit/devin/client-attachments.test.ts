@@ -1,6 +1,7 @@
 /** The Devin client's attachment upload, against the real emulator (test/emulators/devin-uploads.ts). */
 import { inspect } from 'node:util'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { keyWatch } from '../../helpers/key-watch.ts'
 import {
   DevinApiError,
   DevinClient,
@@ -23,20 +24,7 @@ const UPLOADS = `/v3/organizations/${ORG}/attachments`
 /** Multi-byte text, CRLFs, and lines that look like a multipart boundary. */
 const LOG = 'Run npm test\r\n--\r\n------WebKitFormBoundary\r\nFAIL ✗ émoji 🚀\n--x--\n'
 
-const cleanups: Array<() => Promise<void>> = []
-/** Every message a test saw, errors and log lines: none may carry the key. */
-let seen: string[] = []
-
-afterEach(async () => {
-  const leaked = seen.filter((m) => m.includes(KEY) || m.includes('UploadKey'))
-  seen = []
-  // Clients first (they wait for requests in flight), then the emulators, whose close() also
-  // fails on a request or answer off the documented shapes.
-  const results = await Promise.allSettled(cleanups.splice(0).map((c) => c()))
-  expect(leaked).toEqual([])
-  const failed = results.find((r) => r.status === 'rejected')
-  if (failed) throw failed.reason
-})
+const { seen, cleanups } = keyWatch(KEY, 'UploadKey')
 
 async function setup(client: Partial<DevinClientOptions> = {}, apiUrl?: (u: string) => string) {
   const emu = await startDevinEmulator({ apiKey: KEY, orgId: ORG })

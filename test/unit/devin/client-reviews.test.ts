@@ -1,5 +1,6 @@
 /** The Devin client's pr-reviews calls, against the real emulator (test/emulators/devin-reviews.ts). */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { keyWatch } from '../../helpers/key-watch.ts'
 import {
   DevinApiError,
   DevinClient,
@@ -16,20 +17,7 @@ const PR = 'https://github.com/acme/widgets/pull/12'
 const HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678'
 const REVIEWS = `/v3/organizations/${ORG}/pr-reviews`
 
-const cleanups: Array<() => Promise<void>> = []
-/** Every message a test saw, errors and log lines: none may carry the key. */
-let seen: string[] = []
-
-afterEach(async () => {
-  const leaked = seen.filter((m) => m.includes(KEY) || m.includes('ReviewKey'))
-  seen = []
-  // Clients first (they wait for requests in flight), then the emulators, whose close() also
-  // fails on a request or answer off the documented shapes.
-  const results = await Promise.allSettled(cleanups.splice(0).map((c) => c()))
-  expect(leaked).toEqual([])
-  const failed = results.find((r) => r.status === 'rejected')
-  if (failed) throw failed.reason
-})
+const { seen, cleanups } = keyWatch(KEY, 'ReviewKey')
 
 async function setup(o: { connect?: boolean; client?: Partial<DevinClientOptions> } = {}) {
   const emu = await startDevinEmulator({ apiKey: KEY, orgId: ORG })
