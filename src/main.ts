@@ -20,7 +20,8 @@ import { runReview } from './review/run.js'
 import { readRunContext } from './run/context.js'
 import { decide } from './run/decide.js'
 import { envInputReader, readInputs } from './run/inputs.js'
-import { permissionSkipReason } from './run/trust.js'
+import { permissionRefusal } from './run/trust.js'
+import { routeHandoff } from './session/route.js'
 import { startSession, wouldSend } from './session/start.js'
 import { RunState } from './state/run-state.js'
 import { toView } from './state/view.js'
@@ -55,22 +56,22 @@ export async function run(): Promise<void> {
     if (inputs.mode === 'review') return await runReview({ ...run, credentials, reporter, cancel })
     // Packing (git) and the permission lookup (GitHub) run side by side; nothing is sent before.
     state.packingBegan()
-    const packing = prepareHandoff(run)
+    const packing = prepareHandoff({ ...run, since: reporter.lastHandoff(run) }) // `incremental`
     packing.catch(() => undefined) // awaited below; a skip must not leave it unhandled
-    const refused = await permissionSkipReason(ctx, inputs.requirePermission, async (login) =>
-      (await gh()).permissionOf(login)
-    )
+    const refused = await permissionRefusal(ctx, inputs.requirePermission, gh)
     if (refused) return await reporter.skip(refused)
     const handoff = await packing
     state.packed(handoff.summary, handoff.screened)
     if (inputs.dryRun) return await reporter.dryRun(await wouldSend(handoff, inputs, log))
     asked = trigger.comment
-    await react(gh, asked, 'eyes', log)
-    const shown = await reporter.showOn(gh, inputs, target)
     const devin = createDevinClient(credentials, { apiUrl: inputs.apiUrl, log })
     try {
       const at = { ...run, devin, orgId: await devin.resolveOrgId(inputs.orgId) }
-      const started = await startSession({ ...at, handoff, watch: cancel, shown, reporter })
+      const route = await routeHandoff({ ...at, ...handoff.screened, devinHosts: links.devin })
+      if ('skip' in route) return await reporter.skip(route.skip)
+      await react(gh, asked, 'eyes', log)
+      const shown = await reporter.showOn(gh, inputs, target, route) // an answer: the asker's key
+      const started = await startSession({ ...at, handoff, route, watch: cancel, shown, reporter })
       if (!started) return // a budget was reached: the reporter told it as a skip
       state.sessionStarted(toView(started.session), started.how, { ...at, ...started })
       log.info(`Devin session: ${state.report.session?.url}`)
@@ -78,8 +79,7 @@ export async function run(): Promise<void> {
       if (inputs.wait) await follow({ ...at, state, surfaces: reporter, scrub, cancel })
       else state.endedAsStarted()
       await reporter.finish()
-      // What the comment and check run now show, on the session, for a later `mode: sync`.
-      await reporter.recordOn(devin, at.orgId, started.session.tags)
+      await reporter.recordOn(devin, at.orgId, started.session.tags) // for a later `mode: sync`
     } finally {
       await devin.close()
     }

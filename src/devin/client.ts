@@ -257,10 +257,14 @@ export class DevinClient {
   async sendMessage(
     orgId: string,
     sessionId: string,
-    message: ForDevin<string>
+    message: ForDevin<string>,
+    opts: { attachmentUrls?: string[] } = {}
   ): Promise<DevinSession | undefined> {
     const path = this.#sessionPath(orgId, sessionId, 'messages')
-    return parseSession(await this.#http.json('POST', path, { body: { message } }))
+    // Files (CI logs) ride on the message as the URLs their uploads returned (§1.8).
+    const urls = opts.attachmentUrls ?? []
+    const body = urls.length > 0 ? { message, attachment_urls: urls } : { message }
+    return parseSession(await this.#http.json('POST', path, { body }))
   }
 
   async terminateSession(orgId: string, sessionId: string): Promise<DevinSession | undefined> {

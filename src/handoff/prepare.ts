@@ -17,7 +17,7 @@ import {
 } from '../hygiene/secret-screen.js'
 import { gatherCi, type CiHandoff } from './ci.js'
 import { buildPrompt } from './prompt.js'
-import type { HandoffSummary } from '../state/run-state.js'
+import type { HandedOff, HandoffSummary } from '../state/run-state.js'
 import type { Log } from '../hygiene/log.js'
 import type { Trigger } from '../run/trigger.js'
 
@@ -30,6 +30,19 @@ export interface Handoff {
   screened: Screened
   /** A failed CI run: its jobs, and the log tails to attach to the session. */
   ci?: CiHandoff
+  /** With `since`: the follow-up for the session that had the last handoff. */
+  sinceLast?: SinceLast
+}
+
+// TEMPORARY stub until the incremental packer lands (issue 15, helper incr).
+export interface SinceLast {
+  sessionId: string
+  from: string
+  incremental: boolean
+  why?: string
+  prompt: string
+  bytes: number
+  summary: HandoffSummary
 }
 
 /**
@@ -75,6 +88,8 @@ export async function prepareHandoff(opts: {
   inputs: Inputs
   ctx: RunContext
   target: Target
+  /** The comment's last handoff (`incremental`): the change since its head is packed too. */
+  since?: Promise<HandedOff | undefined>
   /** A triggering comment: what it adds to the task, and who wrote it (shown with what it asked). */
   trigger?: Pick<Trigger, 'extraTask' | 'comment'>
   /** For the API fallback (`pulls/{n}/files`) when git cannot diff, and a CI run's jobs. */

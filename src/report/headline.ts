@@ -53,7 +53,8 @@ export function stateWord(r: Report): string {
     case 'created':
       return startOnly(r) ? '🚀 Devin session started' : '⏳ Working'
     case 'reused':
-      return startOnly(r) ? '🔁 Handoff sent to the running session' : '⏳ Working'
+      if (!startOnly(r)) return '⏳ Working'
+      return r.answered ? '💬 Answer delivered' : '🔁 Handoff sent to the running session'
     case 'finished':
       return '✅ Finished'
     case 'needs-input':

@@ -60,6 +60,8 @@ export function handoffLine(h: HandoffSummary): string {
     `${formatBytes(h.promptBytes)} prompt`
   ]
   parts.push(`change from ${mdText(h.source)}`)
+  // Checked as 40 hex where it is read back (src/state/marker.ts): a commit, nothing else.
+  if (h.since) parts.push(`only the commits since \`${h.since.slice(0, 7)}\``)
   if (h.omitted > 0) parts.push(`${h.omitted} left out${h.truncated ? ' (budget)' : ''}`)
   if (h.redactions > 0)
     parts.push(`${h.redactions} secret${h.redactions === 1 ? '' : 's'} redacted`)

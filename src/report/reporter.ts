@@ -17,7 +17,10 @@ import { StickyComment } from '../github/sticky-comment.js'
 import { wantsCheck, wantsComment } from '../run/decide.js'
 import type { FailOn, Inputs } from '../run/inputs.js'
 import type { Target } from '../run/target.js'
-import type { RunState } from '../state/run-state.js'
+import type { Trigger } from '../run/trigger.js'
+import type { Route } from '../session/route.js'
+import { decodeState } from '../state/marker.js'
+import type { HandedOff, RunState } from '../state/run-state.js'
 import { STATE_KEY, type SavedState } from '../state/saved.js'
 import { renderBudgetComment } from './budget.js'
 import { checkName, renderCheck } from './check.js'
@@ -52,6 +55,8 @@ export class Reporter {
   #finishing?: Promise<void>
   /** A budget stopped the run: the comment keeps what it showed, with this reason's line. */
   #budget?: string
+  /** The sticky comment read before packing (./lastHandoff), reused when it is the one shown. */
+  #early?: StickyComment
   readonly #o: ReporterOptions
 
   constructor(o: ReporterOptions) {
@@ -73,20 +78,75 @@ export class Reporter {
    * Sets up what will show the run (the sticky comment, the check run) as the inputs ask; true
    * when anything will, so the session joins the live index that `mode: sync` reads.
    */
-  async showOn(gh: () => Promise<GitHubApi>, inputs: Inputs, target: Target): Promise<boolean> {
+  async showOn(
+    gh: () => Promise<GitHubApi>,
+    inputs: Inputs,
+    target: Target,
+    route?: Route
+  ): Promise<boolean> {
+    // An answer is shown where the question was: on the comment of the session that asked.
+    const key = route?.kind === 'answer' ? route.key : inputs.commentKey
     const comment = wantsComment(inputs, target) ? target.pr?.number : undefined
     const check = wantsCheck(inputs, target)
     if (comment === undefined && !check) return false
     const api = await gh()
-    if (comment !== undefined) this.commentOn(new StickyComment(api, comment, inputs.commentKey))
+    if (key !== inputs.commentKey) this.state.showsKey(key)
+    if (comment !== undefined) {
+      const early = this.#early
+      const sticky = early?.key === key ? early : new StickyComment(api, comment, key)
+      this.commentOn(sticky)
+      // What that comment remembers handing off stays remembered: an answer sends no change.
+      if (sticky !== early && route?.kind === 'answer') this.#remember(await this.#readLast(sticky))
+    }
     if (check)
       this.checkOn(
-        new CheckRun(api, {
-          name: checkName(inputs.commentKey, this.state.report.mode),
-          headSha: target.headSha
-        })
+        new CheckRun(api, { name: checkName(key, this.state.report.mode), headSha: target.headSha })
       )
     return true
+  }
+
+  /**
+   * What this key's sticky comment remembers handing off, read before packing so that a
+   * follow-up to the same session needs only the commits since (`incremental` with
+   * `reuse-session`). Undefined when that does not apply or nothing was; a failed read means the
+   * whole change goes, with a warning.
+   */
+  lastHandoff(o: {
+    github: () => Promise<GitHubApi>
+    inputs: Inputs
+    target: Target
+    trigger: Pick<Trigger, 'forceNew'>
+  }): Promise<HandedOff | undefined> {
+    const { inputs, target } = o
+    const pr = target.pr?.number
+    const applies = inputs.incremental && inputs.reuseSession && !o.trigger.forceNew && !target.ci
+    if (!applies || pr === undefined || !wantsComment(inputs, target))
+      return Promise.resolve(undefined)
+    return (async () => {
+      this.#early = new StickyComment(await o.github(), pr, inputs.commentKey)
+      const last = await this.#readLast(this.#early)
+      this.#remember(last)
+      return last
+    })()
+  }
+
+  /** The hidden state's last handoff, when the comment is this repository's and PR's. */
+  async #readLast(sticky: StickyComment): Promise<HandedOff | undefined> {
+    try {
+      const body = await sticky.current()
+      const r = body === undefined ? undefined : decodeState(body)
+      const mine = r?.slug === this.state.report.slug && r.prNumber === sticky.issue
+      return mine ? r.handedOff : undefined
+    } catch (err) {
+      this.#o.log.warning(
+        `Could not read the sticky comment (${this.#o.scrub(githubErrorMessage(err))}); the whole change is sent.`
+      )
+      return undefined
+    }
+  }
+
+  #remember(last: HandedOff | undefined): void {
+    if (last) this.state.handedOffBefore(last)
   }
 
   /** Where the session is shown now: the ids a `mode: sync` run writes to. */

@@ -45,7 +45,7 @@ export function devinWords(r: Report, links: LinkHosts): string[] {
   return [`> **${wordsLabel(r)}**\\`, mdQuote(r.lastMessage, QUOTE_CHARS, more), '']
 }
 
-/** `Requested by @user: what they asked`, the mention broken; or no lines. */
+/** `Requested by @user: what they asked` (`Answered by` for an answer), the mention broken. */
 export function requestedBy(r: Report): string[] {
   const by = r.requestedBy
   if (!by) return []
@@ -53,5 +53,6 @@ export function requestedBy(r: Report): string[] {
   const text = capUnits(flat, REQUEST_CHARS, '…')
   const what = text ? `: ${mdText(text)}` : ''
   // mdText breaks the mention with a zero-width space: the requester is named, not notified.
-  return [`Requested by ${mdText(`@${by.login}`)}${what}`, '']
+  const label = r.answered ? 'Answered by' : 'Requested by'
+  return [`${label} ${mdText(`@${by.login}`)}${what}`, '']
 }

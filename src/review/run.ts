@@ -15,7 +15,7 @@ import type { RunContext } from '../run/context.js'
 import type { Inputs } from '../run/inputs.js'
 import type { Target } from '../run/target.js'
 import type { Trigger } from '../run/trigger.js'
-import { permissionSkipReason } from '../run/trust.js'
+import { permissionRefusal } from '../run/trust.js'
 import { prUrlOf, requestReview } from './request.js'
 import { waitForReview } from './wait.js'
 
@@ -46,9 +46,7 @@ export async function runReview(o: ReviewRun): Promise<void> {
   const { inputs, ctx, target, trigger, reporter, log } = o
   const { state } = reporter
   state.reviewBegan(trigger.comment?.by)
-  const refused = await permissionSkipReason(ctx, inputs.requirePermission, async (login) =>
-    (await o.github()).permissionOf(login)
-  )
+  const refused = await permissionRefusal(ctx, inputs.requirePermission, o.github)
   if (refused) return await reporter.skip(refused)
   const prUrl = prUrlOf(ctx, target)
   if (inputs.dryRun) {

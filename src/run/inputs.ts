@@ -71,6 +71,8 @@ export interface Inputs {
   maxSessionsPerPr: number
   /** Most ACUs one PR's sessions may have used before nothing more is sent; 0: no limit. */
   maxAcusPerPr: number
+  /** With `reuse-session`: a follow-up sends only the commits since the last handoff. */
+  incremental: boolean
 }
 
 /**
@@ -372,7 +374,8 @@ export async function readInputs(
     ciLogs: parseBoolean('ci-logs', get('ci-logs'), true),
     maxLogBytes: readNumber(get, 'max-log-bytes') ?? 200_000,
     maxSessionsPerPr: readNumber(get, 'max-sessions-per-pr') ?? 0,
-    maxAcusPerPr: readNumber(get, 'max-acus-per-pr') ?? 0
+    maxAcusPerPr: readNumber(get, 'max-acus-per-pr') ?? 0,
+    incremental: parseBoolean('incremental', get('incremental'), true)
   }
   if (inputs.attachmentsPath) await checkAttachmentsPath(workspace, inputs.attachmentsPath)
   if (inputs.tags.length > 40) {

@@ -51,7 +51,8 @@ export const INPUT_NAMES = [
   'max-sessions-per-pr',
   'max-acus-per-pr',
   'ci-logs',
-  'max-log-bytes'
+  'max-log-bytes',
+  'incremental'
 ] as const
 
 /** The runner's form of a name: upper case, spaces to `_`, hyphens and underscores kept. */

@@ -179,3 +179,12 @@ export async function permissionSkipReason(
   }
   return undefined
 }
+
+/** {@link permissionSkipReason}, asked through the run's GitHub client. */
+export function permissionRefusal(
+  ctx: RunContext,
+  need: Permission,
+  github: () => Promise<{ permissionOf(login: string): Promise<Permission> }>
+): Promise<string | undefined> {
+  return permissionSkipReason(ctx, need, async (login) => (await github()).permissionOf(login))
+}

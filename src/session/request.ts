@@ -47,3 +47,20 @@ export function createRequest(
 export function followUpMessage(prompt: string): string {
   return `A new handoff for the same pull request and key follows. It replaces the earlier task where they differ.\n\n${prompt}`
 }
+
+/** Where a triggering comment is on the PR's page (`#issuecomment-…`, `#discussion_r…`). */
+export function commentUrl(
+  prUrl: string,
+  comment: { id: number; kind: 'issue' | 'review' }
+): string {
+  return `${prUrl}#${comment.kind === 'issue' ? 'issuecomment-' : 'discussion_r'}${comment.id}`
+}
+
+/**
+ * An answer to the session's question, as the person wrote it after the trigger phrase: who
+ * answered and where, so that Devin can reply on the PR. The text is the screened comment.
+ */
+export function answerMessage(o: { login?: string; where: string; text: string }): string {
+  const who = o.login ? `@${o.login}` : 'Someone'
+  return `${who} answered on the pull request (${o.where}):\n\n${o.text}`
+}

@@ -1,35 +1,28 @@
 /**
- * Starting the session: with `reuse-session`, the live session of this PR and key gets the
- * handoff as a message; otherwise (or when there is none) a new session is created, with an
- * unknown create outcome settled by the client before any resend. A message whose outcome is
- * unknown keeps the live session: it may well have arrived, and a second session would split
- * the work. Once the workflow is being cancelled nothing more is sent, and a start in flight is
- * handed to the cancel (src/lifecycle/guard.ts) so that the session it makes is named. Before
- * anything is sent, the PR's budgets are checked (./budget.ts): a budget reached ends the run as
- * a skip, told by the reporter, and the start settles with no session.
+ * Starting the session where the route (./route.ts) says: a message to an existing session (an
+ * answer, or a follow-up: ./follow-up.ts), or a new session, with an unknown create outcome
+ * settled by the client before any resend. A message to a session that is gone by then falls
+ * back to a create. Once the workflow is being cancelled nothing more is sent, and a start in
+ * flight is handed to the cancel (src/lifecycle/guard.ts) so that the session it makes is named.
+ * Before anything is sent, a CI failure already handed off and the PR's budgets are checked
+ * (./budget.ts): either ends the run as a skip, told by the reporter, with no session.
  */
 import type { DevinClient } from '../devin/client.js'
-import {
-  DevinApiError,
-  DevinMalformedResponseError,
-  DevinNetworkError,
-  isUnknownOutcome
-} from '../devin/errors.js'
 import type { DevinSession } from '../devin/types.js'
-import { isLive } from '../devin/status.js'
 import { screenForDevin, type ForDevin } from '../egress/devin.js'
 import type { Log } from '../hygiene/log.js'
-import { errorText } from '../hygiene/scrub.js'
 import type { RunContext } from '../run/context.js'
 import type { Inputs } from '../run/inputs.js'
 import type { Handoff } from '../handoff/prepare.js'
+import { isSha } from '../handoff/range.js'
 import type { Trigger } from '../run/trigger.js'
-import type { PendingStart } from '../state/run-state.js'
+import type { HandedOff, HandoffSummary, PendingStart } from '../state/run-state.js'
 import { toView } from '../state/view.js'
 import { budgetReader, overBudget, type Spending } from './budget.js'
-import { unconfirmedNote } from './notes.js'
-import { createRequest, followUpMessage } from './request.js'
-import { ciTag, runTag, sessionTags, threadTag } from './tags.js'
+import { deliver, type FollowUpClient } from './follow-up.js'
+import { createRequest } from './request.js'
+import type { Route } from './route.js'
+import { ciTag, runTag, sessionTags } from './tags.js'
 
 export interface Started {
   session: DevinSession
@@ -38,15 +31,12 @@ export interface Started {
   promptBytes?: number
   /** What the run should say about the start (a follow-up whose delivery is unconfirmed). */
   note?: string
-}
-
-/** Why a message's outcome is unknown, in words of our own (no server text goes into the note). */
-function whyUnknown(err: Error): string {
-  if (err instanceof DevinNetworkError)
-    return err.timedOut ? 'no answer came in time' : 'the connection failed before the answer'
-  if (err instanceof DevinMalformedResponseError) return 'its answer could not be read'
-  if (err instanceof DevinApiError) return `the answer was ${err.status}`
-  return 'the answer was lost'
+  /** What the report shows of what was sent, when it is not the packed whole (a delta, an answer). */
+  summary?: HandoffSummary
+  /** The change the session now has, for the sticky comment to remember. */
+  handedOff?: HandedOff
+  /** The message answered the session's question. */
+  answered?: boolean
 }
 
 /** The session client a cancel may need: to read, stop, or find the session of a start. */
@@ -75,65 +65,17 @@ export class CancelledError extends Error {
   }
 }
 
-/** Newest first: the session a follow-up should go to when several are live. */
-export function pickLive(sessions: DevinSession[]): DevinSession | undefined {
-  const live = sessions.filter((s) => !s.is_archived && isLive(s.status, s.status_detail))
-  return live.sort(
-    (a, b) => (b.updated_at ?? b.created_at ?? 0) - (a.updated_at ?? a.created_at ?? 0)
-  )[0]
-}
-
-/**
- * Sends `message` to the live session tagged `tag`, which also wakes a suspended one. A session
- * that is gone by the time the message arrives (404/400/409) means a new one is created instead;
- * an answer that never came or cannot be trusted (5xx, dropped, timed out) keeps the live session
- * with a note, since the message may have arrived. `beforeSend` runs just before the message goes.
- */
-export async function reuse(
-  devin: Pick<DevinClient, 'findSessionsByTags' | 'sendMessage' | 'getSession'>,
-  orgId: string,
-  tag: string,
-  message: ForDevin<string>,
-  log: Pick<Log, 'info' | 'warning'>,
-  beforeSend: (live: DevinSession) => void = () => undefined
-): Promise<{ session: DevinSession; note?: string } | undefined> {
-  const live = pickLive(await devin.findSessionsByTags(orgId, [tag]))
-  if (!live) {
-    log.info(`No live Devin session tagged ${tag}; creating a new one`)
-    return undefined
-  }
-  beforeSend(live)
-  let answer: DevinSession | undefined
-  try {
-    answer = await devin.sendMessage(orgId, live.sessionId, message)
-  } catch (err) {
-    const status = (err as { status?: number }).status
-    if (status === 404 || status === 400 || status === 409) {
-      log.info(
-        `Session ${live.sessionId} can no longer take messages (${status}); creating a new one`
-      )
-      return undefined
-    }
-    if (!isUnknownOutcome(err)) throw err
-    log.warning(
-      `Sending the handoff to the running session ${live.sessionId} may or may not have worked ` +
-        `(${errorText(err)}); keeping that session rather than starting a second one.`
-    )
-    return { session: live, note: unconfirmedNote(whyUnknown(err)) }
-  }
-  log.info(`Sent the handoff to the running session ${live.sessionId}`)
-  return { session: answer ?? (await devin.getSession(orgId, live.sessionId)) }
-}
-
 interface StartOptions {
-  devin: Pick<DevinClient, 'sendMessage' | 'createSession' | 'uploadAttachment'> & StopClient
+  devin: Pick<DevinClient, 'createSession' | 'uploadAttachment'> & FollowUpClient & StopClient
   orgId: string
   inputs: Inputs
   ctx: RunContext
-  /** The prompt, and the screened target and text the session is named and tagged from. */
-  handoff: Pick<Handoff, 'prompt' | 'screened' | 'ci'>
-  /** A comment that says `<phrase> new` asks for a new session even with `reuse-session`. */
-  trigger: Pick<Trigger, 'forceNew'>
+  /** The prompts, and the screened target and text the session is named and tagged from. */
+  handoff: Pick<Handoff, 'prompt' | 'screened' | 'ci' | 'sinceLast'>
+  /** The triggering comment, which an answer names. */
+  trigger: Pick<Trigger, 'comment'>
+  /** Where the handoff goes (./route.ts); a new session when absent. */
+  route?: Route
   log: Pick<Log, 'info' | 'warning'>
   /** The run's cancel guard; without one, nothing watches the start. */
   watch?: StartWatch
@@ -223,14 +165,13 @@ async function begin(o: StartOptions): Promise<Started | undefined> {
   }
   const taken = await ciTaken(o)
   if (taken) return void (await stopStart(o, taken))
-  // A CI failure gets a session of its own, with its logs attached (a message carries none).
-  if (inputs.reuseSession && !o.trigger.forceNew && !o.handoff.ci) {
+  const route = o.route ?? { kind: 'new' }
+  if (route.kind !== 'new') {
     // Only `max-acus-per-pr` stops a message; it stops a create too, so one check serves both.
     if (await stopped('message')) return undefined
-    const message = await screen(followUpMessage(prompt))
-    const thread = threadTag(screened.target, inputs.commentKey)
-    const reused = await reuse(devin, orgId, thread, message, o.log, sending)
-    if (reused) return { ...reused, how: 'reused', promptBytes: Buffer.byteLength(message) }
+    const upload = (): Promise<string[] | undefined> => uploadCiLogs(o)
+    const sent = await deliver({ ...o, route, screen, upload, beforeSend: sending })
+    if (sent) return { ...sent, how: 'reused' }
   }
   if (await stopped('create')) return undefined
   const tags = sessionTags(inputs, screened.target, ctx, { shown: o.shown })
@@ -243,7 +184,11 @@ async function begin(o: StartOptions): Promise<Started | undefined> {
     dedupeTag: tag,
     signal: watch?.signal
   })
-  return { session, how: 'created' }
+  const head = screened.target.headSha
+  const handedOff = isSha(head)
+    ? { sessionId: session.sessionId, headSha: head.toLowerCase() }
+    : undefined
+  return { session, how: 'created', handedOff }
 }
 
 /** What a dry run shows is what would be sent: the prompt through the same screen as a request. */

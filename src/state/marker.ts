@@ -104,6 +104,7 @@ function stateOf(r: Report, fit: (typeof FITS)[number], scrub: (t: string) => st
     commentUrl: opt(r.commentUrl),
     attachments: list(r.attachments),
     wait: r.wait && { ...r.wait },
+    answered: r.answered,
     requestedBy: r.requestedBy && {
       login: str(r.requestedBy.login, 100),
       text: str(r.requestedBy.text)
@@ -265,6 +266,7 @@ function report(o: Obj): Report {
     commentUrl: opt(o.commentUrl, str),
     attachments: arr(o.attachments, str),
     wait: opt(o.wait, waited),
+    answered: opt(o.answered, bool),
     requestedBy: opt(o.requestedBy, requester),
     lastMessage: opt(o.lastMessage, str),
     checkRunUrl: opt(o.checkRunUrl, str),

@@ -94,6 +94,7 @@ const ROWS: Row[] = [
   row('max-acus-per-pr', 'lots', /^expected a number, got 'lots'$/),
   row('max-acus-per-pr', '1000001', /^expected a number of at most 1000000, got '1000001'$/),
   row('ci-logs', 'yes', BOOL),
+  row('incremental', 'maybe', BOOL),
   row('max-log-bytes', '0', /^expected a whole number of at least 1, got '0'$/),
   row(
     'max-log-bytes',

@@ -53,7 +53,8 @@ describe('readInputs', () => {
       mode: 'handoff',
       statusCheck: 'auto',
       maxSessionsPerPr: 0,
-      maxAcusPerPr: 0
+      maxAcusPerPr: 0,
+      incremental: true
     })
   })
 
