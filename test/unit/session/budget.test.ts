@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  parseSession,
-  type DevinSession,
-  type SessionCreateRequest
-} from '../../../src/devin/types.ts'
+import type { DevinSession } from '../../../src/devin/types.ts'
 import type { RunContext } from '../../../src/run/context.ts'
 import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
@@ -14,13 +10,9 @@ import {
   spentOn,
   type Budgets
 } from '../../../src/session/budget.ts'
+import type { Route } from '../../../src/session/route.ts'
 import { CancelledError, startSession, type StartWatch } from '../../../src/session/start.ts'
-
-function session(id: string, over: Record<string, unknown> = {}): DevinSession {
-  const s = parseSession({ session_id: id, status: 'running', status_detail: 'working', ...over })
-  if (!s) throw new Error('bad fixture')
-  return s
-}
+import { FakeDevin, session } from '../../helpers/fake-devin.ts'
 
 const limits = (maxSessionsPerPr: number, maxAcusPerPr: number): Budgets => ({
   maxSessionsPerPr,
@@ -76,40 +68,6 @@ describe('overBudget', () => {
   })
 })
 
-/** A Devin client that answers the list by tag and records every call. */
-class FakeDevin {
-  calls: string[] = []
-  byTag = new Map<string, DevinSession[]>()
-  created: SessionCreateRequest[] = []
-  async findSessionsByTags(orgId: string, tags: string[]): Promise<DevinSession[]> {
-    this.calls.push(`find ${tags.join(',')}`)
-    return this.byTag.get(tags.join(',')) ?? []
-  }
-  async sendMessage(_o: string, sessionId: string): Promise<DevinSession> {
-    this.calls.push(`send ${sessionId}`)
-    return session(sessionId)
-  }
-  async getSession(_o: string, sessionId: string): Promise<DevinSession> {
-    return session(sessionId)
-  }
-  async terminateSession(): Promise<undefined> {
-    return undefined
-  }
-  /** No CI logs in these runs: nothing to upload. */
-  async uploadAttachment(): Promise<never> {
-    throw new Error('no upload expected')
-  }
-
-  async createSession(
-    _o: string,
-    body: SessionCreateRequest
-  ): Promise<{ session: DevinSession; recovered: boolean }> {
-    this.calls.push('create')
-    this.created.push(body)
-    return { session: session('devin-new', { status: 'new' }), recovered: false }
-  }
-}
-
 describe('budgetReader', () => {
   it('sends no request without a budget or without a PR, and one at most with both', async () => {
     const devin = new FakeDevin()
@@ -158,7 +116,7 @@ function inputs(values: Record<string, string>): Promise<Inputs> {
 async function start(
   devin: FakeDevin,
   values: Record<string, string>,
-  o: { pr?: number; watch?: StartWatch } = {}
+  o: { pr?: number; watch?: StartWatch; route?: Route } = {}
 ) {
   const told: string[] = []
   const warnings: string[] = []
@@ -171,7 +129,8 @@ async function start(
       prompt: 'Fix',
       screened: { target: target('pr' in o ? o.pr : 3), task: 'task', title: '' }
     },
-    trigger: { forceNew: false },
+    trigger: {},
+    route: o.route,
     log: { info: () => undefined, warning: (m) => void warnings.push(m) },
     reporter: { budgetReached: async (reason) => void told.push(reason) },
     watch: o.watch
@@ -181,14 +140,16 @@ async function start(
 
 const PR_TAG = 'gh:octo/repo#3'
 const THREAD_TAG = 'gh:octo/repo#3:default'
+const thread = (live: DevinSession): Route => ({ kind: 'follow-up', session: live, via: 'thread' })
 
 describe('startSession under budgets', () => {
   it('creates nothing once the PR has had its sessions, and tells the reporter why', async () => {
     const devin = new FakeDevin()
-    devin.byTag.set(PR_TAG, [
-      session('devin-1', { status: 'exit' }),
-      session('devin-2', { status: 'suspended' })
-    ])
+    devin.sessions = [
+      session('devin-1', { status: 'exit', tags: [PR_TAG] }),
+      session('devin-2', { status: 'suspended', tags: [PR_TAG] }),
+      session('devin-elsewhere', { status: 'exit', tags: ['gh:octo/repo#4'] })
+    ]
     const { started, told } = await start(devin, { 'max-sessions-per-pr': '2' })
     expect(started).toBeUndefined()
     expect(told).toEqual([
@@ -199,7 +160,7 @@ describe('startSession under budgets', () => {
 
   it('creates a session below the budget, after one list', async () => {
     const devin = new FakeDevin()
-    devin.byTag.set(PR_TAG, [session('devin-1', { status: 'exit' })])
+    devin.sessions = [session('devin-1', { status: 'exit', tags: [PR_TAG] })]
     const { started, told } = await start(devin, { 'max-sessions-per-pr': '2' })
     expect(started?.how).toBe('created')
     expect(told).toEqual([])
@@ -209,19 +170,19 @@ describe('startSession under budgets', () => {
   it('sends a follow-up to the live session past the session budget', async () => {
     const devin = new FakeDevin()
     const live = session('devin-live', { tags: [PR_TAG, THREAD_TAG] })
-    devin.byTag.set(PR_TAG, [live, session('devin-old', { status: 'exit' })])
-    devin.byTag.set(THREAD_TAG, [live])
-    const { started } = await start(devin, { 'max-sessions-per-pr': '1', 'reuse-session': 'true' })
+    devin.sessions = [live, session('devin-old', { status: 'exit', tags: [PR_TAG] })]
+    const route = thread(live)
+    const { started } = await start(devin, { 'max-sessions-per-pr': '1' }, { route })
     expect(started?.how).toBe('reused')
-    expect(devin.calls).toEqual([`find ${PR_TAG}`, `find ${THREAD_TAG}`, 'send devin-live'])
+    expect(devin.calls).toEqual([`find ${PR_TAG}`, 'send devin-live'])
   })
 
   it('sends neither a follow-up nor a create past the ACU budget', async () => {
     const devin = new FakeDevin()
     const live = session('devin-live', { acus_consumed: 4, tags: [PR_TAG, THREAD_TAG] })
-    devin.byTag.set(PR_TAG, [live, session('devin-old', { status: 'exit', acus_consumed: 1.5 })])
-    devin.byTag.set(THREAD_TAG, [live])
-    const reuse = await start(devin, { 'max-acus-per-pr': '5.5', 'reuse-session': 'true' })
+    const old = session('devin-old', { status: 'exit', acus_consumed: 1.5, tags: [PR_TAG] })
+    devin.sessions = [live, old]
+    const reuse = await start(devin, { 'max-acus-per-pr': '5.5' }, { route: thread(live) })
     expect(reuse.started).toBeUndefined()
     expect(reuse.told).toEqual([
       "budget: this pull request's Devin sessions have used 5.5 ACUs (max-acus-per-pr: 5.5)"
@@ -244,7 +205,7 @@ describe('startSession under budgets', () => {
 
   it('under a cancel, leaves the end to the cancel and sends nothing', async () => {
     const devin = new FakeDevin()
-    devin.byTag.set(PR_TAG, [session('devin-1')])
+    devin.sessions = [session('devin-1', { tags: [PR_TAG] })]
     const ac = new AbortController()
     ac.abort()
     const watch: StartWatch = {
@@ -260,7 +221,7 @@ describe('startSession under budgets', () => {
         inputs: await inputs({ 'max-sessions-per-pr': '1' }),
         ctx,
         handoff: { prompt: 'Fix', screened: { target: target(3), task: 'task', title: '' } },
-        trigger: { forceNew: false },
+        trigger: {},
         log: { info: () => undefined, warning: () => undefined },
         reporter: { budgetReached: async (r) => void told.push(r) },
         watch

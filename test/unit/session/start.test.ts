@@ -1,98 +1,25 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import {
-  DevinApiError,
-  DevinMalformedResponseError,
-  DevinNetworkError
-} from '../../../src/devin/errors.ts'
-import { parseSession, type DevinSession } from '../../../src/devin/types.ts'
-import type { SessionCreateRequest } from '../../../src/devin/types.ts'
 import type { RunContext } from '../../../src/run/context.ts'
 import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
+import type { Trigger } from '../../../src/run/trigger.ts'
+import type { Handoff } from '../../../src/handoff/prepare.ts'
 import { unconfirmedNote } from '../../../src/session/notes.ts'
 import { followUpMessage } from '../../../src/session/request.ts'
+import { routeHandoff, type Route } from '../../../src/session/route.ts'
 import {
   CancelledError,
-  pickLive,
-  reuse,
   startSession,
   type StartWatch,
   type Started
 } from '../../../src/session/start.ts'
 import type { PendingStart } from '../../../src/state/run-state.ts'
+import { apiError, FakeDevin, session } from '../../helpers/fake-devin.ts'
 import { forDevin } from '../../helpers/gated.ts'
-
-function session(id: string, over: Record<string, unknown> = {}): DevinSession {
-  const s = parseSession({ session_id: id, status: 'running', status_detail: 'working', ...over })
-  if (!s) throw new Error('bad fixture')
-  return s
-}
-
-const apiError = (status: number): DevinApiError =>
-  new DevinApiError(`Devin API POST failed: ${status}`, {
-    status,
-    detail: '',
-    method: 'POST',
-    path: '/v3/organizations/org-1/sessions/x/messages'
-  })
-
-/** A Devin client that answers from a script and records every call. */
-class FakeDevin {
-  calls: string[] = []
-  found: DevinSession[] = []
-  foundTags: string[][] = []
-  sent: Array<{ orgId: string; sessionId: string; message: string }> = []
-  created: Array<{ orgId: string; body: SessionCreateRequest; dedupeTag: string }> = []
-  /** What sendMessage does: answer with a session, with nothing, or fail. */
-  onSend: (id: string) => DevinSession | undefined = (id) => session(id, { status: 'running' })
-
-  async findSessionsByTags(orgId: string, tags: string[]): Promise<DevinSession[]> {
-    this.calls.push(`find ${orgId}`)
-    this.foundTags.push(tags)
-    return this.found
-  }
-
-  async sendMessage(
-    orgId: string,
-    sessionId: string,
-    message: string
-  ): Promise<DevinSession | undefined> {
-    this.calls.push(`send ${sessionId}`)
-    this.sent.push({ orgId, sessionId, message })
-    return this.onSend(sessionId)
-  }
-
-  async getSession(orgId: string, sessionId: string): Promise<DevinSession> {
-    this.calls.push(`get ${sessionId}`)
-    return session(sessionId, { status: 'resuming' })
-  }
-
-  async terminateSession(_orgId: string, sessionId: string): Promise<DevinSession | undefined> {
-    this.calls.push(`terminate ${sessionId}`)
-    return undefined
-  }
-
-  /** What createSession does before answering (a test may hold it). */
-  onCreate: () => Promise<void> = async () => undefined
-
-  /** No CI logs in these runs: nothing to upload. */
-  async uploadAttachment(): Promise<never> {
-    throw new Error('no upload expected')
-  }
-
-  async createSession(
-    orgId: string,
-    body: SessionCreateRequest,
-    opts: { dedupeTag: string }
-  ): Promise<{ session: DevinSession; recovered: boolean }> {
-    this.calls.push(`create ${orgId}`)
-    await this.onCreate()
-    this.created.push({ orgId, body, dedupeTag: opts.dedupeTag })
-    return { session: session('devin-new', { status: 'new' }), recovered: false }
-  }
-}
+import { recordingLog } from '../../helpers/log.ts'
 
 const ctx = { owner: 'octo', repo: 'repo', runId: '77', runAttempt: '1' } as RunContext
+const HEAD = 'ABCDEF0123456789ABCDEF0123456789ABCDEF01'
 const target: Target = {
   owner: 'octo',
   repo: 'repo',
@@ -119,217 +46,32 @@ function inputs(values: Record<string, string> = {}): Promise<Inputs> {
   return readInputs((n) => all[n] ?? '', '/nonexistent')
 }
 
-function logger() {
-  const lines: string[] = []
-  const warnings: string[] = []
-  return {
-    info: (m: string) => void lines.push(m),
-    warning: (m: string) => void warnings.push(m),
-    lines,
-    warnings
-  }
+/** The live session of PR 3 under `key`, as the create tagged it. */
+const threadSession = (id: string, key = 'default', over: Record<string, unknown> = {}) =>
+  session(id, { tags: ['github-action', 'gh:octo/repo#3', `gh:octo/repo#3:${key}`], ...over })
+
+/** A comment asking for a new session (`<phrase> new`). */
+const NEW = { forceNew: true, comment: { id: 1, kind: 'issue' as const } }
+
+/** Where the pipeline would send the handoff (src/main.ts routes before it starts). */
+async function routeFor(
+  devin: FakeDevin,
+  i: Inputs,
+  t: Target,
+  trigger: Pick<Trigger, 'forceNew' | 'comment'> = { forceNew: false }
+): Promise<Route> {
+  const routed = await routeHandoff({
+    devin,
+    orgId: 'org-1',
+    inputs: i,
+    target: t,
+    trigger,
+    devinHosts: ['app.devin.ai'],
+    log: recordingLog()
+  })
+  if ('skip' in routed) throw new Error(`unexpected skip: ${routed.skip}`)
+  return routed
 }
-
-describe('pickLive', () => {
-  it('picks the most recently updated live session', () => {
-    const picked = pickLive([
-      session('devin-old', { updated_at: 100 }),
-      session('devin-newest', { updated_at: 300 }),
-      session('devin-mid', { updated_at: 200 })
-    ])
-    expect(picked?.sessionId).toBe('devin-newest')
-  })
-
-  it('falls back to the creation time, and treats neither as oldest', () => {
-    const picked = pickLive([
-      session('devin-none'),
-      session('devin-created', { created_at: 50 }),
-      session('devin-updated', { updated_at: 40 })
-    ])
-    expect(picked?.sessionId).toBe('devin-created')
-  })
-
-  it('skips ended, failed, archived and billing-blocked sessions', () => {
-    const dead = [
-      session('devin-exit', { status: 'exit', updated_at: 9 }),
-      session('devin-error', { status: 'error', updated_at: 9 }),
-      session('devin-archived', { is_archived: true, updated_at: 9 }),
-      session('devin-credits', {
-        status: 'suspended',
-        status_detail: 'out_of_credits',
-        updated_at: 9
-      })
-    ]
-    expect(pickLive(dead)).toBeUndefined()
-    const asleep = session('devin-asleep', {
-      status: 'suspended',
-      status_detail: 'inactivity',
-      updated_at: 1
-    })
-    expect(pickLive([...dead, asleep])?.sessionId).toBe('devin-asleep')
-    expect(pickLive([])).toBeUndefined()
-  })
-})
-
-describe('reuse', () => {
-  it('sends the message to the newest live session with the tag and returns its answer', async () => {
-    const devin = new FakeDevin()
-    devin.found = [session('devin-a', { updated_at: 1 }), session('devin-b', { updated_at: 2 })]
-    const log = logger()
-    const got = await reuse(devin, 'org-1', 'gh:octo/repo#3:default', forDevin('MSG'), log)
-    expect(devin.foundTags).toEqual([['gh:octo/repo#3:default']])
-    expect(devin.sent).toEqual([{ orgId: 'org-1', sessionId: 'devin-b', message: 'MSG' }])
-    expect(got?.session.sessionId).toBe('devin-b')
-    expect(got?.session.status).toBe('running')
-    expect(got?.note).toBeUndefined()
-    expect(devin.calls).not.toContain('get devin-b')
-    expect(log.lines).toEqual(['Sent the handoff to the running session devin-b'])
-  })
-
-  it('reads the session when the message answer carries none', async () => {
-    const devin = new FakeDevin()
-    devin.found = [session('devin-a')]
-    devin.onSend = () => undefined
-    const got = await reuse(devin, 'org-1', 't', forDevin('MSG'), logger())
-    expect(devin.calls).toEqual(['find org-1', 'send devin-a', 'get devin-a'])
-    expect(got?.session.status).toBe('resuming')
-  })
-
-  it('returns nothing when no session is live', async () => {
-    const devin = new FakeDevin()
-    devin.found = [session('devin-x', { status: 'exit' })]
-    const log = logger()
-    expect(await reuse(devin, 'org-1', 'tag-1', forDevin('MSG'), log)).toBeUndefined()
-    expect(devin.sent).toEqual([])
-    expect(log.lines).toEqual(['No live Devin session tagged tag-1; creating a new one'])
-  })
-
-  it.each([404, 400, 409])(
-    'returns nothing when the session can no longer take messages (%i)',
-    async (status) => {
-      const devin = new FakeDevin()
-      devin.found = [session('devin-a')]
-      devin.onSend = () => {
-        throw apiError(status)
-      }
-      const log = logger()
-      expect(await reuse(devin, 'org-1', 't', forDevin('MSG'), log)).toBeUndefined()
-      expect(log.lines).toEqual([
-        `Session devin-a can no longer take messages (${status}); creating a new one`
-      ])
-    }
-  )
-
-  it.each([401, 403, 422, 429])('lets other refusals (%i) through', async (status) => {
-    const devin = new FakeDevin()
-    devin.found = [session('devin-a')]
-    const err = apiError(status)
-    devin.onSend = () => {
-      throw err
-    }
-    await expect(reuse(devin, 'org-1', 't', forDevin('MSG'), logger())).rejects.toBe(err)
-  })
-
-  it('lets a failure without a status through', async () => {
-    const devin = new FakeDevin()
-    devin.found = [session('devin-a')]
-    devin.onSend = () => {
-      throw new Error('socket hang up')
-    }
-    await expect(reuse(devin, 'org-1', 't', forDevin('MSG'), logger())).rejects.toThrow(
-      'socket hang up'
-    )
-  })
-
-  const network = (timedOut: boolean) =>
-    new DevinNetworkError(`Devin API POST /messages failed: ${timedOut ? 'timed out' : 'reset'}`, {
-      method: 'POST',
-      path: '/v3/organizations/org-1/sessions/devin-a/messages',
-      code: timedOut ? 'TimeoutError' : 'ECONNRESET',
-      timedOut
-    })
-  const malformed = new DevinMalformedResponseError(
-    'Devin API POST returned an unusable response',
-    {
-      status: 200,
-      detail: 'bad JSON',
-      method: 'POST',
-      path: '/x'
-    }
-  )
-
-  it.each([
-    ['a 502', apiError(502), 'the answer was 502'],
-    ['a 500', apiError(500), 'the answer was 500'],
-    ['a 408', apiError(408), 'the answer was 408'],
-    ['a dropped connection', network(false), 'the connection failed before the answer'],
-    ['a timeout', network(true), 'no answer came in time'],
-    ['an unreadable answer', malformed, 'its answer could not be read']
-  ])('keeps the live session after %s: the message may have arrived', async (_what, err, why) => {
-    const devin = new FakeDevin()
-    const live = session('devin-a', { status: 'suspended', status_detail: 'inactivity' })
-    devin.found = [live]
-    devin.onSend = () => {
-      throw err
-    }
-    const log = logger()
-    const got = await reuse(devin, 'org-1', 't', forDevin('MSG'), log)
-    // The live session as listed: no second request that could fail the run as well.
-    expect(got?.session).toBe(live)
-    expect(got?.note).toBe(unconfirmedNote(why))
-    expect(got?.note).toMatch(/delivery could not be confirmed/)
-    expect(devin.calls).toEqual(['find org-1', 'send devin-a'])
-    expect(log.warnings).toEqual([
-      `Sending the handoff to the running session devin-a may or may not have worked (${err.message}); keeping that session rather than starting a second one.`
-    ])
-  })
-
-  it('keeps server text out of the note', async () => {
-    const devin = new FakeDevin()
-    devin.found = [session('devin-a')]
-    const err = new DevinApiError(
-      'Devin API POST failed: 502 Bad Gateway: <script>x</script> | @team',
-      {
-        status: 502,
-        detail: '<script>x</script> | @team',
-        method: 'POST',
-        path: '/x'
-      }
-    )
-    devin.onSend = () => {
-      throw err
-    }
-    const got = await reuse(devin, 'org-1', 't', forDevin('MSG'), logger())
-    expect(got?.note).toBe(unconfirmedNote('the answer was 502'))
-    expect(got?.note).not.toMatch(/script|@team|\|/)
-  })
-
-  it('runs beforeSend with the live session just before the message, and not at all without one', async () => {
-    const devin = new FakeDevin()
-    const seen: string[] = []
-    const before = (live: DevinSession): void => {
-      seen.push(`before ${live.sessionId} after ${devin.calls.join(', ')}`)
-    }
-    await reuse(devin, 'org-1', 't', forDevin('MSG'), logger(), before)
-    expect(seen).toEqual([])
-    devin.found = [session('devin-a')]
-    await reuse(devin, 'org-1', 't', forDevin('MSG'), logger(), before)
-    expect(seen).toEqual(['before devin-a after find org-1, find org-1'])
-    expect(devin.calls.at(-1)).toBe('send devin-a')
-  })
-
-  it('sends nothing when beforeSend refuses', async () => {
-    const devin = new FakeDevin()
-    devin.found = [session('devin-a')]
-    const refuse = (): void => {
-      throw new CancelledError()
-    }
-    await expect(
-      reuse(devin, 'org-1', 't', forDevin('MSG'), logger(), refuse)
-    ).rejects.toBeInstanceOf(CancelledError)
-    expect(devin.sent).toEqual([])
-  })
-})
 
 describe('startSession', () => {
   let screenedTarget = target
@@ -343,14 +85,17 @@ describe('startSession', () => {
     forceNew = false,
     prompt = 'Fix ü'
   ) {
+    const i = await inputs(values)
+    const trigger: Pick<Trigger, 'forceNew' | 'comment'> = forceNew ? NEW : { forceNew }
     const started = await startSession({
       devin,
       orgId: 'org-1',
-      inputs: await inputs(values),
+      inputs: i,
       ctx,
       handoff: { prompt, screened: { target: screenedTarget, task: 'task', title: '' } },
-      trigger: { forceNew },
-      log: logger()
+      trigger,
+      route: await routeFor(devin, i, screenedTarget, trigger),
+      log: recordingLog()
     })
     if (!started) throw new Error('no budget is set here, yet the start was stopped')
     return started
@@ -362,7 +107,7 @@ describe('startSession', () => {
     expect(started.how).toBe('created')
     expect(started.session.sessionId).toBe('devin-new')
     expect(started.promptBytes).toBeUndefined()
-    expect(devin.calls).toEqual(['create org-1'])
+    expect(devin.calls).toEqual(['create'])
     const [c] = devin.created
     expect(c?.dedupeTag).toBe('gh-run:octo/repo:77.1:default')
     expect(c?.body).toEqual({
@@ -382,7 +127,7 @@ describe('startSession', () => {
 
   it('with reuse-session sends the follow-up to the live session and counts its bytes', async () => {
     const devin = new FakeDevin()
-    devin.found = [session('devin-live', { updated_at: 5 })]
+    devin.sessions = [threadSession('devin-live', 'rev', { updated_at: 5 })]
     const started = await start(devin, { 'reuse-session': 'true', 'comment-key': 'rev' })
     expect(started.how).toBe('reused')
     expect(started.session.sessionId).toBe('devin-live')
@@ -398,25 +143,25 @@ describe('startSession', () => {
     const devin = new FakeDevin()
     const started = await start(devin, { 'reuse-session': 'true' })
     expect(started.how).toBe('created')
-    expect(devin.calls).toEqual(['find org-1', 'create org-1'])
+    expect(devin.calls).toEqual(['find gh:octo/repo#3:default', 'create'])
     expect(devin.created[0]?.body.prompt).toBe('Fix ü')
   })
 
   it('with reuse-session creates one when the live session refuses the message', async () => {
     const devin = new FakeDevin()
-    devin.found = [session('devin-gone')]
+    devin.sessions = [threadSession('devin-gone')]
     devin.onSend = () => {
       throw apiError(409)
     }
     const started = await start(devin, { 'reuse-session': 'true' })
     expect(started.how).toBe('created')
     expect(started.promptBytes).toBeUndefined()
-    expect(devin.calls).toEqual(['find org-1', 'send devin-gone', 'create org-1'])
+    expect(devin.calls).toEqual(['find gh:octo/repo#3:default', 'send devin-gone', 'create'])
   })
 
   it('keeps the live session when the follow-up answer is lost, and creates none', async () => {
     const devin = new FakeDevin()
-    devin.found = [session('devin-live')]
+    devin.sessions = [threadSession('devin-live')]
     devin.onSend = () => {
       throw apiError(502)
     }
@@ -430,7 +175,7 @@ describe('startSession', () => {
 
   it('does not create a session when the follow-up is refused otherwise', async () => {
     const devin = new FakeDevin()
-    devin.found = [session('devin-live')]
+    devin.sessions = [threadSession('devin-live')]
     devin.onSend = () => {
       throw apiError(403)
     }
@@ -451,10 +196,160 @@ describe('startSession', () => {
 
   it('a comment asking for a new session skips reuse', async () => {
     const devin = new FakeDevin()
-    devin.found = [session('devin-live')]
+    devin.sessions = [threadSession('devin-live')]
     const started = await start(devin, { 'reuse-session': 'true' }, true)
     expect(started.how).toBe('created')
-    expect(devin.calls).toEqual(['create org-1'])
+    expect(devin.calls).toEqual(['create'])
+  })
+
+  describe('on a route', () => {
+    type Sent = Pick<Handoff, 'prompt' | 'screened' | 'ci' | 'sinceLast'>
+    const PR_URL = 'https://github.com/octo/repo/pull/3'
+    const withHead = (headSha: string): Target => ({
+      ...target,
+      headSha,
+      pr: target.pr && { ...target.pr, url: PR_URL }
+    })
+    const summary = {
+      promptBytes: 5,
+      files: 1,
+      source: 'git',
+      truncated: false,
+      omitted: 0,
+      redactions: 0,
+      since: '1'.repeat(40)
+    }
+    const handoff = (over: Partial<Sent> = {}): Sent => ({
+      prompt: 'WHOLE',
+      screened: {
+        target: withHead(HEAD),
+        task: 'task',
+        title: '',
+        requestedBy: { login: 'bob', text: 'use the v2 API' }
+      },
+      sinceLast: {
+        sessionId: 'devin-live',
+        from: '1'.repeat(40),
+        incremental: true,
+        prompt: 'DELTA',
+        bytes: 5,
+        summary
+      },
+      ...over
+    })
+
+    async function startOn(devin: FakeDevin, route: Route, h: Sent = handoff()) {
+      const started = await startSession({
+        devin,
+        orgId: 'org-1',
+        inputs: await inputs({ 'reuse-session': 'true' }),
+        ctx,
+        handoff: h,
+        trigger: { comment: { id: 11, kind: 'issue' } },
+        route,
+        log: recordingLog()
+      })
+      if (!started) throw new Error('no budget is set here, yet the start was stopped')
+      return started
+    }
+
+    const live = threadSession('devin-live')
+    const routes: Array<[string, Route]> = [
+      ['a follow-up', { kind: 'follow-up', session: live, via: 'thread' }],
+      ["Devin's own session", { kind: 'follow-up', session: live, via: 'devin-pr' }],
+      ['an answer', { kind: 'answer', session: live, key: 'default' }]
+    ]
+
+    it.each(routes)(
+      'creates a session with the whole prompt when %s finds the session gone (404)',
+      async (_what, route) => {
+        const devin = new FakeDevin()
+        devin.onSend = () => {
+          throw apiError(404)
+        }
+        const started = await startOn(devin, route)
+        expect(devin.calls).toEqual(['send devin-live', 'create'])
+        expect(devin.created[0]?.body.prompt).toBe('WHOLE')
+        expect(started).toEqual({
+          session: expect.objectContaining({ sessionId: 'devin-new' }),
+          how: 'created',
+          handedOff: { sessionId: 'devin-new', headSha: HEAD.toLowerCase() }
+        })
+      }
+    )
+
+    it('a create remembers the head it handed off, when the head is a commit id', async () => {
+      const devin = new FakeDevin()
+      const created = await startOn(devin, { kind: 'new' })
+      expect(created.handedOff).toEqual({ sessionId: 'devin-new', headSha: HEAD.toLowerCase() })
+      for (const headSha of ['', 'feature', '0'.repeat(40)]) {
+        const h = handoff({ screened: { target: withHead(headSha), task: 'task', title: '' } })
+        expect((await startOn(new FakeDevin(), { kind: 'new' }, h)).handedOff).toBeUndefined()
+      }
+    })
+
+    it('a follow-up to the session of the last handoff sends the delta and remembers the head', async () => {
+      const devin = new FakeDevin()
+      const started = await startOn(devin, routes[0]![1])
+      const message = followUpMessage('DELTA')
+      expect(devin.sent.map((m) => m.message)).toEqual([message])
+      expect(started).toMatchObject({
+        how: 'reused',
+        promptBytes: Buffer.byteLength(message),
+        summary: { ...summary, promptBytes: Buffer.byteLength(message) },
+        handedOff: { sessionId: 'devin-live', headSha: HEAD.toLowerCase() }
+      })
+      expect(devin.created).toEqual([])
+    })
+
+    it('an answer reaches the asking session and moves no handoff', async () => {
+      const devin = new FakeDevin()
+      const started = await startOn(devin, routes[2]![1])
+      expect(devin.sent.map((m) => m.message)).toEqual([
+        `@bob answered on the pull request (${PR_URL}#issuecomment-11):\n\nuse the v2 API`
+      ])
+      expect(started).toMatchObject({ how: 'reused', answered: true, summary: { files: 0 } })
+      expect(started.handedOff).toBeUndefined()
+      expect(devin.created).toEqual([])
+    })
+
+    it('a CI failure sent to a live session goes with its logs, uploaded first', async () => {
+      const devin = new FakeDevin()
+      devin.onSend = (id) => session(id, { tags: live.tags })
+      const run = {
+        id: 9,
+        name: 'CI',
+        path: '.github/workflows/ci.yml',
+        url: 'https://github.com/octo/repo/actions/runs/9',
+        headSha: HEAD.toLowerCase(),
+        headBranch: 'feature',
+        attempt: 1
+      }
+      const t = { ...withHead(HEAD), ci: run }
+      const h = handoff({
+        prompt: 'CI FAILED',
+        screened: { target: t, task: 'task', title: '' },
+        sinceLast: undefined,
+        ci: {
+          run,
+          jobs: [{ name: 'build', failedSteps: [], file: 'ci-log-1-build.txt' }],
+          files: [forDevin({ name: 'ci-log-1-build.txt', content: 'FAIL' })],
+          redactions: []
+        }
+      })
+      const ciTag = 'gh-ci:octo/repo@abcdef012345:ci'
+      await startOn(devin, routes[0]![1], h)
+      expect(devin.calls).toEqual([
+        `find ${ciTag}`,
+        'upload ci-log-1-build.txt',
+        'send devin-live',
+        'tags devin-live'
+      ])
+      expect(devin.sent[0]?.attachmentUrls).toEqual([
+        'https://uploads.devin.example/ci-log-1-build.txt'
+      ])
+      expect(devin.tagged).toEqual([{ sessionId: 'devin-live', tags: [...live.tags, ciTag] }])
+    })
   })
 
   describe('under a cancel watch', () => {
@@ -481,14 +376,16 @@ describe('startSession', () => {
       w: StartWatch,
       values: Record<string, string> = {}
     ) {
+      const i = await inputs(values)
       return startSession({
         devin,
         orgId: 'org-1',
-        inputs: await inputs(values),
+        inputs: i,
         ctx,
         handoff: { prompt: 'p', screened: { target: screenedTarget, task: 'task', title: '' } },
-        trigger: { forceNew: false },
-        log: logger(),
+        trigger: {},
+        route: await routeFor(devin, i, screenedTarget),
+        log: recordingLog(),
         watch: w
       })
     }
@@ -507,7 +404,7 @@ describe('startSession', () => {
 
     it('names the live session a follow-up goes to', async () => {
       const devin = new FakeDevin()
-      devin.found = [session('devin-live')]
+      devin.sessions = [threadSession('devin-live')]
       const h = watch()
       await startWatched(devin, h.w, { 'reuse-session': 'true' })
       expect(h.log).toEqual(['sending gh-run:octo/repo:77.1:default to devin-live'])
@@ -515,7 +412,7 @@ describe('startSession', () => {
 
     it('sends nothing once cancelled', async () => {
       const devin = new FakeDevin()
-      devin.found = [session('devin-live')]
+      devin.sessions = [threadSession('devin-live')]
       const h = watch()
       h.ac.abort()
       await expect(startWatched(devin, h.w)).rejects.toBeInstanceOf(CancelledError)
