@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest'
 import type { Screened } from '../../../src/handoff/prepare.ts'
 import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
-import { createRequest, followUpMessage, sessionTitle } from '../../../src/session/request.ts'
+import {
+  answerMessage,
+  commentUrl,
+  createRequest,
+  followUpMessage,
+  sessionTitle
+} from '../../../src/session/request.ts'
 
 function inputs(values: Record<string, string> = {}): Promise<Inputs> {
   const all: Record<string, string> = { prompt: '\n  Fix the flaky test  \nmore detail', ...values }
@@ -136,5 +142,28 @@ describe('followUpMessage', () => {
     const m = followUpMessage(prompt)
     expect(m.endsWith(`\n\n${prompt}`)).toBe(true)
     expect(m.slice(0, -prompt.length)).toMatch(/^A new handoff .* replaces the earlier task/)
+  })
+})
+
+describe('commentUrl', () => {
+  const pr = 'https://github.com/octo/repo/pull/3'
+  it('anchors an issue comment and a review comment as GitHub does', () => {
+    expect(commentUrl(pr, { id: 11, kind: 'issue' })).toBe(`${pr}#issuecomment-11`)
+    expect(commentUrl(pr, { id: 42, kind: 'review' })).toBe(`${pr}#discussion_r42`)
+  })
+})
+
+describe('answerMessage', () => {
+  it('says who answered, where, and then the text as written', () => {
+    const text = 'use the v2 API\n\n- and keep v1'
+    expect(answerMessage({ login: 'bob', where: 'https://x/pull/3#issuecomment-1', text })).toBe(
+      `@bob answered on the pull request (https://x/pull/3#issuecomment-1):\n\n${text}`
+    )
+  })
+
+  it('names no one it does not know', () => {
+    expect(answerMessage({ where: 'https://x/pull/3', text: 'ok' })).toBe(
+      'Someone answered on the pull request (https://x/pull/3):\n\nok'
+    )
   })
 })
