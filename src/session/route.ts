@@ -59,7 +59,11 @@ const escapeHost = (h: string): string => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 export function linkedSessionId(body: string, hosts: readonly string[]): string | undefined {
   if (hosts.length === 0) return undefined
   const host = hosts.map(escapeHost).join('|')
-  const link = new RegExp(`https://(?:${host})/sessions/([A-Za-z0-9-]{1,80})`, 'i')
+  // A link of its own, not one inside another URL or word, and the whole id or none.
+  const link = new RegExp(
+    `(?:^|[\\s(<\\["'>])https://(?:${host})/sessions/([A-Za-z0-9-]{1,80})(?![\\w%/-])`,
+    'i'
+  )
   const id = link.exec(body)?.[1]
   if (!id || !SESSION_ID.test(id)) return undefined
   return id.startsWith('devin-') ? id : `devin-${id}`
@@ -74,8 +78,11 @@ async function devinPrSession(o: RouteOptions): Promise<DevinSession | undefined
   try {
     return await o.devin.getSession(o.orgId, id)
   } catch (err) {
-    // Another organization's session, or one that is gone: nothing of ours to route to.
-    if ((err as { status?: number }).status !== 404) throw err
+    // Another organization's session (404, or 403 where the key may not see it), or one that
+    // is gone: nothing of ours to route to. A key that truly lacks the permission fails at the
+    // next request, which needs it too.
+    const status = (err as { status?: number }).status
+    if (status !== 404 && status !== 403) throw err
     o.log.info(`The PR links Devin session ${id}, which this organization does not have`)
     return undefined
   }

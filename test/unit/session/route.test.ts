@@ -179,9 +179,21 @@ describe('linkedSessionId', () => {
     const noise = 'https://app.devin.ai/sessions/ '.repeat(20_000) + 'x'.repeat(500_000)
     expect(linkedSessionId(noise, HOSTS)).toBeUndefined()
     expect(linkedSessionId(`${noise}\n${LINK}`, HOSTS)).toBe(`devin-${ID}`)
-    // What follows the id is not part of it: the id alone is looked up, never a path.
-    const id = linkedSessionId(`https://app.devin.ai/sessions/${ID}/../../x?y=1`, HOSTS)
-    expect(id).toBe(`devin-${ID}`)
+    // A path after the id is no session link: nothing is looked up. A query is not part of it.
+    expect(linkedSessionId(`https://app.devin.ai/sessions/${ID}/../../x?y=1`, HOSTS)).toBe(
+      undefined
+    )
+    expect(linkedSessionId(`https://app.devin.ai/sessions/${ID}?y=1`, HOSTS)).toBe(`devin-${ID}`)
+    // Only a link of its own: not one inside another URL, nor an id cut short.
+    const inside = `https://evil.example/?next=https://app.devin.ai/sessions/${ID}`
+    expect(linkedSessionId(inside, HOSTS)).toBeUndefined()
+    expect(linkedSessionId(`javascript:alert('https://app.devin.ai/sessions/${ID}')`, HOSTS)).toBe(
+      `devin-${ID}`
+    )
+    expect(linkedSessionId(`https://app.devin.ai/sessions/${ID}_evil`, HOSTS)).toBeUndefined()
+    expect(linkedSessionId(`[Link to Devin run](https://app.devin.ai/sessions/${ID})`, HOSTS)).toBe(
+      `devin-${ID}`
+    )
   })
 
   it('leaves a host that is a regular expression as text', () => {
@@ -299,20 +311,23 @@ describe("routeHandoff: Devin's own PR", () => {
     ])
   })
 
-  it('is not routed when this organization does not have the session (404)', async () => {
-    const devin = new FakeDevin()
-    devin.onGet = () => {
-      throw apiError(404, 'GET')
+  it.each([404, 403])(
+    'is not routed when this organization does not have the session (%i)',
+    async (status) => {
+      const devin = new FakeDevin()
+      devin.onGet = () => {
+        throw apiError(status, 'GET')
+      }
+      const { routed, log } = route(devin, { reuse: true, target: devinPr() })
+      expect(await routed).toEqual({ kind: 'new' })
+      expect(devin.calls).toEqual([`get devin-${ID}`, `find ${PR_TAG}:default`])
+      expect(log.infos[0]).toBe(
+        `The PR links Devin session devin-${ID}, which this organization does not have`
+      )
     }
-    const { routed, log } = route(devin, { reuse: true, target: devinPr() })
-    expect(await routed).toEqual({ kind: 'new' })
-    expect(devin.calls).toEqual([`get devin-${ID}`, `find ${PR_TAG}:default`])
-    expect(log.infos[0]).toBe(
-      `The PR links Devin session devin-${ID}, which this organization does not have`
-    )
-  })
+  )
 
-  it.each([401, 403, 500])('lets a %i on the lookup through', async (status) => {
+  it.each([401, 500])('lets a %i on the lookup through', async (status) => {
     const devin = new FakeDevin()
     const err = apiError(status, 'GET')
     devin.onGet = () => {
