@@ -63,6 +63,14 @@ export interface HandoffSummary {
   truncated: boolean
   omitted: number
   redactions: number
+  /** The 40-hex commit the sent change starts from (incremental only). */
+  since?: string
+}
+
+/** The last change handed off under a comment's key: to which session, up to which head commit. */
+export interface HandedOff {
+  sessionId: string
+  headSha: string
 }
 
 export interface TimelineEntry {
@@ -88,6 +96,9 @@ export interface SettledStart {
   how: 'created' | 'reused'
   promptBytes?: number
   note?: string
+  /** As `sessionStarted` takes them: what was handed off, and what was sent when not the whole. */
+  handedOff?: HandedOff
+  summary?: HandoffSummary
 }
 
 export interface Report {
@@ -101,6 +112,11 @@ export interface Report {
   skipReason?: string
   session?: SessionView
   handoff?: HandoffSummary
+  /**
+   * What this comment's key last handed off (kept in the comment's marker): the next run's
+   * incremental handoff starts from its head.
+   */
+  handedOff?: HandedOff
   slug: string
   prNumber?: number
   headRef?: string

@@ -5,6 +5,7 @@
  * can restore it from the saved state.
  */
 import type {
+  HandedOff,
   PendingStart,
   Phase,
   Report,
@@ -162,19 +163,27 @@ export class RunState {
   /**
    * `promptBytes`: what was really sent, when it differs from the packed prompt (a follow-up).
    * `note`: what the run should say about the start (a follow-up whose delivery is unconfirmed).
+   * `handedOff`: the session and head commit the next incremental handoff starts from.
+   * `summary`: what was sent when it was not the packed whole (the incremental prompt); the
+   * report shows it instead (`promptBytes` still wins: it counts the follow-up's wrapping).
    */
   sessionStarted(
     session: SessionView,
     how: 'created' | 'reused',
-    o: { orgId: string; promptBytes?: number; note?: string }
+    o: {
+      orgId: string
+      promptBytes?: number
+      note?: string
+      handedOff?: HandedOff
+      summary?: HandoffSummary
+    }
   ): void {
     this.#expect('starting')
     this.#r.session = session
     this.#r.result = how
     this.#r.pending = undefined
     this.orgId = o.orgId
-    if (o.promptBytes !== undefined && this.#r.handoff)
-      this.#r.handoff = { ...this.#r.handoff, promptBytes: o.promptBytes }
+    this.#sent(o)
     if (o.note !== undefined) this.#r.note = o.note
     const sent = o.note === undefined ? 'handoff sent' : 'handoff sent, delivery not confirmed,'
     this.event(
@@ -193,8 +202,14 @@ export class RunState {
     const pending = this.#r.pending
     if (!pending) throw new PhaseError('no session start is pending')
     if (found && this.#r.phase === 'starting') {
-      const { promptBytes, note } = found
-      this.sessionStarted(found.session, found.how, { orgId: pending.orgId, promptBytes, note })
+      const { promptBytes, note, handedOff, summary } = found
+      this.sessionStarted(found.session, found.how, {
+        orgId: pending.orgId,
+        promptBytes,
+        note,
+        handedOff,
+        summary
+      })
       return
     }
     this.#r.pending = undefined
@@ -204,8 +219,18 @@ export class RunState {
     }
     this.#r.session = found.session
     this.#r.result = found.how
+    // The session has what was sent: the next run's increment starts from it all the same.
+    this.#sent(found)
     if (found.note !== undefined) this.#r.note = found.note
     this.event(`session found afterwards (${found.session.status})`)
+  }
+
+  /** What a start sent: the summary of it, its real size, and where the next increment starts. */
+  #sent(o: { promptBytes?: number; handedOff?: HandedOff; summary?: HandoffSummary }): void {
+    if (o.summary) this.#r.handoff = { ...o.summary }
+    if (o.promptBytes !== undefined && this.#r.handoff)
+      this.#r.handoff = { ...this.#r.handoff, promptBytes: o.promptBytes }
+    if (o.handedOff) this.#r.handedOff = { ...o.handedOff }
   }
 
   waitingBegan(): void {
