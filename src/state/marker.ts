@@ -14,6 +14,7 @@ import { scrubCredentialShapes } from '../hygiene/scrub.js'
 import {
   PHASES,
   RESULTS,
+  type HandedOff,
   type HandoffSummary,
   type Report,
   type ReviewView,
@@ -87,7 +88,8 @@ function stateOf(r: Report, fit: (typeof FITS)[number], scrub: (t: string) => st
       acus: s.acus,
       pullRequests: list(s.pullRequests)
     },
-    handoff: r.handoff && { ...r.handoff, source: str(r.handoff.source) },
+    handoff: r.handoff && summaryOf(r.handoff, str),
+    handedOff: handedOffOf(r.handedOff, scrub),
     slug: str(r.slug),
     prNumber: r.prNumber,
     headRef: opt(r.headRef),
@@ -117,6 +119,33 @@ function stateOf(r: Report, fit: (typeof FITS)[number], scrub: (t: string) => st
   }
   return out
 }
+
+/**
+ * Where the next incremental handoff starts: kept whole or not at all, never shortened (a cut id
+ * would name another session or nothing). Written only in the shape the reader accepts, so that
+ * a bad value loses only this field, not the whole state line.
+ */
+function handedOffOf(
+  h: HandedOff | undefined,
+  scrub: (t: string) => string
+): HandedOff | undefined {
+  if (!h || !isSessionId(h.sessionId) || !isHeadSha(h.headSha)) return undefined
+  if (scrub(h.sessionId) !== h.sessionId) return undefined
+  return { sessionId: h.sessionId, headSha: h.headSha }
+}
+
+function summaryOf(h: HandoffSummary, str: (t: string) => string): HandoffSummary {
+  const { since, ...rest } = h
+  return { ...rest, source: str(h.source), ...(since && isHeadSha(since) ? { since } : {}) }
+}
+
+// A Devin session id as the API gives it (`devin-` and hex); bounded, and with nothing that could
+// leave a URL path segment or hold a key's `cog_` shape.
+const SESSION_ID = /^devin-[A-Za-z0-9-]{1,100}$/
+// A commit id exactly as git prints it: the incremental packer hands it to git.
+const HEAD_SHA = /^[0-9a-f]{40}$/
+export const isSessionId = (v: string): boolean => SESSION_ID.test(v)
+export const isHeadSha = (v: string): boolean => HEAD_SHA.test(v)
 
 // ---- decoding: the exact shape, or nothing ----
 
@@ -218,8 +247,22 @@ function handoff(v: unknown): HandoffSummary {
     source: str(o.source),
     truncated: bool(o.truncated),
     omitted: count(o.omitted),
-    redactions: count(o.redactions)
+    redactions: count(o.redactions),
+    since: opt(o.since, sha)
   }
+}
+
+function sha(v: unknown): string {
+  const s = str(v)
+  if (!isHeadSha(s)) throw new Invalid()
+  return s
+}
+
+function handedOff(v: unknown): HandedOff {
+  const o = obj(v)
+  const sessionId = str(o.sessionId)
+  if (!isSessionId(sessionId)) throw new Invalid()
+  return { sessionId, headSha: sha(o.headSha) }
 }
 
 function entry(v: unknown): TimelineEntry {
@@ -252,6 +295,7 @@ function report(o: Obj): Report {
     skipReason: opt(o.skipReason, str),
     session: opt(o.session, session),
     handoff: opt(o.handoff, handoff),
+    handedOff: opt(o.handedOff, handedOff),
     slug: str(o.slug),
     prNumber: opt(o.prNumber, positive),
     headRef: opt(o.headRef, str),

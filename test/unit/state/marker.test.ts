@@ -35,8 +35,10 @@ const report: Report = {
     source: 'git',
     truncated: false,
     omitted: 0,
-    redactions: 0
+    redactions: 0,
+    since: 'c'.repeat(40)
   },
+  handedOff: { sessionId: 'devin-1', headSha: 'd'.repeat(40) },
   wait: { startedAt: 1_700_000_000_500, endedAt: 1_700_000_600_000, polls: 12 },
   requestedBy: { login: 'octocat', text: 'make the tests pass' },
   lastMessage: 'Which database should I use?\nPostgres or SQLite?',
@@ -46,6 +48,11 @@ const report: Report = {
   pending: { orgId: 'org-1', runTag: 'run:1' }
 }
 
+const hand = (over: Record<string, unknown>): Record<string, unknown> => ({
+  sessionId: 'devin-1',
+  headSha: 'd'.repeat(40),
+  ...over
+})
 const body = (state: string): string => `<!-- devin-handoff:default -->\n**✅ Finished**\n${state}`
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
 const forged = (value: unknown): string => body(`${STATE_PREFIX}${b64(value)} -->`)
@@ -225,7 +232,39 @@ describe('encodeState / decodeState', () => {
       (r) => (r.review = { prUrl: 'u', commitSha: 'a', status: 1 })
     ],
     ['a check run id 0', (r) => (r.checkRunId = 0)],
-    ['a check run id as a string', (r) => (r.checkRunId = '5')]
+    ['a check run id as a string', (r) => (r.checkRunId = '5')],
+    [
+      'a head handed off that is an option',
+      (r) => (r.handedOff = hand({ headSha: '--upload-pack=x' }))
+    ],
+    ['a short head handed off', (r) => (r.handedOff = hand({ headSha: 'd'.repeat(39) }))],
+    ['an upper-case head handed off', (r) => (r.handedOff = hand({ headSha: 'D'.repeat(40) }))],
+    ['a 64-hex head handed off', (r) => (r.handedOff = hand({ headSha: 'd'.repeat(64) }))],
+    [
+      'a head handed off with a line break',
+      (r) => (r.handedOff = hand({ headSha: `${'d'.repeat(40)}\n` }))
+    ],
+    ['no head handed off', (r) => (r.handedOff = { sessionId: 'devin-1' })],
+    [
+      'a session handed off to that is a path',
+      (r) => (r.handedOff = hand({ sessionId: 'devin-1/../../x' }))
+    ],
+    ['a session handed off to without devin-', (r) => (r.handedOff = hand({ sessionId: 'abc' }))],
+    [
+      'a session handed off to with a key shape',
+      (r) => (r.handedOff = hand({ sessionId: 'devin-cog_abcdefgh' }))
+    ],
+    [
+      'a huge session handed off to',
+      (r) => (r.handedOff = hand({ sessionId: `devin-${'a'.repeat(101)}` }))
+    ],
+    ['a session handed off to as a number', (r) => (r.handedOff = hand({ sessionId: 1 }))],
+    ['handedOff as a string', (r) => (r.handedOff = 'devin-1')],
+    ['a handoff since an option', (r) => ((r.handoff as Record<string, unknown>).since = '-x')],
+    [
+      'a handoff since a short id',
+      (r) => ((r.handoff as Record<string, unknown>).since = 'abc1234')
+    ]
   ]
   it.each(bad)('refuses a report with %s', (_, spoil) => {
     const r = JSON.parse(JSON.stringify(kept(report))) as Record<string, unknown>
@@ -246,5 +285,65 @@ describe('encodeState / decodeState', () => {
     const back = decodeState(forged({ v: 1, report: r }))
     expect(back).toEqual(kept(report))
     expect(back?.pending).toBeUndefined()
+  })
+})
+
+describe('what was handed off', () => {
+  const sha = '0123456789abcdef0123456789abcdef01234567'
+
+  it('round-trips the session and head commit, and the commit an increment started from', () => {
+    const r: Report = {
+      ...kept(report),
+      handedOff: { sessionId: 'devin-5f2c9a0e7b1d4c3a', headSha: sha },
+      handoff: { ...(report.handoff as NonNullable<Report['handoff']>), since: sha }
+    }
+    const back = decodeState(body(encodeState(r)))
+    expect(back?.handedOff).toEqual({ sessionId: 'devin-5f2c9a0e7b1d4c3a', headSha: sha })
+    expect(back?.handoff?.since).toBe(sha)
+  })
+
+  it('keeps them whole when every other text has to be shortened to fit', () => {
+    const r: Report = {
+      ...kept(report),
+      note: '漢😀'.repeat(5_000),
+      error: '漢😀'.repeat(5_000),
+      skipReason: '漢😀'.repeat(5_000),
+      commentUrl: '漢😀'.repeat(5_000),
+      attachments: Array.from({ length: 20 }, () => '漢😀'.repeat(500)),
+      headRef: '漢😀'.repeat(5_000),
+      checkRunUrl: '漢😀'.repeat(5_000),
+      requestedBy: { login: 'octocat', text: '漢😀'.repeat(5_000) },
+      handedOff: { sessionId: `devin-${'a'.repeat(100)}`, headSha: sha }
+    }
+    const line = encodeState(r)
+    expect(line.length).toBeLessThanOrEqual(MAX_STATE_CHARS)
+    const back = decodeState(body(line))
+    expect(back?.note?.length).toBeLessThanOrEqual(40)
+    expect(back?.handedOff).toEqual(r.handedOff)
+  })
+
+  it('never writes a value the reader would refuse: a bad one loses only that field', () => {
+    const r: Report = {
+      ...kept(report),
+      handedOff: { sessionId: 'devin-1', headSha: '--upload-pack=touch /tmp/x' },
+      handoff: { ...(report.handoff as NonNullable<Report['handoff']>), since: 'HEAD~3' }
+    }
+    const back = decodeState(body(encodeState(r)))
+    expect(back).toBeDefined()
+    expect(back).not.toHaveProperty('handedOff')
+    expect(back?.handoff).toBeDefined()
+    expect(back?.handoff).not.toHaveProperty('since')
+    const key = encodeState(
+      { ...kept(report), handedOff: { sessionId: 'devin-hunter2', headSha: sha } },
+      (t) => t.split('hunter2').join('***')
+    )
+    expect(decodeState(body(key))?.handedOff).toBeUndefined()
+  })
+
+  it('reads a report without them as before (a comment an older version wrote)', () => {
+    const { handedOff: _h, ...old } = kept(report)
+    const { since: _s, ...handoff } = old.handoff as NonNullable<Report['handoff']>
+    const back = decodeState(forged({ v: 1, report: { ...old, handoff } }))
+    expect(back).toEqual({ ...old, handoff })
   })
 })

@@ -605,3 +605,65 @@ describe('a follow-up whose delivery is unconfirmed', () => {
     expect(s.report.note).toBe('delivery could not be confirmed')
   })
 })
+
+describe('what a start handed off', () => {
+  const head = 'a'.repeat(40)
+  const from = 'b'.repeat(40)
+  const increment: HandoffSummary = { ...summary, files: 1, promptBytes: 300, since: from }
+
+  it('records the session and head an increment starts from next time; no summary keeps the packed one', () => {
+    const s = inPhase('packing')
+    s.packed(summary)
+    s.sessionStarted(view(), 'created', {
+      orgId: 'o',
+      handedOff: { sessionId: 'devin-abc', headSha: head }
+    })
+    expect(s.report.handedOff).toEqual({ sessionId: 'devin-abc', headSha: head })
+    expect(s.report.handoff).toEqual(summary)
+  })
+
+  it('shows the increment sent instead of the packed whole, with the bytes really sent', () => {
+    const s = inPhase('packing')
+    s.packed(summary)
+    s.sessionStarted(view({ status: 'running' }), 'reused', {
+      orgId: 'o',
+      promptBytes: 420,
+      summary: increment,
+      handedOff: { sessionId: 'devin-abc', headSha: head }
+    })
+    expect(s.report.handoff).toEqual({ ...increment, promptBytes: 420 })
+    expect(s.report.handedOff?.headSha).toBe(head)
+    // A copy: the caller's object is not the report's.
+    expect(s.report.handoff).not.toBe(increment)
+  })
+
+  it('a run that hands nothing off keeps no handedOff', () => {
+    const s = inPhase('starting')
+    expect(s.report).not.toHaveProperty('handedOff')
+  })
+
+  const pending = { orgId: 'org-9', runTag: 'gh-run:octo/repo:9.1:k' }
+  it('a start a cancel cut short carries them when it settles, before or after the end', () => {
+    const before = inPhase('packing')
+    before.packed(summary)
+    before.startSent(pending)
+    const found = {
+      session: view({ status: 'running' }),
+      how: 'reused' as const,
+      summary: increment,
+      handedOff: { sessionId: 'devin-abc', headSha: head }
+    }
+    before.startSettled(found)
+    expect(before.report.handoff).toEqual(increment)
+    expect(before.report.handedOff).toEqual(found.handedOff)
+
+    const after = inPhase('packing')
+    after.packed(summary)
+    after.startSent(pending)
+    after.cancelled('cancelled while sending', { stopped: false, by: 'signal' })
+    after.startSettled(found)
+    expect(after.phase).toBe('ended')
+    expect(after.report.handoff).toEqual(increment)
+    expect(after.report.handedOff).toEqual(found.handedOff)
+  })
+})
