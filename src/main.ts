@@ -64,12 +64,12 @@ export async function run(): Promise<void> {
     state.packed(handoff.summary, handoff.screened)
     if (inputs.dryRun) return await reporter.dryRun(await wouldSend(handoff, inputs, log))
     asked = trigger.comment
+    await react(gh, asked, 'eyes', log)
     const devin = createDevinClient(credentials, { apiUrl: inputs.apiUrl, log })
     try {
       const at = { ...run, devin, orgId: await devin.resolveOrgId(inputs.orgId) }
       const route = await routeHandoff({ ...at, ...handoff.screened, devinHosts: links.devin })
       if ('skip' in route) return await reporter.skip(route.skip)
-      await react(gh, asked, 'eyes', log)
       const shown = await reporter.showOn(gh, inputs, target, route) // an answer: the asker's key
       const started = await startSession({ ...at, handoff, route, watch: cancel, shown, reporter })
       if (!started) return // a budget was reached: the reporter told it as a skip

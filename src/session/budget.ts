@@ -62,12 +62,22 @@ export function overBudget(spent: Spent, b: Budgets, spending: Spending): string
  */
 export function budgetReader(
   devin: Pick<DevinClient, 'findSessionsByTags'>,
-  o: { orgId: string; slug: string; pr?: number; budgets: Budgets }
+  o: {
+    orgId: string
+    slug: string
+    pr?: number
+    budgets: Budgets
+    /** The same list, when the route (./route.ts) already asked for it. */
+    listed?: readonly DevinSession[]
+  }
 ): () => Promise<Spent | undefined> {
   let read: Promise<Spent | undefined> | undefined
   return () => {
     if (o.pr === undefined || !budgetSet(o.budgets)) return Promise.resolve(undefined)
-    read ??= devin.findSessionsByTags(o.orgId, [prTag(o.slug, o.pr)]).then(spentOn)
+    const listed = o.listed
+    read ??= listed
+      ? Promise.resolve(spentOn(listed))
+      : devin.findSessionsByTags(o.orgId, [prTag(o.slug, o.pr)]).then(spentOn)
     return read
   }
 }

@@ -22,7 +22,7 @@ import { ACTION_TAG, threadTag } from './tags.js'
 /** The login of Devin's GitHub App: the only author whose session link is followed. */
 export const DEVIN_APP_LOGIN = 'devin-ai-integration[bot]'
 
-export type Route =
+export type Route = (
   | {
       kind: 'answer'
       session: DevinSession
@@ -31,6 +31,10 @@ export type Route =
     }
   | { kind: 'follow-up'; session: DevinSession; via: 'thread' | 'devin-pr' }
   | { kind: 'new' }
+) & {
+  /** The PR's sessions, when the route listed them: the budgets count the same list. */
+  listed?: readonly DevinSession[]
+}
 
 export type Routed = Route | { skip: string }
 
@@ -111,39 +115,45 @@ export function keyOf(session: DevinSession, slug: string, pr: number): string |
 }
 
 /** The action's session of this PR that waits for the user (any key), newest first. */
-async function waitingSession(o: RouteOptions, pr: number): Promise<DevinSession | undefined> {
-  const tags = [ACTION_TAG, prTag(o.target.slug, pr)]
-  return (await o.devin.findSessionsByTags(o.orgId, tags)).filter(waitsForUser).sort(newestFirst)[0]
+function waitingSession(listed: readonly DevinSession[]): DevinSession | undefined {
+  return listed.filter((s) => s.tags.includes(ACTION_TAG) && waitsForUser(s)).sort(newestFirst)[0]
 }
 
 export async function routeHandoff(o: RouteOptions): Promise<Routed> {
   const { trigger, target, inputs } = o
   const pr = target.pr
   const comment = pr && trigger.comment
-  const wantsDevinPr = comment !== undefined || (inputs.reuseSession && !trigger.forceNew)
-  const devinPr = wantsDevinPr ? await devinPrSession(o) : undefined
+  const reuse = inputs.reuseSession && !trigger.forceNew
+  const devinPr = comment !== undefined || reuse ? await devinPrSession(o) : undefined
   if (comment && devinPr && !devinPr.is_archived)
     return {
       skip: `Devin's GitHub App delivers comments on the pull requests Devin opened to their session (${devinPr.sessionId}); this one is not sent twice`
     }
-  if (comment && pr && !trigger.forceNew && trigger.extraTask) {
-    const waiting = await waitingSession(o, pr.number)
-    if (waiting) {
-      o.log.info(`Devin session ${waiting.sessionId} waits for an answer: the comment goes to it`)
-      const key = keyOf(waiting, target.slug, pr.number) ?? inputs.commentKey
-      return { kind: 'answer', session: waiting, key }
-    }
+  const answering = comment !== undefined && !trigger.forceNew && !!trigger.extraTask
+  // One list of the PR's sessions answers every question here, and the budgets' too: every
+  // session the action makes for a PR carries its exact tag (src/state/tracking.ts).
+  let listed: readonly DevinSession[] | undefined
+  const list = async (n: number): Promise<readonly DevinSession[]> =>
+    (listed ??= await o.devin.findSessionsByTags(o.orgId, [prTag(target.slug, n)]))
+  const waiting = answering && pr ? waitingSession(await list(pr.number)) : undefined
+  if (waiting && pr) {
+    o.log.info(`Devin session ${waiting.sessionId} waits for an answer: the comment goes to it`)
+    const key = keyOf(waiting, target.slug, pr.number) ?? inputs.commentKey
+    return { kind: 'answer', session: waiting, key, listed }
   }
-  if (!inputs.reuseSession || trigger.forceNew) return { kind: 'new' }
+  if (!reuse) return { kind: 'new', listed }
   if (devinPr && isLive(devinPr.status, devinPr.status_detail) && !devinPr.is_archived) {
     o.log.info(
       `Devin opened this pull request in session ${devinPr.sessionId}: the handoff goes there`
     )
-    return { kind: 'follow-up', session: devinPr, via: 'devin-pr' }
+    return { kind: 'follow-up', session: devinPr, via: 'devin-pr', listed }
   }
   const tag = threadTag(target, inputs.commentKey)
-  const live = pickLive(await o.devin.findSessionsByTags(o.orgId, [tag]))
-  if (live) return { kind: 'follow-up', session: live, via: 'thread' }
+  const thread = pr
+    ? (await list(pr.number)).filter((s) => s.tags.includes(tag))
+    : await o.devin.findSessionsByTags(o.orgId, [tag])
+  const live = pickLive(thread)
+  if (live) return { kind: 'follow-up', session: live, via: 'thread', listed }
   o.log.info(`No live Devin session tagged ${tag}; creating a new one`)
-  return { kind: 'new' }
+  return { kind: 'new', listed }
 }

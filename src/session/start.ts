@@ -108,7 +108,8 @@ function budgetStop(o: StartOptions): (spending: Spending) => Promise<boolean> {
     orgId: o.orgId,
     slug: `${o.ctx.owner}/${o.ctx.repo}`,
     pr: o.handoff.screened.target.pr?.number,
-    budgets: o.inputs
+    budgets: o.inputs,
+    listed: o.route?.listed
   })
   return async (spending) => {
     const so = await spent()

@@ -176,6 +176,8 @@ export class RunState {
       note?: string
       handedOff?: HandedOff
       summary?: HandoffSummary
+      /** The message answered the session's question. */
+      answered?: boolean
     }
   ): void {
     this.#expect('starting')
@@ -185,7 +187,9 @@ export class RunState {
     this.orgId = o.orgId
     this.#sent(o)
     if (o.note !== undefined) this.#r.note = o.note
-    const sent = o.note === undefined ? 'handoff sent' : 'handoff sent, delivery not confirmed,'
+    if (o.answered) this.#r.answered = true
+    const what = o.answered ? 'answer' : 'handoff'
+    const sent = o.note === undefined ? `${what} sent` : `${what} sent, delivery not confirmed,`
     this.event(
       how === 'created'
         ? `session created (${session.status})`
@@ -350,12 +354,6 @@ export class RunState {
    */
   handedOffBefore(last: HandedOff): void {
     this.#r.handedOff ??= { ...last }
-  }
-
-  /** The message this run sent was an answer to the session's question. */
-  answerDelivered(): void {
-    this.#r.answered = true
-    this.event('answer delivered to the waiting session')
   }
 
   #stillOpen(): void {

@@ -53,7 +53,7 @@ function route(
   o: { reuse?: boolean; key?: string; target?: Target; trigger?: RouteTrigger } = {}
 ) {
   const log = recordingLog()
-  const routed = routeHandoff({
+  const full = routeHandoff({
     devin,
     orgId: 'org-1',
     inputs: { reuseSession: o.reuse ?? false, commentKey: o.key ?? 'default' },
@@ -62,7 +62,14 @@ function route(
     devinHosts: HOSTS,
     log
   })
-  return { routed, log }
+  // The list the route read is checked on its own (`listed`), not in every route compared.
+  const routed = full.then((r): Routed => {
+    if ('skip' in r) return r
+    const { listed: _listed, ...rest } = r
+    return rest
+  })
+  const listed = full.then((r) => ('skip' in r ? undefined : r.listed))
+  return { routed, listed, log }
 }
 
 /** The action's session of PR 3 under `key`. */
@@ -212,7 +219,7 @@ describe('routeHandoff: an answer', () => {
         devin.sessions = [asking]
         const { routed, log } = route(devin, { reuse, trigger: answering })
         expect(await routed).toEqual({ kind: 'answer', session: asking, key: 'rev' })
-        expect(devin.calls).toEqual([`find ${ACTION_TAG},${PR_TAG}`])
+        expect(devin.calls).toEqual([`find ${PR_TAG}`])
         expect(log.infos).toEqual([
           'Devin session devin-ask waits for an answer: the comment goes to it'
         ])
@@ -248,7 +255,7 @@ describe('routeHandoff: an answer', () => {
     const { routed } = route(devin, { trigger: answering })
     expect(await routed).toMatchObject({ kind: 'answer', key: 'b' })
     expect(sessionOf(await routed)).toBe('devin-newer')
-    expect(devin.foundTags).toEqual([[ACTION_TAG, PR_TAG]])
+    expect(devin.foundTags).toEqual([[PR_TAG]])
   })
 
   it.each([
@@ -289,7 +296,7 @@ describe('routeHandoff: an answer', () => {
     devin.sessions = [live]
     const { routed } = route(devin, { reuse: true, trigger: answering })
     expect(await routed).toEqual({ kind: 'follow-up', session: live, via: 'thread' })
-    expect(devin.calls).toEqual([`find ${ACTION_TAG},${PR_TAG}`, `find ${PR_TAG}:default`])
+    expect(devin.calls).toEqual([`find ${PR_TAG}`])
   })
 })
 
@@ -320,7 +327,7 @@ describe("routeHandoff: Devin's own PR", () => {
       }
       const { routed, log } = route(devin, { reuse: true, target: devinPr() })
       expect(await routed).toEqual({ kind: 'new' })
-      expect(devin.calls).toEqual([`get devin-${ID}`, `find ${PR_TAG}:default`])
+      expect(devin.calls).toEqual([`get devin-${ID}`, `find ${PR_TAG}`])
       expect(log.infos[0]).toBe(
         `The PR links Devin session devin-${ID}, which this organization does not have`
       )
@@ -368,7 +375,7 @@ describe("routeHandoff: Devin's own PR", () => {
     const body = `Link to Devin run: https://devin.evil.example/sessions/${ID}`
     const { routed } = route(devin, { reuse: true, target: devinPr(body) })
     expect(await routed).toEqual({ kind: 'new' })
-    expect(devin.calls).toEqual([`find ${PR_TAG}:default`])
+    expect(devin.calls).toEqual([`find ${PR_TAG}`])
   })
 
   it('does not look the link up without reuse-session or a comment, nor when a new session is asked for', async () => {
@@ -426,9 +433,19 @@ describe('routeHandoff: the thread', () => {
       ours('devin-other-key', 'default', { updated_at: 3 }),
       ours('devin-ended', 'rev', { status: 'exit', updated_at: 4 })
     ]
-    const { routed } = route(devin, { reuse: true, key: 'rev' })
+    const { routed, listed } = route(devin, { reuse: true, key: 'rev' })
     expect(await routed).toEqual({ kind: 'follow-up', session: newest, via: 'thread' })
-    expect(devin.foundTags).toEqual([[`${PR_TAG}:rev`]])
+    // One list of the PR's sessions, handed on for the budgets to count (no second request).
+    expect(devin.foundTags).toEqual([[PR_TAG]])
+    expect(await listed).toEqual(devin.sessions)
+  })
+
+  it('lists nothing for an answer that is not one and no reuse-session', async () => {
+    const devin = new FakeDevin()
+    devin.sessions = [ours('devin-live', 'default')]
+    const { listed } = route(devin, { reuse: false })
+    expect(await listed).toBeUndefined()
+    expect(devin.calls).toEqual([])
   })
 
   it('routes to a new session when none is live', async () => {

@@ -131,7 +131,7 @@ describe('startSession', () => {
     const started = await start(devin, { 'reuse-session': 'true', 'comment-key': 'rev' })
     expect(started.how).toBe('reused')
     expect(started.session.sessionId).toBe('devin-live')
-    expect(devin.foundTags).toEqual([['gh:octo/repo#3:rev']])
+    expect(devin.foundTags).toEqual([['gh:octo/repo#3']])
     const message = followUpMessage('Fix ü')
     expect(devin.sent.map((s) => s.message)).toEqual([message])
     // Bytes, not characters: ü takes two.
@@ -143,7 +143,7 @@ describe('startSession', () => {
     const devin = new FakeDevin()
     const started = await start(devin, { 'reuse-session': 'true' })
     expect(started.how).toBe('created')
-    expect(devin.calls).toEqual(['find gh:octo/repo#3:default', 'create'])
+    expect(devin.calls).toEqual(['find gh:octo/repo#3', 'create'])
     expect(devin.created[0]?.body.prompt).toBe('Fix ü')
   })
 
@@ -156,7 +156,7 @@ describe('startSession', () => {
     const started = await start(devin, { 'reuse-session': 'true' })
     expect(started.how).toBe('created')
     expect(started.promptBytes).toBeUndefined()
-    expect(devin.calls).toEqual(['find gh:octo/repo#3:default', 'send devin-gone', 'create'])
+    expect(devin.calls).toEqual(['find gh:octo/repo#3', 'send devin-gone', 'create'])
   })
 
   it('keeps the live session when the follow-up answer is lost, and creates none', async () => {
