@@ -95,7 +95,8 @@ async function ancestry(
   if ('error' in deep) return deep.error
   // The best common ancestor is `from` itself exactly when `from` is an ancestor of the head.
   if (deep.found === from) return true
-  const within = deep.found === undefined ? ` within ${searched(shallow)}` : ''
+  // Nothing in common in a shallow checkout may be a history cut too short: say how far it looked.
+  const within = deep.found === undefined && shallow ? ` within ${searched(shallow)}` : ''
   return `the last handoff's head ${short(from)} is no longer in this branch's history${within} (force-push or rebase)`
 }
 
