@@ -74,6 +74,8 @@ export interface FileState {
   section: Section
   reason?: OmissionReason
   shown?: SelectedFile
+  /** What the screen redacted in its hunks. */
+  redactions?: Redaction[]
 }
 
 /** What one packing run shares between its steps. */

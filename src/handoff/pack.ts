@@ -29,6 +29,7 @@ import {
 } from './sources.js'
 import { listUntracked } from './untracked.js'
 import { refit, screen } from './redact.js'
+import type { Redaction } from '../hygiene/secret-screen.js'
 import { errorText } from '../hygiene/scrub.js'
 import type {
   ChangedFile,
@@ -229,6 +230,8 @@ interface Sections {
   baseSha?: string
   notes: string[]
   states: FileState[]
+  /** The uncommitted part as read (its states are also in `states`), for the increment. */
+  uncommitted?: { note: string; states: FileState[] }
 }
 
 /** The committed change, then the uncommitted work, in that order in the shared budget. */
@@ -252,6 +255,7 @@ async function readSections(
     return out
   }
   const uncommitted = await uncommittedChange(ctx, repo.top, early)
+  out.uncommitted = uncommitted
   out.notes.push(uncommitted.note)
   out.states.push(...uncommitted.states)
   if (out.source === 'none' && uncommitted.states.length > 0) out.source = 'git'
@@ -288,14 +292,65 @@ function omissionOf(s: FileState): Omission | undefined {
   return undefined
 }
 
-/** Packs the change: see the module comment and `PackedChange`. */
-export async function packChange(opts: PackOptions): Promise<PackedChange> {
-  const ctx: Ctx = {
+/** The packer's state for one run's options: the budget and the excludes. */
+export function newCtx(opts: PackOptions): Ctx {
+  return {
     opts,
     log: opts.log ?? quietLog,
     budget: { remaining: Math.max(0, Math.floor(opts.maxDiffBytes)) },
     classify: makeClassifier(parseGlobList(opts.excludePaths))
   }
+}
+
+/**
+ * The screened states as a change: cut to `max-diff-bytes` again (redaction placeholders may be
+ * longer than what they replace), rendered, and every file left out accounted for.
+ */
+export function assemble(
+  opts: PackOptions,
+  states: FileState[]
+): Pick<
+  PackedChange,
+  'files' | 'diffText' | 'uncommittedText' | 'omissions' | 'truncated' | 'diffBytes'
+> {
+  refit(states, Math.max(0, Math.floor(opts.maxDiffBytes)))
+  const shown = (section: Section): SelectedFile[] =>
+    states.flatMap((s) => (s.section === section && s.shown ? [s.shown] : []))
+  const diffText = renderFiles(shown('commits'))
+  const uncommittedText = renderFiles(shown('uncommitted'))
+  const omissions = states.flatMap((s) => omissionOf(s) ?? [])
+  return {
+    files: states.map(toChanged),
+    diffText,
+    uncommittedText,
+    omissions,
+    truncated: omissions.some((o) => o.reason === 'budget'),
+    diffBytes: Buffer.byteLength(diffText) + Buffer.byteLength(uncommittedText)
+  }
+}
+
+/**
+ * One packing run, with what an incremental handoff (./since.ts) reuses of it, so that it asks
+ * git nothing twice and reads the workspace once.
+ */
+export interface PackRun {
+  change: PackedChange
+  /** The checkout as `topLevel` found it. */
+  repo: Repo | { error: string }
+  /** The first look at the commits (HEAD, the base and head): present or not, then. */
+  commits: Commits
+  /** Uncommitted work as packed (screened, cut to the budget), with its own redactions. */
+  uncommitted?: { note: string; states: FileState[]; redactions: Redaction[] }
+}
+
+/** Packs the change: see the module comment and `PackedChange`. */
+export async function packChange(opts: PackOptions): Promise<PackedChange> {
+  return (await packRun(opts)).change
+}
+
+/** `packChange`, and what the increment reuses of the run: see `PackRun`. */
+export async function packRun(opts: PackOptions): Promise<PackRun> {
+  const ctx = newCtx(opts)
   // At most six git processes on a PR run whose base is here: this rev-parse, one cat-file for
   // every commit check, the committed diff and, overlapping it, the index refresh, `git diff HEAD`
   // and the untracked list.
@@ -307,26 +362,26 @@ export async function packChange(opts: PackOptions): Promise<PackedChange> {
   const early = top && opts.includeUncommitted ? startUncommitted(top, commits) : undefined
   if (opts.secretScan !== 'off')
     void import('../hygiene/secrets.js').then((m) => m.findSecrets('')).catch(() => undefined)
-  const { source, baseSha, notes, states } = await readSections(ctx, repo, commits, early).finally(
-    () => abandon(early)
-  )
+  const sections = await readSections(ctx, repo, commits, early).finally(() => abandon(early))
+  const { source, baseSha, notes, states } = sections
   const redactions = await screen(ctx, states)
-  refit(states, Math.max(0, Math.floor(opts.maxDiffBytes)))
-  const shown = (section: Section): SelectedFile[] =>
-    states.flatMap((s) => (s.section === section && s.shown ? [s.shown] : []))
-  const diffText = renderFiles(shown('commits'))
-  const uncommittedText = renderFiles(shown('uncommitted'))
-  const omissions = states.flatMap((s) => omissionOf(s) ?? [])
-  return {
+  const change: PackedChange = {
     source,
     sourceNote: notes.join('; '),
     ...(baseSha ? { baseSha } : {}),
-    files: states.map(toChanged),
-    diffText,
-    uncommittedText,
-    omissions,
-    truncated: omissions.some((o) => o.reason === 'budget'),
-    redactions,
-    diffBytes: Buffer.byteLength(diffText) + Buffer.byteLength(uncommittedText)
+    ...assemble(opts, states),
+    redactions
+  }
+  const u = sections.uncommitted
+  return {
+    change,
+    repo,
+    commits: await commits,
+    // A copy: the increment cuts it to its own budget.
+    uncommitted: u && {
+      note: u.note,
+      states: structuredClone(u.states),
+      redactions: u.states.flatMap((s) => s.redactions ?? [])
+    }
   }
 }

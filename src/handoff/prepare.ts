@@ -7,7 +7,7 @@ import type { RunContext } from '../run/context.js'
 import type { Target } from '../run/target.js'
 import type { GitHubApi } from '../github/client.js'
 import type { PullFile } from '../github/types.js'
-import { packChange, type PackedChange } from './pack.js'
+import { packRun, type PackedChange, type PackOptions } from './pack.js'
 import {
   screenTexts,
   SecretsFoundError,
@@ -18,6 +18,7 @@ import {
 import { gatherCi, type CiHandoff } from './ci.js'
 import { buildPrompt } from './prompt.js'
 import type { HandedOff, HandoffSummary } from '../state/run-state.js'
+import { packIncrement, sinceLastOf, type SinceLast } from './since.js'
 import type { Log } from '../hygiene/log.js'
 import type { Trigger } from '../run/trigger.js'
 
@@ -30,20 +31,14 @@ export interface Handoff {
   screened: Screened
   /** A failed CI run: its jobs, and the log tails to attach to the session. */
   ci?: CiHandoff
-  /** With `since`: the follow-up for the session that had the last handoff. */
+  /**
+   * Set when the comment's last handoff was to a session of this PR: what to send that session as
+   * a follow-up (only the commits since, or the whole change again and why).
+   */
   sinceLast?: SinceLast
 }
 
-// TEMPORARY stub until the incremental packer lands (issue 15, helper incr).
-export interface SinceLast {
-  sessionId: string
-  from: string
-  incremental: boolean
-  why?: string
-  prompt: string
-  bytes: number
-  summary: HandoffSummary
-}
+export type { SinceLast } from './since.js'
 
 /**
  * The text the session is named and tagged from, as screened with the prompt: a credential in a
@@ -88,12 +83,15 @@ export async function prepareHandoff(opts: {
   inputs: Inputs
   ctx: RunContext
   target: Target
-  /** The comment's last handoff (`incremental`): the change since its head is packed too. */
-  since?: Promise<HandedOff | undefined>
   /** A triggering comment: what it adds to the task, and who wrote it (shown with what it asked). */
   trigger?: Pick<Trigger, 'extraTask' | 'comment'>
   /** For the API fallback (`pulls/{n}/files`) when git cannot diff, and a CI run's jobs. */
   github?: () => Promise<Pick<GitHubApi, 'pullFiles' | 'listRunJobs' | 'jobLog'>>
+  /**
+   * The comment's last handoff, looked up beside the packing: with a PR and the diff included,
+   * the commits since its head are packed too (see `Handoff.sinceLast`).
+   */
+  since?: Promise<HandedOff | undefined>
   log: Log
 }): Promise<Handoff> {
   const { inputs, ctx, log, github } = opts
@@ -106,21 +104,35 @@ export async function prepareHandoff(opts: {
         yield* (await github()).pullFiles(n)
       }
     : undefined
-  const packing =
+  const packOptions: PackOptions = {
+    workspace: ctx.workspace,
+    target: opts.target,
+    includeDiff: inputs.includeDiff,
+    includeUncommitted: inputs.includeUncommitted,
+    maxDiffBytes: inputs.maxDiffBytes,
+    excludePaths: inputs.excludePaths,
+    secretScan: inputs.secretScan,
+    pullFiles: pr && fetchFiles ? () => fetchFiles(pr.number) : undefined,
+    log
+  }
+  const running =
     inputs.includeDiff || inputs.includeUncommitted
-      ? packChange({
-          workspace: ctx.workspace,
-          target: opts.target,
-          includeDiff: inputs.includeDiff,
-          includeUncommitted: inputs.includeUncommitted,
-          maxDiffBytes: inputs.maxDiffBytes,
-          excludePaths: inputs.excludePaths,
-          secretScan: inputs.secretScan,
-          pullFiles: pr && fetchFiles ? () => fetchFiles(pr.number) : undefined,
-          log
+      ? packRun(packOptions)
+      : Promise.resolve(undefined)
+  const packing = running.then((r) => r?.change)
+  packing.catch(() => undefined) // awaited below; a failed screen must not leave it unhandled
+  // The increment starts once the whole change's git work is done (two fetches at once would
+  // fight over `.git/shallow`), while the text is still being screened.
+  const last = opts.since?.catch(() => undefined)
+  const incrementing =
+    last && pr && inputs.includeDiff
+      ? running.then(async (r) => {
+          const handedOff = await last
+          if (!r || !handedOff) return undefined
+          return { handedOff, increment: await packIncrement(r, packOptions, handedOff.headSha) }
         })
       : Promise.resolve(undefined)
-  packing.catch(() => undefined) // awaited below; a failed screen must not leave it unhandled
+  incrementing.catch(() => undefined) // awaited below, like the packing
   const run = opts.target.ci
   const gathering =
     run && github
@@ -174,22 +186,31 @@ export async function prepareHandoff(opts: {
     sourceNote: namesAsScreened(packed.sourceNote, opts.target, target)
   }
   const ci = await gathering
-  const prompt = buildPrompt({
+  const input = {
     task,
     target,
     runUrl: ctx.runUrl,
-    change,
     ci,
     extraTask: extraTask || undefined,
     // Listed beside the diff's own, so the prompt's count is the summary's.
     redactionsInTask: screened.redactions
-  })
+  }
+  const prompt = buildPrompt({ ...input, change })
   const redactions = [
     ...screened.redactions,
     ...(change?.redactions ?? []),
     ...(ci?.redactions ?? [])
   ]
   const bytes = Buffer.byteLength(prompt)
+  const summary: HandoffSummary = {
+    promptBytes: bytes,
+    files: change?.files.length ?? 0,
+    source: change?.source ?? 'none',
+    truncated: change?.truncated ?? false,
+    omitted: change?.omissions.length ?? 0,
+    redactions: redactions.length
+  }
+  const since = await incrementing
   return {
     prompt,
     bytes,
@@ -202,13 +223,14 @@ export async function prepareHandoff(opts: {
       title,
       requestedBy: by ? { login: by, text: extraTask } : undefined
     },
-    summary: {
-      promptBytes: bytes,
-      files: change?.files.length ?? 0,
-      source: change?.source ?? 'none',
-      truncated: change?.truncated ?? false,
-      omitted: change?.omissions.length ?? 0,
-      redactions: redactions.length
-    }
+    summary,
+    ...(since && {
+      sinceLast: sinceLastOf({
+        ...since,
+        input,
+        whole: { prompt, summary },
+        otherRedactions: screened.redactions.length + (ci?.redactions.length ?? 0)
+      })
+    })
   }
 }

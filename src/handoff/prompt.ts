@@ -22,6 +22,11 @@ export interface PromptInput {
   redactionsInTask?: Redaction[]
   /** A failed CI run (`workflow_run`): its failed jobs and the log files attached. */
   ci?: CiHandoff
+  /**
+   * An incremental handoff: `change` holds only the commits `from..to` (full ids) pushed since the
+   * last handoff to the session, which already has the change up to `from`.
+   */
+  since?: { from: string; to: string }
 }
 
 /** The file list stops here (≈ 5,000 files with typical paths fit); the rest is counted. */
@@ -287,6 +292,20 @@ function leftOutBlock(change: PackedChange | undefined, taskRedactions: Redactio
   return out.join('\n')
 }
 
+/** Heads the change of an incremental handoff, so that Devin reads it as a delta. */
+function sinceBlock(since: { from: string; to: string }): string {
+  // Commit ids, checked by the packer; anything else is not printed.
+  const id = (sha: string): string => (/^[0-9a-f]{7,64}$/.test(sha) ? sha.slice(0, 7) : '(unknown)')
+  const from = id(since.from)
+  const news =
+    since.from === since.to
+      ? `No new commits since the last handoff: you already have the change up to ${from}.`
+      : `You already have the change up to ${from}; these are only the commits pushed since.`
+  return [`## What changed since the last handoff (\`${from}..${id(since.to)}\`)`, '', news].join(
+    '\n'
+  )
+}
+
 /** Builds the whole prompt (Markdown). */
 export function buildPrompt(input: PromptInput): string {
   const parts = ['# Task', '', sanitizeUntrusted(input.task).trim()]
@@ -302,6 +321,7 @@ export function buildPrompt(input: PromptInput): string {
   }
   parts.push('', contextBlock(input.target, input.runUrl, input.change?.baseSha), '', RULES)
   if (input.ci) parts.push('', ciBlock(input.ci))
+  if (input.since) parts.push('', sinceBlock(input.since))
   if (input.change) parts.push('', ...changeBlocks(input.change))
   parts.push('', leftOutBlock(input.change, input.redactionsInTask ?? []))
   return `${parts.join('\n')}\n`

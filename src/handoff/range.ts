@@ -119,14 +119,16 @@ export async function fetchCommits(
   })
 }
 
-async function mergeBase(cwd: string, a: string, b: string): Promise<string | undefined> {
+/** The best common ancestor of two commits (both must be ids: `isSha` keeps options away). */
+export async function mergeBase(cwd: string, a: string, b: string): Promise<string | undefined> {
+  if (!isSha(a) || !isSha(b)) return undefined
   const r = await git(cwd, ['merge-base', a, b])
   return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined
 }
 
 // Git's first `fatal:`/`error:` line says what went wrong; the lines after it are often advice
 // ("Please make sure you have the correct access rights / and the repository exists.").
-const gitReason = (r: GitResult): string => {
+export const gitReason = (r: GitResult): string => {
   const lines = r.stderr
     .split('\n')
     .map((l) => l.trim())
@@ -140,6 +142,31 @@ export type Range = { from: string; to: string; note: string } | { error: string
 // Deepening steps when the merge base is not in the shallow history yet. Bounded: a branch that
 // forked more than a few thousand commits ago falls back to the API instead of cloning it all.
 const DEPTHS = [50, 400, 3000]
+
+/** How far `deepenUntil` looks: the deepest step of a shallow checkout, or all of a full one. */
+export const searched = (shallow: boolean): string =>
+  shallow ? `${DEPTHS[DEPTHS.length - 1]} commits` : 'the history'
+
+/**
+ * Asks `look`, and while it finds nothing in a shallow checkout, deepens the history behind
+ * `tips` step by step (DEPTHS) and asks again. `found` undefined: nothing within `searched`.
+ */
+export async function deepenUntil<T>(
+  cwd: string,
+  o: { tips: string[]; shallow: boolean; why: string; log: (m: string) => void },
+  look: () => Promise<T | undefined>
+): Promise<{ found: T | undefined } | { error: string }> {
+  let found = await look()
+  for (const n of DEPTHS) {
+    if (found !== undefined || !o.shallow) break
+    o.log(`Deepening the shallow checkout to ${n} commits ${o.why}`)
+    const r = await fetchCommits(cwd, o.tips, n)
+    if (r.code !== 0)
+      return { error: `could not deepen the checkout from origin (${gitReason(r)})` }
+    found = await look()
+  }
+  return { found }
+}
 
 /**
  * What a caller already knows of the checkout (`topLevel`'s `shallow`, `readCommits` of `HEAD`,
@@ -219,19 +246,14 @@ export async function resolveRange(
       }
     }
   }
-  let mb = await mergeBase(cwd, base, to)
-  for (const n of DEPTHS) {
-    if (mb || !shallow) break
-    log(`Deepening the shallow checkout to ${n} commits to find the merge base`)
-    const r = await fetchCommits(cwd, [base, to], n)
-    if (r.code !== 0)
-      return { error: `could not deepen the checkout from origin (${gitReason(r)})` }
-    mb = await mergeBase(cwd, base, to)
-  }
-  if (!mb) {
-    const within = shallow ? `${DEPTHS[DEPTHS.length - 1]} commits` : 'the history'
-    return { error: `no merge base of ${short(base)} and ${short(to)} within ${within}` }
-  }
+  const why = 'to find the merge base'
+  const deep = await deepenUntil(cwd, { tips: [base, to], shallow, why, log }, () =>
+    mergeBase(cwd, base, to)
+  )
+  if ('error' in deep) return deep
+  const mb = deep.found
+  if (!mb)
+    return { error: `no merge base of ${short(base)} and ${short(to)} within ${searched(shallow)}` }
   return { from: mb, to, note: `git diff ${short(base)}...${short(to)} (merge base ${short(mb)})` }
 }
 

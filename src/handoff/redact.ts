@@ -24,19 +24,29 @@ export async function screen(ctx: Ctx, states: FileState[]): Promise<Redaction[]
   const shown = states.filter(
     (s): s is FileState & { shown: SelectedFile } => s.shown !== undefined
   )
+  // The screen names each finding once, in order: so each redaction is put on its own file (an
+  // increment reuses the uncommitted files, and counts only their redactions).
+  const owners: FileState[] = []
   const parts: ScreenPart[] = shown.map((s) => {
     const numbers = s.shown.hunks.flatMap(hunkLineNumbers)
     const path = showPath(s.entry.key)
     const where = (line: number): string => `${path}:${numbers[line - 1] ?? line}`
     return {
       text: s.shown.hunks.map((h) => h.text).join(''),
-      where,
+      where: (line) => {
+        owners.push(s)
+        return where(line)
+      },
       warning: (label, line) =>
         `Possible ${label} in the diff at ${where(line)}: redacted before sending`
     }
   })
   const { texts, redactions } = await screenTexts(parts, ctx.opts.secretScan, ctx.log, {
     lineWise: true
+  })
+  redactions.forEach((r, i) => {
+    const owner = owners[i]
+    if (owner) owner.redactions = [...(owner.redactions ?? []), r]
   })
   shown.forEach((s, i) => {
     const text = texts[i]
