@@ -207,6 +207,12 @@ const VALIDATION = closed(
   ['detail']
 )
 
+/** §1.4 and §1.8 `attachment_urls`: null or a list of URLs of 1 to 2,083 characters. */
+const ATTACHMENT_URLS = {
+  type: ['array', 'null'],
+  items: { type: 'string', format: 'uri', minLength: 1, maxLength: 2083 }
+}
+
 /**
  * §1.4 `SessionCreateRequest`: the fields of the `/v3/` snapshot and the newest SDK type (columns
  * B and C); `advanced_mode` was v3beta1 only. The 50-tag cap is documented for the tag
@@ -234,10 +240,7 @@ const CREATE = closed(
     },
     max_acu_limit: { type: ['number', 'null'] },
     repos: strListOrNull,
-    attachment_urls: {
-      type: ['array', 'null'],
-      items: { type: 'string', format: 'uri', minLength: 1, maxLength: 2083 }
-    },
+    attachment_urls: ATTACHMENT_URLS,
     structured_output_schema: { type: ['object', 'null'] },
     structured_output_required: { type: ['boolean', 'null'] },
     create_as_user_id: strOrNull,
@@ -251,9 +254,9 @@ const CREATE = closed(
   ['prompt']
 )
 
-/** §1.8 `SessionMessageCreateRequest`. */
+/** §1.8 `SessionMessageCreateRequest` ([S14b]: the same `attachment_urls` as the create's). */
 const SEND_MESSAGE = closed(
-  { message: str, attachment_urls: strListOrNull, message_as_user_id: strOrNull },
+  { message: str, attachment_urls: ATTACHMENT_URLS, message_as_user_id: strOrNull },
   ['message']
 )
 

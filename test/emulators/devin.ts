@@ -11,6 +11,8 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { type Body, notObject, objectBody, problem, validation } from './devin-replies.ts'
 import { DevinReviews } from './devin-reviews.ts'
 import { asAttachment, checkAttachmentUrls, DevinUploads } from './devin-uploads.ts'
+import { isReply, readMessageSend, wireMessage } from './devin-messages.ts'
+import type { StoredMessage } from './devin-messages.ts'
 import { devinConformance } from './devin-schema.ts'
 import { HttpEmulator } from './http.ts'
 import type { EmuRequest, Reply } from './http.ts'
@@ -44,12 +46,7 @@ export interface SessionResponse {
   subcategory: string | null
 }
 
-export interface SessionMessage {
-  event_id: string
-  created_at: number
-  message: string
-  source: string
-}
+export type { SessionMessage, StoredMessage } from './devin-messages.ts'
 
 export interface StoredAttachment {
   attachment_id: string
@@ -79,7 +76,8 @@ export interface StoredSession {
   createBody: Record<string, unknown>
   /** The create's `attachment_urls`; those of uploads are listed among its attachments. */
   attachmentUrls: string[]
-  messages: SessionMessage[]
+  /** Every message, oldest first, with what its send carried (`attachmentUrls`, `asUserId`). */
+  messages: StoredMessage[]
   attachments: StoredAttachment[]
   terminated: boolean
   script: SessionStep[]
@@ -246,8 +244,21 @@ export class DevinEmulator extends HttpEmulator {
     st.updated_at = now()
   }
 
-  private addMessage(s: StoredSession, message: string, source: string): void {
-    s.messages.push({ event_id: `evt-${hex(12)}`, created_at: now(), message, source })
+  private addMessage(
+    s: StoredSession,
+    message: string,
+    source: string,
+    extra: Pick<StoredMessage, 'attachmentUrls' | 'asUserId'> = {}
+  ): void {
+    s.messages.push({ event_id: `evt-${hex(12)}`, created_at: now(), message, source, ...extra })
+  }
+
+  /** Uploads named by `urls` join the session's attachments, as the user's (§1.9). */
+  private attachUploads(s: StoredSession, urls: string[]): void {
+    for (const url of urls) {
+      const file = this.uploads.byUrl(url)
+      if (file !== undefined) s.attachments.push(asAttachment(file))
+    }
   }
 
   private authorized(req: EmuRequest): boolean {
@@ -278,7 +289,10 @@ export class DevinEmulator extends HttpEmulator {
       if (denied) return denied
       const id = req.params.id ?? ''
       const s = id.startsWith('devin-') ? this.sessions.get(id) : undefined
-      if (s === undefined) return problem(404, 'Not Found', `Session ${id} not found`, req.path)
+      // A session of another organization is not found in this one (it is not a 403).
+      if (s === undefined || s.state.org_id !== req.params.org) {
+        return problem(404, 'Not Found', `Session ${id} not found`, req.path)
+      }
       return handler(req, s)
     }
   }
@@ -325,6 +339,36 @@ export class DevinEmulator extends HttpEmulator {
       ids.push(this.seedSession({ prompt: spec.prompt ?? 'earlier', tags: spec.tags }, spec.state))
     }
     return ids
+  }
+
+  /**
+   * A session Devin started for a person (from its web app, Slack, or its GitHub App), not one the
+   * action created: no tags, a user's, `origin` webapp unless told. GET finds it by id like any
+   * other; a tag-filtered list never does. `orgId`: a session of another organization, which this
+   * one's endpoints answer 404 for (and lists never show).
+   */
+  seedOwnSession(
+    o: {
+      prompt?: string
+      state?: SessionStep
+      origin?: string
+      orgId?: string
+    } = {}
+  ): string {
+    const s = this.store({ prompt: o.prompt ?? 'Fix the flaky date tests', tags: [] }, [])
+    Object.assign(s.state, {
+      origin: o.origin ?? 'webapp',
+      user_id: 'user-emulator',
+      service_user_id: null,
+      org_id: o.orgId ?? this.orgId
+    })
+    this.apply(s, { status: 'running', status_detail: 'working', ...o.state })
+    return s.devinId
+  }
+
+  /** The web app's link to a session (what Devin writes into the PRs it opens). */
+  sessionUrl(id: string): string {
+    return this.mustGet(id).state.url
   }
 
   /**
@@ -385,11 +429,9 @@ export class DevinEmulator extends HttpEmulator {
       gets: 0,
       resumes: []
     }
-    this.addMessage(s, String(b.prompt), 'user')
-    for (const url of s.attachmentUrls) {
-      const file = this.uploads.byUrl(url)
-      if (file !== undefined) s.attachments.push(asAttachment(file))
-    }
+    const urls = s.attachmentUrls.length > 0 ? { attachmentUrls: [...s.attachmentUrls] } : {}
+    this.addMessage(s, String(b.prompt), 'user', urls)
+    this.attachUploads(s, s.attachmentUrls)
     this.sessions.set(devinId, s)
     return s
   }
@@ -406,6 +448,7 @@ export class DevinEmulator extends HttpEmulator {
     // Newest first, like the web app's session list.
     const items = [...this.sessions.values()]
       .reverse()
+      .filter((s) => s.state.org_id === this.orgId)
       .filter((s) => tags.every((t) => s.state.tags.includes(t)))
       .filter((s) => ids.length === 0 || ids.includes(s.devinId))
       .filter((s) => archived === null || String(s.state.is_archived) === archived)
@@ -424,23 +467,24 @@ export class DevinEmulator extends HttpEmulator {
   }
 
   private sendMessage(req: EmuRequest, s: StoredSession): Reply {
-    const body = objectBody(req.json)
-    if (body === undefined) return notObject()
-    const message = body.message
-    if (typeof message !== 'string') {
-      return validation(['body', 'message'], 'Field required', 'missing')
-    }
+    const send = readMessageSend(req.json)
+    if (isReply(send)) return send
     if (s.terminated || s.state.status === 'exit') {
       return problem(400, 'Bad Request', 'Session has ended and cannot be continued', req.path)
     }
     if (s.state.is_archived) {
       return problem(400, 'Bad Request', 'Archived sessions cannot be continued', req.path)
     }
-    this.addMessage(s, message, 'user')
+    const { message, ...extra } = send
+    this.addMessage(s, message, 'user', extra)
+    this.attachUploads(s, send.attachmentUrls ?? [])
     // Docs: "The session will automatically resume if suspended" — billing reasons included.
     if (s.state.status === 'suspended') {
       s.resumes.push({ at: Date.now(), fromStatusDetail: s.state.status_detail })
       this.apply(s, { status: 'running', status_detail: 'working' })
+    } else if (s.state.status === 'running' && s.state.status_detail === 'waiting_for_user') {
+      // The user answered: Devin takes the question as settled and works on.
+      this.apply(s, { status_detail: 'working' })
     }
     s.state.updated_at = now()
     return this.ok(s)
@@ -543,7 +587,7 @@ export class DevinEmulator extends HttpEmulator {
       `${SESSION}/messages`,
       this.inSession((req, s) => {
         const p = pageParams(req)
-        return 'status' in p ? p : page(s.messages, p.first, p.offset)
+        return 'status' in p ? p : page(s.messages.map(wireMessage), p.first, p.offset)
       })
     )
     for (const method of ['GET', 'POST', 'PUT']) {

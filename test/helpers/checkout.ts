@@ -79,7 +79,7 @@ export function writeFiles(dir: string, files: Files): void {
   }
 }
 
-function commitAll(
+export function commitAll(
   dir: string,
   files: Files,
   message: string,
@@ -133,7 +133,7 @@ function newRoot(): {
 }
 
 /** `git init` + `remote add` + user config, as actions/checkout starts a workspace. */
-function initWorkspace(workspace: string, origin: string): void {
+export function initWorkspace(workspace: string, origin: string): void {
   runGit(workspace, ['init', '-q'])
   runGit(workspace, ['remote', 'add', 'origin', `file://${origin}`])
   runGit(workspace, ['config', '--local', 'gc.auto', '0'])
