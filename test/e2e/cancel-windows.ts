@@ -29,7 +29,9 @@ const GH_LIST = `/repos/${SLUG}/issues/${PR}/comments`
 const GH_ONE = new RegExp(`^/repos/${SLUG}/issues/comments/\\d+$`)
 const PERMISSION = /\/collaborators\/[^/]+\/permission$/
 const GH_CHECK_RUNS = new RegExp(`^/repos/${SLUG}/check-runs(?:/\\d+)?$`)
-const THREAD_TAG = `gh:${SLUG}#${PR}:default`
+// As the action tags a PR's session: its exact PR tag, which reuse lists by, and its thread tag.
+const PR_TAG = `gh:${SLUG}#${PR}`
+const THREAD_TAG = `${PR_TAG}:default`
 
 /** How a row reaches its instant: faults set before the start, then the instant to wait for. */
 interface Arming {
@@ -242,7 +244,10 @@ export const CANCEL_ROWS: CancelRow[] = [
     window: 'during the follow-up message to a reused session; its answer comes after the signal',
     inputs: { 'reuse-session': 'true' },
     arm: (t, gate) => {
-      t.devin.seedSession({ prompt: 'an earlier handoff', tags: ['github-action', THREAD_TAG] })
+      t.devin.seedSession({
+        prompt: 'an earlier handoff',
+        tags: ['github-action', PR_TAG, THREAD_TAG]
+      })
       t.devin.fault({ method: 'POST', path: MESSAGES }, hold(gate))
       return { at: () => t.devin.received('POST', MESSAGES) }
     },

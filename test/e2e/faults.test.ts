@@ -107,9 +107,11 @@ function devin(fault: string, f: Fault, expect: Expected, more: Partial<Row> = {
 
 const MESSAGES = /^\/v3\/organizations\/[^/]+\/sessions\/[^/]+\/messages$/
 /** The live session of this PR and key that an earlier run left, found by its thread tag. */
-const THREAD_TAG = `gh:${SLUG}#${PR}:default`
+// As the action tags a PR's session: its exact PR tag, which reuse lists by, and its thread tag.
+const PR_TAG = `gh:${SLUG}#${PR}`
+const THREAD_TAG = `${PR_TAG}:default`
 const seedLive = (t: PrScenario): string =>
-  t.devin.seedSession({ prompt: 'an earlier handoff', tags: ['github-action', THREAD_TAG] })
+  t.devin.seedSession({ prompt: 'an earlier handoff', tags: ['github-action', PR_TAG, THREAD_TAG] })
 
 /** A fault on the follow-up message to the live session (`reuse-session`). */
 function message(fault: string, f: Fault, expect: Expected, more: Partial<Row> = {}): Row {
@@ -468,7 +470,7 @@ function renderFaultTable(
     "the calls to the faulted API in order with the emulator's answer (`dropped`: the connection was",
     'closed without an answer; `timed out`: the emulator held the answer until the action gave up',
     'on it). Rows on Devin show the create and any lookup by the run tag, and with `reuse-session`',
-    'the search for the live session by its thread tag (`find live`) and the follow-up `message`;',
+    "the search for the live session of the thread among the PR's sessions (`find live`) and the follow-up `message`;",
     'rows on GitHub show the comment calls. "Sessions created" counts the sessions the run created:',
     'a reused session was created by an earlier run.',
     '',
@@ -500,9 +502,9 @@ const isLookup = (q: RecordedRequest): boolean =>
   q.method === 'GET' &&
   SESSIONS.test(q.path) &&
   [q.query.tags].flat().some((t) => typeof t === 'string' && t.startsWith('gh-run:'))
-/** Reuse looks for the live session by the PR's thread tag. */
+/** Reuse looks for the live session of the thread in the list of the PR's sessions. */
 const isFindLive = (q: RecordedRequest): boolean =>
-  q.method === 'GET' && SESSIONS.test(q.path) && [q.query.tags].flat().some((t) => t === THREAD_TAG)
+  q.method === 'GET' && SESSIONS.test(q.path) && [q.query.tags].flat().some((t) => t === PR_TAG)
 
 function observe(t: PrScenario, r: ActionResult): Observed {
   const creates = t.devin.requestsTo('POST', SESSIONS)
