@@ -175,6 +175,21 @@ export interface PullRequestCheckout extends Fixture {
 }
 
 /** A PR checkout as `actions/checkout@v4` makes it for a `pull_request` event. */
+/** GitHub's test merge of a PR, made in `seed`: first parent the base tip, second the PR head. */
+export function testMerge(seed: string, baseSha: string, headSha: string): string {
+  runGit(seed, ['checkout', '-q', '--detach', baseSha])
+  runGit(seed, [
+    'merge',
+    '-q',
+    '--no-ff',
+    '--no-edit',
+    '-m',
+    `Merge ${headSha} into ${baseSha}`,
+    headSha
+  ])
+  return runGit(seed, ['rev-parse', 'HEAD'])
+}
+
 export function makePullRequestCheckout(opts: PullRequestCheckoutOptions): PullRequestCheckout {
   const { root, origin, seed, workspace, cleanup } = newRoot()
   const n = opts.prNumber ?? 1
@@ -188,18 +203,7 @@ export function makePullRequestCheckout(opts: PullRequestCheckoutOptions): PullR
   let baseSha = forkPointSha
   for (const [i, files] of (opts.extraBaseCommits ?? []).entries())
     baseSha = commitAll(seed, files, `main ${i + 1}`)
-  // GitHub's test merge: first parent the base tip, second the PR head.
-  runGit(seed, ['checkout', '-q', '--detach', baseSha])
-  runGit(seed, [
-    'merge',
-    '-q',
-    '--no-ff',
-    '--no-edit',
-    '-m',
-    `Merge ${headSha} into ${baseSha}`,
-    headSha
-  ])
-  const mergeSha = runGit(seed, ['rev-parse', 'HEAD'])
+  const mergeSha = testMerge(seed, baseSha, headSha)
   runGit(seed, [
     'push',
     '-q',

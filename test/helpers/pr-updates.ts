@@ -12,6 +12,7 @@ import {
   commitAll,
   initWorkspace,
   runGit,
+  testMerge,
   type Files,
   type PullRequestCheckout
 } from './checkout.ts'
@@ -74,17 +75,7 @@ export function pushPrHead(
   runGit(seed, ['checkout', '-q', '--force', '-B', c.headRef, o.force ? base : before])
   const message = o.message ?? (o.force ? 'feature change, rewritten' : 'feature follow-up')
   const headSha = commitAll(seed, files, message)
-  runGit(seed, ['checkout', '-q', '--detach', base])
-  runGit(seed, [
-    'merge',
-    '-q',
-    '--no-ff',
-    '--no-edit',
-    '-m',
-    `Merge ${headSha} into ${base}`,
-    headSha
-  ])
-  const mergeSha = runGit(seed, ['rev-parse', 'HEAD'])
+  const mergeSha = testMerge(seed, base, headSha)
   const n = c.prNumber
   runGit(seed, [
     'push',
