@@ -206,14 +206,8 @@ async function settleStart(d: CancelDeps, ms: number): Promise<void> {
     if (live) state.startSettled({ session: live, how: 'reused', note: unconfirmedNote(CUT_SHORT) })
     return
   }
-  state.startSettled(
-    found && {
-      session: toView(found.session),
-      how: found.how,
-      promptBytes: found.promptBytes,
-      note: found.note
-    }
-  )
+  // Everything the start knew (what it sent, what the comment should remember) settles with it.
+  state.startSettled(found && { ...found, session: toView(found.session) })
 }
 
 /** What the cancel does with the session, if there is one whose fate is still open. */

@@ -99,6 +99,8 @@ export interface SettledStart {
   /** As `sessionStarted` takes them: what was handed off, and what was sent when not the whole. */
   handedOff?: HandedOff
   summary?: HandoffSummary
+  /** The message answered the session's question. */
+  answered?: boolean
 }
 
 export interface Report {

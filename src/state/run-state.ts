@@ -170,15 +170,7 @@ export class RunState {
   sessionStarted(
     session: SessionView,
     how: 'created' | 'reused',
-    o: {
-      orgId: string
-      promptBytes?: number
-      note?: string
-      handedOff?: HandedOff
-      summary?: HandoffSummary
-      /** The message answered the session's question. */
-      answered?: boolean
-    }
+    o: Omit<SettledStart, 'session' | 'how'> & { orgId: string }
   ): void {
     this.#expect('starting')
     this.#r.session = session
@@ -187,7 +179,6 @@ export class RunState {
     this.orgId = o.orgId
     this.#sent(o)
     if (o.note !== undefined) this.#r.note = o.note
-    if (o.answered) this.#r.answered = true
     const what = o.answered ? 'answer' : 'handoff'
     const sent = o.note === undefined ? `${what} sent` : `${what} sent, delivery not confirmed,`
     this.event(
@@ -206,14 +197,8 @@ export class RunState {
     const pending = this.#r.pending
     if (!pending) throw new PhaseError('no session start is pending')
     if (found && this.#r.phase === 'starting') {
-      const { promptBytes, note, handedOff, summary } = found
-      this.sessionStarted(found.session, found.how, {
-        orgId: pending.orgId,
-        promptBytes,
-        note,
-        handedOff,
-        summary
-      })
+      const { session, how, ...sent } = found
+      this.sessionStarted(session, how, { ...sent, orgId: pending.orgId })
       return
     }
     this.#r.pending = undefined
@@ -230,7 +215,8 @@ export class RunState {
   }
 
   /** What a start sent: the summary of it, its real size, and where the next increment starts. */
-  #sent(o: { promptBytes?: number; handedOff?: HandedOff; summary?: HandoffSummary }): void {
+  #sent(o: Omit<SettledStart, 'session' | 'how'>): void {
+    if (o.answered) this.#r.answered = true
     if (o.summary) this.#r.handoff = { ...o.summary }
     if (o.promptBytes !== undefined && this.#r.handoff)
       this.#r.handoff = { ...this.#r.handoff, promptBytes: o.promptBytes }

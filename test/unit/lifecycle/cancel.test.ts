@@ -357,6 +357,21 @@ describe('finalizeCancelled with a session start in flight', () => {
     expect(h.order).toEqual(['save (phase=ended)', 'finish (cancelled=true)'])
   })
 
+  it('settles with everything the start knew: what the comment remembers, an answer as one', async () => {
+    const state = sending(working())
+    const handedOff = { sessionId: 'devin-1', headSha: 'a'.repeat(40) }
+    const h = harness(state, {
+      stopOnCancel: false,
+      start: async () => ({ session: working(), how: 'reused', handedOff, answered: true })
+    })
+    await finalizeCancelled(h.deps)
+    expect(state.report.handedOff).toEqual(handedOff)
+    expect(state.report.answered).toBe(true)
+    expect(state.report.timeline.map((t) => t.text)).toContain(
+      'answer sent to the running session (running)'
+    )
+  })
+
   it('when the answer does not come in time, keeps what the post step needs and says so', async () => {
     const state = sending()
     const h = harness(state, { start: never })
