@@ -18,7 +18,7 @@ import {
 import { gatherCi, type CiHandoff } from './ci.js'
 import { buildPrompt } from './prompt.js'
 import type { HandedOff, HandoffSummary } from '../state/run-state.js'
-import { packIncrement, sinceLastOf, type SinceLast } from './since.js'
+import { packIncrement, sinceLastOf, summaryOf, type SinceLast } from './since.js'
 import type { Log } from '../hygiene/log.js'
 import type { Trigger } from '../run/trigger.js'
 
@@ -202,14 +202,7 @@ export async function prepareHandoff(opts: {
     ...(ci?.redactions ?? [])
   ]
   const bytes = Buffer.byteLength(prompt)
-  const summary: HandoffSummary = {
-    promptBytes: bytes,
-    files: change?.files.length ?? 0,
-    source: change?.source ?? 'none',
-    truncated: change?.truncated ?? false,
-    omitted: change?.omissions.length ?? 0,
-    redactions: redactions.length
-  }
+  const summary = summaryOf(change, bytes, redactions.length)
   const since = await incrementing
   return {
     prompt,

@@ -175,14 +175,23 @@ export function sinceLastOf(o: {
   const { change, from, to } = increment
   const prompt = buildPrompt({ ...o.input, change, since: { from, to } })
   const bytes = Buffer.byteLength(prompt)
-  const summary: HandoffSummary = {
-    promptBytes: bytes,
-    files: change.files.length,
-    source: change.source,
-    truncated: change.truncated,
-    omitted: change.omissions.length,
-    redactions: o.otherRedactions + change.redactions.length,
-    since: from
-  }
+  const redactions = o.otherRedactions + change.redactions.length
+  const summary = { ...summaryOf(change, bytes, redactions), since: from }
   return { ...base, incremental: true, prompt, bytes, summary }
+}
+
+/** What the report shows of a prompt and the change in it (the whole one, or an increment). */
+export function summaryOf(
+  change: PackedChange | undefined,
+  promptBytes: number,
+  redactions: number
+): HandoffSummary {
+  return {
+    promptBytes,
+    files: change?.files.length ?? 0,
+    source: change?.source ?? 'none',
+    truncated: change?.truncated ?? false,
+    omitted: change?.omissions.length ?? 0,
+    redactions
+  }
 }
