@@ -57,6 +57,8 @@ export class Reporter {
   #budget?: string
   /** The sticky comment read before packing (./lastHandoff), reused when it is the one shown. */
   #early?: StickyComment
+  /** What that comment remembered handing off. */
+  #earlyLast?: HandedOff
   readonly #o: ReporterOptions
 
   constructor(o: ReporterOptions) {
@@ -95,8 +97,15 @@ export class Reporter {
       const early = this.#early
       const sticky = early?.key === key ? early : new StickyComment(api, comment, key)
       this.commentOn(sticky)
-      // What that comment remembers handing off stays remembered: an answer sends no change.
-      if (sticky !== early && route?.kind === 'answer') this.#remember(await this.#readLast(sticky))
+      // What the comment shown remembers handing off stays remembered until this run hands off
+      // a change: an answer sends none, and it may be shown on another key's comment.
+      const last =
+        sticky === early
+          ? this.#earlyLast
+          : route?.kind === 'answer'
+            ? await this.#readLast(sticky)
+            : undefined
+      if (last) this.state.handedOffBefore(last)
     }
     if (check)
       this.checkOn(
@@ -124,9 +133,8 @@ export class Reporter {
       return Promise.resolve(undefined)
     return (async () => {
       this.#early = new StickyComment(await o.github(), pr, inputs.commentKey)
-      const last = await this.#readLast(this.#early)
-      this.#remember(last)
-      return last
+      this.#earlyLast = await this.#readLast(this.#early)
+      return this.#earlyLast
     })()
   }
 
@@ -143,10 +151,6 @@ export class Reporter {
       )
       return undefined
     }
-  }
-
-  #remember(last: HandedOff | undefined): void {
-    if (last) this.state.handedOffBefore(last)
   }
 
   /** Where the session is shown now: the ids a `mode: sync` run writes to. */

@@ -146,6 +146,30 @@ describe('an answer on the PR', () => {
     expect(commentOf(sc, 'default')).toBeUndefined()
   })
 
+  it("keeps what the asking key's comment remembers, whatever the answering key remembers", async () => {
+    const sc = await scenario()
+    const head = sc.checkout.headSha
+    const fix = await askedSession(sc, 'waiting_for_user', { ...REUSE, 'comment-key': 'fix' })
+    const chat = await sc.run({ ...REUSE, 'comment-key': 'chat' })
+    ok(chat)
+    const chatId = chat.outputs['session-id'] ?? ''
+    expect(chatId).not.toBe(fix)
+    expect(handedOff(sc, 'fix')).toEqual({ sessionId: fix, headSha: head })
+    expect(handedOff(sc, 'chat')).toEqual({ sessionId: chatId, headSha: head })
+    // The answering run (key chat, reuse + incremental) reads its own comment before packing.
+    const r = await commentOnPr(sc, '/devin Number only.').run({
+      ...COMMENT,
+      ...REUSE,
+      'comment-key': 'chat'
+    })
+    ok(r)
+    expect(messages(sc).map((m) => m.sessionId)).toEqual([fix])
+    expect(stateOf(commentOf(sc, 'fix')?.body ?? '')).toMatch(/Answer delivered/)
+    // The answer sent no change: each comment still names its own session.
+    expect(handedOff(sc, 'fix')).toEqual({ sessionId: fix, headSha: head })
+    expect(handedOff(sc, 'chat')).toEqual({ sessionId: chatId, headSha: head })
+  })
+
   it('carries workflow commands and a credential in the answer as inert, redacted text', async () => {
     const sc = await scenario()
     const asked = await askedSession(sc)
