@@ -161,7 +161,12 @@ export function lookUpStart(
     if (session) {
       if (!devin.getSession) throw new Error('cannot read the session')
       const s = await devin.getSession(orgId, session.id)
-      return { session: s, how: 'reused', note: unconfirmedNote(CUT_SHORT) }
+      return {
+        session: s,
+        how: 'reused',
+        note: unconfirmedNote(CUT_SHORT),
+        answered: pending.answer
+      }
     }
     if (!devin.findSessionsByTags) throw new Error('cannot look sessions up')
     const found = oldest(await devin.findSessionsByTags(orgId, [runTag]))
@@ -203,7 +208,8 @@ async function settleStart(d: CancelDeps, ms: number): Promise<void> {
     d.log.warning(`Could not tell how the Devin session start ended: ${d.scrub(errorText(err))}`)
     // A follow-up went to a known live session: that one is the run's, delivered or not.
     const live = pending.session
-    if (live) state.startSettled({ session: live, how: 'reused', note: unconfirmedNote(CUT_SHORT) })
+    const note = unconfirmedNote(CUT_SHORT)
+    if (live) state.startSettled({ session: live, how: 'reused', note, answered: pending.answer })
     return
   }
   // Everything the start knew (what it sent, what the comment should remember) settles with it.
@@ -229,7 +235,9 @@ async function decideFate(
   // A run that ended on its own (not by a cancel) left its session as Devin has it.
   if (state.phase === 'ended' && !state.report.cancelled) return { outcome: { kind: 'ended' } }
   if (state.terminated) return { outcome: { kind: 'stopped' } }
-  if (!d.stopOnCancel || !d.devin || !state.orgId) return { outcome: { kind: 'kept' } }
+  // An answer woke a session that waited for the user: stopping it would end the conversation.
+  const answered = state.report.answered === true
+  if (!d.stopOnCancel || !d.devin || !state.orgId || answered) return { outcome: { kind: 'kept' } }
   const fate = await stopIfWorking(d.devin, state.orgId, session, budgetMs)
   if (fate.outcome.kind === 'stopped')
     log.info(`Stopped the Devin session ${session.id} (stop-on-cancel).`)

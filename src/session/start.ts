@@ -162,7 +162,8 @@ async function begin(o: StartOptions): Promise<Started | undefined> {
     (await screenForDevin(v, { mode: inputs.secretScan, log: o.log })).value
   const sending = (live?: DevinSession): void => {
     if (watch?.signal.aborted) throw new CancelledError()
-    watch?.sending({ orgId, runTag: tag, session: live && toView(live) })
+    const answer = o.route?.kind === 'answer' || undefined
+    watch?.sending({ orgId, runTag: tag, session: live && toView(live), answer })
   }
   const taken = await ciTaken(o)
   if (taken) return void (await stopStart(o, taken))

@@ -88,6 +88,8 @@ export interface PendingStart {
   runTag: string
   /** Set for a follow-up message: the live session it is being sent to. */
   session?: SessionView
+  /** The message answers the session's question: a cancel leaves that conversation alone. */
+  answer?: boolean
 }
 
 /** How a start that a cancel cut short turned out, once known. */

@@ -372,6 +372,31 @@ describe('finalizeCancelled with a session start in flight', () => {
     )
   })
 
+  it('leaves a session an answer woke running, even with stop-on-cancel', async () => {
+    const state = new RunState({ slug: 'o/r', runUrl: '', commentKey: 'default' }, () => 1000)
+    state.packingBegan()
+    state.packed(EMPTY_HANDOFF)
+    state.startSent({ orgId: 'org-1', runTag: RUN_TAG, session: view, answer: true })
+    const h = harness(state, {
+      start: async () => ({ session: working(), how: 'reused', answered: true })
+    })
+    expect(await finalizeCancelled(h.deps)).toBe(
+      'The workflow was cancelled; the Devin session keeps running.'
+    )
+    expect(h.terminated).toEqual([])
+  })
+
+  it('leaves it running too when the answer to the message never came', async () => {
+    const state = new RunState({ slug: 'o/r', runUrl: '', commentKey: 'default' }, () => 1000)
+    state.packingBegan()
+    state.packed(EMPTY_HANDOFF)
+    state.startSent({ orgId: 'org-1', runTag: RUN_TAG, session: view, answer: true })
+    const h = harness(state, { start: never })
+    await finalizeCancelled(h.deps)
+    expect(state.report.answered).toBe(true)
+    expect(h.terminated).toEqual([])
+  })
+
   it('when the answer does not come in time, keeps what the post step needs and says so', async () => {
     const state = sending()
     const h = harness(state, { start: never })
