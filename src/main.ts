@@ -67,11 +67,11 @@ export async function run(): Promise<void> {
     await react(gh, asked, 'eyes', log)
     const devin = createDevinClient(credentials, { apiUrl: inputs.apiUrl, log })
     try {
-      const at = { ...run, devin, orgId: await devin.resolveOrgId(inputs.orgId) }
+      const at = { ...run, devin, orgId: await devin.resolveOrgId(inputs.orgId), watch: cancel }
       const route = await routeHandoff({ ...at, ...handoff.screened, devinHosts: links.devin })
       if ('skip' in route) return await reporter.skip(route.skip)
       const shown = await reporter.showOn(gh, inputs, target, route) // an answer: the asker's key
-      const started = await startSession({ ...at, handoff, route, watch: cancel, shown, reporter })
+      const started = await startSession({ ...at, handoff, route, shown, reporter })
       if (!started) return // a budget was reached: the reporter told it as a skip
       state.sessionStarted(toView(started.session), started.how, { ...at, ...started })
       log.info(`Devin session: ${state.report.session?.url}`)

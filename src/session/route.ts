@@ -38,6 +38,14 @@ export type Route = (
 
 export type Routed = Route | { skip: string }
 
+/** The workflow is being cancelled: the start stops where it is and sends nothing more. */
+export class CancelledError extends Error {
+  override name = 'CancelledError'
+  constructor() {
+    super('the workflow is being cancelled; nothing more is sent to Devin')
+  }
+}
+
 export type RouteClient = Pick<DevinClient, 'findSessionsByTags' | 'getSession'>
 
 export interface RouteOptions {
@@ -50,6 +58,8 @@ export interface RouteOptions {
   /** Hosts of Devin's web app (src/egress/markdown.ts linkHosts): where a session link may point. */
   devinHosts: readonly string[]
   log: Pick<Log, 'info'>
+  /** The run's cancel guard: once it fired, the route is not taken (nothing more is asked). */
+  watch?: { readonly signal: AbortSignal }
 }
 
 const KEY = /^[A-Za-z0-9_.:/-]{1,64}$/
@@ -120,6 +130,12 @@ function waitingSession(listed: readonly DevinSession[]): DevinSession | undefin
 }
 
 export async function routeHandoff(o: RouteOptions): Promise<Routed> {
+  const routed = await route(o)
+  if (o.watch?.signal.aborted) throw new CancelledError()
+  return routed
+}
+
+async function route(o: RouteOptions): Promise<Routed> {
   const { trigger, target, inputs } = o
   const pr = target.pr
   const comment = pr && trigger.comment

@@ -21,7 +21,9 @@ import { toView } from '../state/view.js'
 import { budgetReader, overBudget, type Spending } from './budget.js'
 import { deliver, type FollowUpClient } from './follow-up.js'
 import { createRequest } from './request.js'
-import type { Route } from './route.js'
+import { CancelledError, type Route } from './route.js'
+
+export { CancelledError } from './route.js'
 import { ciTag, runTag, sessionTags } from './tags.js'
 
 export interface Started {
@@ -55,14 +57,6 @@ export interface StartWatch {
 /** Where a budget reached is told: the run ends as a skip (src/report/reporter.ts). */
 export interface BudgetReporter {
   budgetReached(reason: string): Promise<void>
-}
-
-/** The workflow is being cancelled: the start stops where it is and sends nothing more. */
-export class CancelledError extends Error {
-  override name = 'CancelledError'
-  constructor() {
-    super('the workflow is being cancelled; nothing more is sent to Devin')
-  }
 }
 
 interface StartOptions {
@@ -131,7 +125,12 @@ async function stopStart(o: StartOptions, reason: string): Promise<void> {
 async function ciTaken(o: StartOptions): Promise<string | undefined> {
   const tag = ciTag(o.handoff.screened.target)
   if (!tag) return undefined
-  const found = await o.devin.findSessionsByTags(o.orgId, [tag])
+  // The PR's sessions, when the route listed them, hold every session with this tag (a CI
+  // handoff always has a PR): no second request.
+  const listed = o.route?.listed
+  const found = listed
+    ? listed.filter((s) => s.tags.includes(tag))
+    : await o.devin.findSessionsByTags(o.orgId, [tag])
   const first = found[0]
   return first && `already handed off: Devin session ${first.sessionId} has this failure (${tag})`
 }
@@ -151,8 +150,12 @@ async function uploadCiLogs(o: StartOptions): Promise<string[] | undefined> {
 }
 
 async function begin(o: StartOptions): Promise<Started | undefined> {
-  const { devin, orgId, inputs, ctx, watch } = o
+  const { devin, orgId, ctx, watch } = o
   const { prompt, screened } = o.handoff
+  const route = o.route ?? { kind: 'new' }
+  // An answer is the asking key's: a session created in its place is that key's too, so that its
+  // comment, which shows it, and the next reuse of that key find it.
+  const inputs = route.kind === 'answer' ? { ...o.inputs, commentKey: route.key } : o.inputs
   const tag = runTag(ctx, inputs.commentKey)
   const stopped = budgetStop(o)
   // Every field sent, not just the prompt, passes the secret screen (a title or tag built from
@@ -162,16 +165,17 @@ async function begin(o: StartOptions): Promise<Started | undefined> {
     (await screenForDevin(v, { mode: inputs.secretScan, log: o.log })).value
   const sending = (live?: DevinSession): void => {
     if (watch?.signal.aborted) throw new CancelledError()
-    const answer = o.route?.kind === 'answer' || undefined
+    const answer = route.kind === 'answer' || undefined
     watch?.sending({ orgId, runTag: tag, session: live && toView(live), answer })
   }
   const taken = await ciTaken(o)
   if (taken) return void (await stopStart(o, taken))
-  const route = o.route ?? { kind: 'new' }
+  // The logs go up once, whether the message takes them or a create after a session was gone.
+  let uploads: Promise<string[] | undefined> | undefined
+  const upload = (): Promise<string[] | undefined> => (uploads ??= uploadCiLogs(o))
   if (route.kind !== 'new') {
     // Only `max-acus-per-pr` stops a message; it stops a create too, so one check serves both.
     if (await stopped('message')) return undefined
-    const upload = (): Promise<string[] | undefined> => uploadCiLogs(o)
     const sent = await deliver({ ...o, route, screen, upload, beforeSend: sending })
     if (sent) return { ...sent, how: 'reused' }
   }
@@ -179,7 +183,7 @@ async function begin(o: StartOptions): Promise<Started | undefined> {
   const tags = sessionTags(inputs, screened.target, ctx, { shown: o.shown })
   // Screened before anything goes: a request the screen refuses sends no log either.
   const body = await screen(createRequest(inputs, screened, prompt, tags))
-  const attachmentUrls = await uploadCiLogs(o)
+  const attachmentUrls = await upload()
   if (attachmentUrls) body.attachment_urls = attachmentUrls
   sending()
   const { session } = await devin.createSession(orgId, body, {

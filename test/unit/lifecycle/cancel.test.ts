@@ -358,7 +358,7 @@ describe('finalizeCancelled with a session start in flight', () => {
   })
 
   it('settles with everything the start knew: what the comment remembers, an answer as one', async () => {
-    const state = sending(working())
+    const state = sending(view)
     const handedOff = { sessionId: 'devin-1', headSha: 'a'.repeat(40) }
     const h = harness(state, {
       stopOnCancel: false,

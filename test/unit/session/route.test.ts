@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Target } from '../../../src/run/target.ts'
 import type { Trigger } from '../../../src/run/trigger.ts'
 import {
+  CancelledError,
   DEVIN_APP_LOGIN,
   keyOf,
   linkedSessionId,
@@ -421,6 +422,27 @@ describe("routeHandoff: Devin's own PR", () => {
     }
     const again = await route(devin, { target: devinPr(), trigger: answering }).routed
     expect(again).toEqual({ kind: 'answer', session: asking, key: 'default' })
+  })
+})
+
+describe('routeHandoff under a cancel', () => {
+  it('is not taken once the workflow is being cancelled: the run ends where it is', async () => {
+    const devin = new FakeDevin()
+    devin.sessions = [ours('devin-live', 'default')]
+    const cancel = new AbortController()
+    const routed = routeHandoff({
+      devin,
+      orgId: 'org-1',
+      inputs: { reuseSession: true, commentKey: 'default' },
+      target: target(),
+      trigger: noComment,
+      devinHosts: HOSTS,
+      log: recordingLog(),
+      watch: { signal: cancel.signal }
+    })
+    cancel.abort() // while the list is in flight
+    await expect(routed).rejects.toBeInstanceOf(CancelledError)
+    expect(devin.calls).toEqual([`find ${PR_TAG}`])
   })
 })
 

@@ -278,6 +278,18 @@ describe('startSession', () => {
       }
     )
 
+    it("a session created in place of a gone asker is the asking key's (tags and run tag)", async () => {
+      const devin = new FakeDevin()
+      devin.onSend = () => {
+        throw apiError(404)
+      }
+      await startOn(devin, { kind: 'answer', session: live, key: 'fix' })
+      const tags = devin.created[0]?.body.tags ?? []
+      expect(tags).toContain('gh:octo/repo#3:fix')
+      expect(tags).not.toContain('gh:octo/repo#3:default')
+      expect(devin.created[0]?.dedupeTag).toMatch(/:fix$/)
+    })
+
     it('a create remembers the head it handed off, when the head is a commit id', async () => {
       const devin = new FakeDevin()
       const created = await startOn(devin, { kind: 'new' })
@@ -338,6 +350,36 @@ describe('startSession', () => {
         }
       })
       const ciTag = 'gh-ci:octo/repo@abcdef012345:ci'
+      const gone = new FakeDevin()
+      gone.onSend = () => {
+        throw apiError(404)
+      }
+      await startOn(gone, routes[0]![1], h)
+      // The create after a session that was gone takes the uploads the message took: none twice.
+      expect(gone.calls).toEqual([
+        `find ${ciTag}`,
+        'upload ci-log-1-build.txt',
+        'send devin-live',
+        'create'
+      ])
+      expect(gone.created[0]?.body.attachment_urls).toEqual([
+        'https://uploads.devin.example/ci-log-1-build.txt'
+      ])
+      // Already handed off, as the route's list of the PR's sessions shows: no request at all.
+      const listedDevin = new FakeDevin()
+      const had = session('devin-had', { tags: ['gh:octo/repo#3', ciTag] })
+      const stopped = startSession({
+        devin: listedDevin,
+        orgId: 'org-1',
+        inputs: await inputs({ 'reuse-session': 'true' }),
+        ctx,
+        handoff: h,
+        trigger: {},
+        route: { ...routes[0]![1], listed: [live, had] },
+        log: recordingLog()
+      })
+      expect(await stopped).toBeUndefined()
+      expect(listedDevin.calls).toEqual([])
       await startOn(devin, routes[0]![1], h)
       expect(devin.calls).toEqual([
         `find ${ciTag}`,
