@@ -23,7 +23,7 @@ import type { HandedOff, HandoffSummary } from '../state/report.js'
 import { unconfirmedNote } from './notes.js'
 import { answerMessage, commentUrl, followUpMessage } from './request.js'
 import type { Route } from './route.js'
-import { ciTag } from './tags.js'
+import { adoptionTags, ciTag } from './tags.js'
 
 /** What a message to an existing session settled as. */
 export interface Delivery {
@@ -47,6 +47,8 @@ export interface FollowUpOptions {
   route: Exclude<Route, { kind: 'new' }>
   handoff: Pick<Handoff, 'prompt' | 'screened' | 'ci' | 'sinceLast'>
   trigger: Pick<Trigger, 'comment'>
+  /** The run's comment key: the thread a session of a PR Devin opened joins. */
+  commentKey: string
   /** The egress gate's screen for Devin, in the run's `secret-scan` mode. */
   screen: <T>(value: T) => Promise<ForDevin<T>>
   /** Uploads the CI logs (after the message passed the screen); their URLs ride on it. */
@@ -140,18 +142,28 @@ function messageOf(o: FollowUpOptions): Message {
 }
 
 /**
- * The session gets the CI run's tag once the failure reached it, so that a re-run of the same
- * failing workflow on the same commit finds it and sends nothing (./start.ts ciTaken).
+ * The tags the session must carry once the message reached it: a CI run's tag, so that a re-run
+ * of the same failing workflow on the same commit finds it and sends nothing (./start.ts
+ * ciTaken); and, for the session of a PR Devin opened, the action's own tags of this PR and key,
+ * so that the PR's budgets count it, its comment's `mode: sync` refreshes it, and the next
+ * follow-up finds it like any session of this thread.
  */
-async function withCiTag(o: FollowUpOptions, session: DevinSession): Promise<DevinSession> {
-  const tag = ciTag(o.handoff.screened.target)
-  if (!tag || session.tags.includes(tag)) return session
+function tagsToAdd(o: FollowUpOptions): string[] {
+  const target = o.handoff.screened.target
+  const ci = ciTag(target)
+  const own = o.route.kind === 'follow-up' && o.route.via === 'devin-pr'
+  return [...(own ? adoptionTags(target, o.commentKey) : []), ...(ci ? [ci] : [])]
+}
+
+async function withTags(o: FollowUpOptions, session: DevinSession): Promise<DevinSession> {
+  const missing = tagsToAdd(o).filter((t) => !session.tags.includes(t))
+  if (missing.length === 0) return session
   try {
-    const value = await o.screen([...session.tags, tag])
+    const value = await o.screen([...session.tags, ...missing])
     return { ...session, tags: await o.devin.replaceTags(o.orgId, session.sessionId, value) }
   } catch (err) {
     o.log.warning(
-      `Could not tag session ${session.sessionId} with ${tag} (${errorText(err)}); a re-run of this workflow on this commit may send the failure again.`
+      `Could not tag session ${session.sessionId} with ${missing.join(', ')} (${errorText(err)}); a later run may not find it (a CI re-run may send the failure again).`
     )
     return session
   }
@@ -175,8 +187,8 @@ export async function deliver(o: FollowUpOptions): Promise<Delivery | undefined>
     confirmed && m.carriesChange && isSha(head)
       ? { sessionId: sent.session.sessionId, headSha: head.toLowerCase() }
       : undefined
-  // Tagged even when unconfirmed: the failure may well have arrived, and a re-run must not resend.
-  const session = await withCiTag(o, sent.session)
+  // Tagged even when unconfirmed: the message may well have arrived, and a re-run must not resend.
+  const session = await withTags(o, sent.session)
   const summary = m.answered ? answerSummary(promptBytes) : m.summary
   return {
     session,

@@ -176,7 +176,8 @@ async function begin(o: StartOptions): Promise<Started | undefined> {
   if (route.kind !== 'new') {
     // Only `max-acus-per-pr` stops a message; it stops a create too, so one check serves both.
     if (await stopped('message')) return undefined
-    const sent = await deliver({ ...o, route, screen, upload, beforeSend: sending })
+    const { commentKey } = inputs
+    const sent = await deliver({ ...o, route, commentKey, screen, upload, beforeSend: sending })
     if (sent) return { ...sent, how: 'reused' }
   }
   if (await stopped('create')) return undefined

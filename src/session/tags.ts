@@ -53,3 +53,13 @@ export function sessionTags(
   if (o.shown) own.push(liveTag(slug))
   return [...new Set([...own, ...inputs.tags])]
 }
+
+/**
+ * The action's own tags of a PR and key, for a session it did not create but now hands off to
+ * (the one a PR Devin opened links): from then on it is this thread's session like any other.
+ */
+export function adoptionTags(target: Target, key: string): string[] {
+  const tags = [ACTION_TAG, threadTag(target, key), repoTag(target.slug)]
+  if (target.pr) tags.push(prTag(target.slug, target.pr.number))
+  return tags
+}

@@ -289,6 +289,15 @@ describe("Devin's own PR", () => {
     // The thread's own session, live too, got nothing: Devin's PR goes to Devin's session.
     const thread = sc.devin.sessions.get(plain.outputs['session-id'] ?? '')
     expect(thread?.messages).toHaveLength(1)
+    // Devin's session joined the thread: the PR's budgets and `mode: sync` find it by its tags.
+    const tags = sc.devin.sessions.get(own)?.state.tags ?? []
+    for (const tag of [
+      'github-action',
+      `gh:${SLUG}`,
+      `gh:${SLUG}#${PR}`,
+      `gh:${SLUG}#${PR}:default`
+    ])
+      expect(tags).toContain(tag)
   })
 
   it('a human-authored PR linking a session is not routed there; the link is not read', async () => {

@@ -265,6 +265,7 @@ function options(devin: FakeDevin, route: MessageRoute, h: Sent) {
     route,
     handoff: h,
     trigger: { comment: { id: 11, kind: 'issue', by: 'bob' } },
+    commentKey: 'default',
     // A screen that visibly redacts: what is sent must be what came out of it.
     screen: async <T>(value: T): Promise<ForDevin<T>> => {
       screened.push(value)
@@ -371,7 +372,10 @@ describe('deliver: a follow-up', () => {
     ])
     expect(got?.promptBytes).toBe(Buffer.byteLength(followUpMessage('WHOLE')))
     expect(got?.handedOff).toEqual({ sessionId: 'devin-own', headSha: HEAD.toLowerCase() })
-    expect(devin.tagged).toEqual([])
+    // From now on it is this thread's session: budgets count it, a sync refreshes its comment.
+    const joined = ['github-action', 'gh:octo/repo#3:default', 'gh:octo/repo', 'gh:octo/repo#3']
+    expect(devin.tagged).toEqual([{ sessionId: 'devin-own', tags: joined }])
+    expect(got?.session.tags).toEqual(joined)
   })
 
   it('remembers no head that is not a commit id', async () => {
@@ -484,7 +488,7 @@ describe('deliver: a CI failure', () => {
     expect(got?.session.tags).toEqual(live.tags)
     expect(got?.note).toBeUndefined()
     expect(log.warnings).toEqual([
-      `Could not tag session devin-a with ${CI_TAG} (Devin API PUT failed: 500); a re-run of this workflow on this commit may send the failure again.`
+      `Could not tag session devin-a with ${CI_TAG} (Devin API PUT failed: 500); a later run may not find it (a CI re-run may send the failure again).`
     ])
   })
 })
