@@ -62,7 +62,7 @@ export interface JobLogOptions {
 
 /** How often a fresh link is asked for when the storage host refuses or fails one. */
 const LINK_ATTEMPTS = 3
-export const MAX_TOTAL_LOG_BYTES = 50 * 1024 * 1024
+const MAX_TOTAL_LOG_BYTES = 50 * 1024 * 1024
 
 type Repo = { owner: string; repo: string }
 

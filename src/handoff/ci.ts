@@ -33,7 +33,7 @@ export interface CiHandoff {
 }
 
 /** A matrix can fail wide: the first jobs' logs are attached, the rest only named. */
-export const MAX_CI_LOG_FILES = 10
+const MAX_CI_LOG_FILES = 10
 
 /** `ci-log-1-build.txt`: a file name of our own, whatever the job is called. */
 function fileName(i: number, job: string): string {

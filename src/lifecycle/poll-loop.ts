@@ -33,7 +33,7 @@ export function failureDelay(intervalMs: number, failures: number): number {
   return Math.min(intervalMs * 2 ** Math.max(0, failures - 1), Math.max(intervalMs, 120_000))
 }
 
-export interface PollLoop {
+interface PollLoop {
   /** One poll; true when what is followed has stopped. */
   poll(): Promise<boolean>
   /** After a poll that found it going on, before the next (a session's messages are read here). */

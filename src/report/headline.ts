@@ -32,7 +32,7 @@ export function formatAcus(acus: number): string {
 }
 
 /**
- * Whether the report only knows that the session started: nobody followed it (no `wait`) and no
+ * Whether the report only knows that the session (or review) started: nobody followed it (no `wait`) and no
  * `mode: sync` run has refreshed it since, so its status and ACUs would be frozen at the start.
  */
 export function startOnly(r: Report): boolean {

@@ -7,7 +7,7 @@
 import { mdCode, mdLink, mdText, type LinkHosts } from '../egress/markdown.js'
 import type { Report } from '../state/run-state.js'
 import { describeReview } from '../state/review.js'
-import { elapsedOf, formatElapsed } from './headline.js'
+import { elapsedOf, formatElapsed, startOnly } from './headline.js'
 
 /** Devin's GitHub App, which posts the findings (devin-api.md "Additions"); code, not a mention. */
 const DEVIN_APP = 'devin-ai-integration[bot]'
@@ -17,14 +17,6 @@ function shortSha(sha: string): string {
   return /^[0-9a-f]{7,64}$/i.test(sha) ? sha.slice(0, 7) : sha
 }
 
-/**
- * Whether only the request is known: nobody followed the review (no `wait`) and no sync has
- * refreshed it, so a status shown would be frozen at `pending`.
- */
-export function reviewStartOnly(r: Report): boolean {
-  return r.result === 'created' && r.wait === undefined && r.syncedAt === undefined && !r.cancelled
-}
-
 /** The review's state in a few words (the headline and the check run's title). */
 export function reviewStateWord(r: Report): string {
   if (r.cancelled) return '🛑 Cancelled'
@@ -32,7 +24,7 @@ export function reviewStateWord(r: Report): string {
   switch (r.result) {
     case undefined:
     case 'created':
-      if (reviewStartOnly(r)) return '🚀 Devin Review requested'
+      if (startOnly(r)) return '🚀 Devin Review requested'
       return status === 'running' ? '🔍 Devin is reviewing' : '⏳ Review queued'
     case 'finished':
       return '✅ Review completed'
@@ -52,7 +44,7 @@ export function reviewStateWord(r: Report): string {
 /** The elapsed time, when the report knows it: a sync knows only that the review ended since. */
 function elapsed(r: Report): string | undefined {
   if (r.syncedAt !== undefined || r.result === 'skipped' || r.result === 'dry-run') return
-  if (reviewStartOnly(r)) return
+  if (startOnly(r)) return
   return formatElapsed(elapsedOf(r))
 }
 
@@ -69,7 +61,7 @@ export function reviewHeadline(r: Report): string {
 export function reviewPlainHeadline(r: Report): string {
   const word = reviewStateWord(r).replace(/^\S+\s/, '')
   const time = elapsed(r)
-  if (reviewStartOnly(r)) return `${word}; a mode: sync run updates this check`
+  if (startOnly(r)) return `${word}; a mode: sync run updates this check`
   return time ? `${word} · ${time}` : word
 }
 
@@ -91,7 +83,7 @@ export function reviewLines(r: Report): string[] {
       ''
     ]
   const line = `Devin Review posts its findings on this pull request as ${app}; this comment only follows the review.`
-  if (reviewStartOnly(r))
+  if (startOnly(r))
     return [
       line,
       '',
@@ -108,7 +100,7 @@ export function reviewRows(r: Report, links: LinkHosts): Array<[string, string]>
   if (v) {
     const pr = r.prNumber ? ` of ${mdLink(`#${r.prNumber}`, v.prUrl, [links.github])}` : ''
     out.push(['Review', `commit ${mdCode(v.commitSha)}${pr}`])
-    if (v.status !== 'requested' && !reviewStartOnly(r))
+    if (v.status !== 'requested' && !startOnly(r))
       out.push(['Status', `${mdCode(v.status)}: ${mdText(describeReview(v.status))}`])
     if (v.createdAt) out.push(['Requested at', mdText(v.createdAt)])
   }

@@ -186,7 +186,7 @@ export interface CiRun {
 }
 
 /** The PRs that have `sha` (`GET /repos/{o}/{r}/commits/{sha}/pulls`). */
-export type CommitPullsLookup = (
+type CommitPullsLookup = (
   sha: string
 ) => Promise<Array<{ number: number; state?: string; head?: { sha?: string } }>>
 

@@ -59,7 +59,7 @@ export interface FollowUpOptions {
 }
 
 /** Why a message's outcome is unknown, in words of our own (no server text goes into the note). */
-export function whyUnknown(err: Error): string {
+function whyUnknown(err: Error): string {
   if (err instanceof DevinNetworkError)
     return err.timedOut ? 'no answer came in time' : 'the connection failed before the answer'
   if (err instanceof DevinMalformedResponseError) return 'its answer could not be read'

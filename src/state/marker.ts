@@ -144,8 +144,8 @@ function summaryOf(h: HandoffSummary, str: (t: string) => string): HandoffSummar
 const SESSION_ID = /^devin-[A-Za-z0-9-]{1,100}$/
 // A commit id exactly as git prints it: the incremental packer hands it to git.
 const HEAD_SHA = /^[0-9a-f]{40}$/
-export const isSessionId = (v: string): boolean => SESSION_ID.test(v)
-export const isHeadSha = (v: string): boolean => HEAD_SHA.test(v)
+const isSessionId = (v: string): boolean => SESSION_ID.test(v)
+const isHeadSha = (v: string): boolean => HEAD_SHA.test(v)
 
 // ---- decoding: the exact shape, or nothing ----
 

@@ -63,11 +63,7 @@ export function prRefs(c: PullRequestCheckout): { headSha: string; mergeSha: str
  * head), then updates `refs/pull/N/head` and GitHub's test merge `refs/pull/N/merge` the way
  * GitHub does after a push, and checks the new merge out into a fresh workspace.
  */
-export function pushPrHead(
-  c: PullRequestCheckout,
-  files: Files,
-  o: PushOptions = {}
-): PrHeadUpdate {
+function pushPrHead(c: PullRequestCheckout, files: Files, o: PushOptions = {}): PrHeadUpdate {
   const seed = seedOf(c)
   const before = originRef(c, `refs/heads/${c.headRef}`)
   const base = originRef(c, `refs/heads/${c.baseRef}`)
@@ -124,7 +120,7 @@ export function prWorkspace(c: PullRequestCheckout, mergeSha: string): string {
  * `sha` at depth 1, on `branch`. Unlike events.ts's makeBranchCheckout, it may be called again
  * for the same commit: every call is a new workspace, as every run gets one.
  */
-export function branchWorkspace(c: PullRequestCheckout, sha: string, branch = 'main'): string {
+function branchWorkspace(c: PullRequestCheckout, sha: string, branch = 'main'): string {
   const ws = freshWorkspace(c, branch.replace(/\W/g, '-'))
   const ref = `refs/remotes/origin/${branch}`
   fetchDepth1(ws, sha, ref)
