@@ -182,6 +182,8 @@ export function parseSession(value: unknown): DevinSession | undefined {
   }
 }
 
+const COMMIT_SHA = /^[0-9a-f]{7,64}$/i
+
 /**
  * Returns undefined unless every field the action relies on is there and typed: the commit is
  * what a later GET asks for, and `created_at` with it tells one review from another.
@@ -193,7 +195,9 @@ export function parsePrReview(value: unknown): PrReview | undefined {
   const createdAt = str(value.created_at)
   const repoPath = str(value.repo_path)
   const prNumber = num(value.pr_number)
-  if (!sha || sha.trim() === '' || status === null || createdAt === null) return undefined
+  // A commit id, full or short, as the docs give it: the value is logged, shown, sent back as a
+  // query and named as the check run's id, so nothing else from the answer may take its place.
+  if (!sha || !COMMIT_SHA.test(sha) || status === null || createdAt === null) return undefined
   if (repoPath === null || prNumber === null) return undefined
   return {
     commit_sha: sha,
