@@ -377,10 +377,10 @@ export async function packRun(opts: PackOptions): Promise<PackRun> {
     change,
     repo,
     commits: await commits,
-    // A copy: the increment cuts it to its own budget.
+    // The whole change is assembled: the increment may cut these to its own budget (on a copy).
     uncommitted: u && {
       note: u.note,
-      states: structuredClone(u.states),
+      states: u.states,
       redactions: u.states.flatMap((s) => s.redactions ?? [])
     }
   }

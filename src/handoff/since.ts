@@ -8,7 +8,7 @@
 import { errorText } from '../hygiene/scrub.js'
 import type { HandedOff, HandoffSummary } from '../state/report.js'
 import { assemble, newCtx, type PackRun } from './pack.js'
-import type { FileState, PackLog, PackOptions, PackedChange } from './pack-types.js'
+import type { FileState, PackOptions, PackedChange } from './pack-types.js'
 import { buildPrompt, type PromptInput } from './prompt.js'
 import {
   deepenUntil,
@@ -50,8 +50,6 @@ const again = (why: string): Increment => ({
   incremental: false,
   why: `${why}, so this is the whole change again`
 })
-
-const quietLog: PackLog = { info: () => {}, warning: () => {}, debug: () => {} }
 
 /**
  * Where the last handoff's head stands: `true` when it is an ancestor of the head, else why not.
@@ -109,13 +107,13 @@ export async function packIncrement(
   opts: PackOptions,
   handedOff: string
 ): Promise<Increment> {
-  const log = opts.log ?? quietLog
+  const ctx = newCtx(opts)
+  const log = ctx.log
   // Both reach git as arguments: only full ids, nothing option-like.
   if (!isSha(handedOff)) return again("the last handoff's head is not a commit id")
   if (!isSha(opts.target.headSha)) return again("the pull request's head commit is not known")
   const from = handedOff.toLowerCase()
   const to = opts.target.headSha.toLowerCase()
-  const ctx = newCtx(opts)
   const uncommitted = run.uncommitted
   // A copy: the increment cuts it to its own budget, after its commits.
   const uncommittedStates: FileState[] = structuredClone(uncommitted?.states ?? [])
