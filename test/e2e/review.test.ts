@@ -312,6 +312,8 @@ describe('mode: review', () => {
       () => s.github.checkRuns[0]?.status === 'in_progress',
       'the review check run in progress'
     )
+    // The look before the request, then the wait's first poll: the signal lands in the wait.
+    await s.devin.received('GET', REVIEWS, 2)
     child.kill('SIGINT')
     const r = await done
     expect(r.code).toBe(1)

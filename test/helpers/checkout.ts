@@ -174,7 +174,6 @@ export interface PullRequestCheckout extends Fixture {
   prNumber: number
 }
 
-/** A PR checkout as `actions/checkout@v4` makes it for a `pull_request` event. */
 /** GitHub's test merge of a PR, made in `seed`: first parent the base tip, second the PR head. */
 export function testMerge(seed: string, baseSha: string, headSha: string): string {
   runGit(seed, ['checkout', '-q', '--detach', baseSha])
@@ -190,6 +189,7 @@ export function testMerge(seed: string, baseSha: string, headSha: string): strin
   return runGit(seed, ['rev-parse', 'HEAD'])
 }
 
+/** A PR checkout as `actions/checkout@v4` makes it for a `pull_request` event. */
 export function makePullRequestCheckout(opts: PullRequestCheckoutOptions): PullRequestCheckout {
   const { root, origin, seed, workspace, cleanup } = newRoot()
   const n = opts.prNumber ?? 1

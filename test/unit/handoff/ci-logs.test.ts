@@ -147,9 +147,7 @@ describe('tailLogs', () => {
       Buffer.from([0xe2, 0x82]), // a character cut short by the end of the download
       Buffer.alloc(1_000_000, 0xff)
     ])
-    const started = performance.now()
     const out = tailLogs([job('bin', huge, { cutBefore: true }), job('euro', huge)], 10_001)
-    expect(performance.now() - started).toBeLessThan(5000)
     for (const t of out) {
       expect(t.bytes).toBeLessThanOrEqual(5001)
       expect(t.bytes).toBeGreaterThan(4990)
