@@ -19,24 +19,17 @@ import { isSha } from '../handoff/range.js'
 import type { Log } from '../hygiene/log.js'
 import { errorText } from '../hygiene/scrub.js'
 import type { Trigger } from '../run/trigger.js'
-import type { HandedOff, HandoffSummary } from '../state/report.js'
+import type { HandoffSummary, SettledStart } from '../state/report.js'
 import { unconfirmedNote } from './notes.js'
 import { answerMessage, commentUrl, followUpMessage } from './request.js'
 import type { Route } from './route.js'
 import { adoptionTags, ciTag } from './tags.js'
 
-/** What a message to an existing session settled as. */
-export interface Delivery {
+/** What a message to an existing session settled as: a start that reused it (./start.ts). */
+export type Delivery = Omit<SettledStart, 'session' | 'how'> & {
   session: DevinSession
-  note?: string
   /** The bytes of the message itself. */
   promptBytes: number
-  /** What the report shows of what was sent, when it is not the packed whole (a delta, an answer). */
-  summary?: HandoffSummary
-  /** The change the session now has, for the comment to remember (absent: unchanged). */
-  handedOff?: HandedOff
-  /** The message was an answer to the session's question. */
-  answered?: boolean
 }
 
 export type FollowUpClient = Pick<DevinClient, 'sendMessage' | 'getSession' | 'replaceTags'>

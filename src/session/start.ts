@@ -16,7 +16,7 @@ import type { Inputs } from '../run/inputs.js'
 import type { Handoff } from '../handoff/prepare.js'
 import { isSha } from '../handoff/range.js'
 import type { Trigger } from '../run/trigger.js'
-import type { HandedOff, HandoffSummary, PendingStart } from '../state/run-state.js'
+import type { PendingStart, SettledStart } from '../state/run-state.js'
 import { toView } from '../state/view.js'
 import { budgetReader, overBudget, type Spending } from './budget.js'
 import { deliver, type FollowUpClient } from './follow-up.js'
@@ -26,20 +26,11 @@ import { CancelledError, type Route } from './route.js'
 export { CancelledError } from './route.js'
 import { ciTag, runTag, sessionTags } from './tags.js'
 
-export interface Started {
-  session: DevinSession
-  how: 'created' | 'reused'
-  /** Bytes really sent when that was not the prompt itself (the follow-up message). */
-  promptBytes?: number
-  /** What the run should say about the start (a follow-up whose delivery is unconfirmed). */
-  note?: string
-  /** What the report shows of what was sent, when it is not the packed whole (a delta, an answer). */
-  summary?: HandoffSummary
-  /** The change the session now has, for the sticky comment to remember. */
-  handedOff?: HandedOff
-  /** The message answered the session's question. */
-  answered?: boolean
-}
+/**
+ * How the start went: the session (as the API gave it) and what SettledStart says of a start
+ * (src/state/report.ts): what was sent, what the comment should remember, an answer as one.
+ */
+export type Started = Omit<SettledStart, 'session'> & { session: DevinSession }
 
 /** The session client a cancel may need: to read, stop, or find the session of a start. */
 export type StopClient = Pick<DevinClient, 'terminateSession' | 'getSession' | 'findSessionsByTags'>
