@@ -13,7 +13,7 @@ import {
   type IssueFixture,
   type PullFixture
 } from '../emulators/github.ts'
-import { runGit, type PullRequestCheckout, type PushCheckout } from './checkout.ts'
+import { checkoutBranch, type PullRequestCheckout, type PushCheckout } from './checkout.ts'
 import { runAction, type ActionResult, type RunActionOptions } from './run-action.ts'
 import { API_KEY, GITHUB_TOKEN, OWNER, REPO } from './scenario.ts'
 
@@ -207,26 +207,13 @@ export function pullFixture(
  * at `sha`, on `branch`. Nothing of a PR head is in it.
  */
 export function makeBranchCheckout(
-  fx: { root: string; originUrl: string },
+  fx: { root: string; originDir: string },
   sha: string,
   branch = 'main'
 ): string {
   const ws = join(fx.root, `workspace-${branch.replace(/\W/g, '-')}-${sha.slice(0, 7)}`)
   mkdirSync(ws)
-  runGit(ws, ['init', '-q'])
-  runGit(ws, ['remote', 'add', 'origin', fx.originUrl])
-  runGit(ws, ['config', '--local', 'gc.auto', '0'])
-  runGit(ws, [
-    'fetch',
-    '-q',
-    '--no-tags',
-    '--prune',
-    '--no-recurse-submodules',
-    '--depth=1',
-    'origin',
-    `+${sha}:refs/remotes/origin/${branch}`
-  ])
-  runGit(ws, ['checkout', '-q', '--force', '-B', branch, `refs/remotes/origin/${branch}`])
+  checkoutBranch(ws, fx.originDir, sha, branch)
   return ws
 }
 
