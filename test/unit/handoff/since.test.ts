@@ -3,7 +3,7 @@
  * first handoff at the PR's head, then a push (or a force-push) and a fresh depth-1 checkout of
  * the new merge commit, as the next run gets it. Git processes are counted with the PATH shim.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { prepareHandoff, type Handoff } from '../../../src/handoff/prepare.ts'
 import { packRun, type PackOptions } from '../../../src/handoff/pack.ts'
 import { packIncrement } from '../../../src/handoff/since.ts'
@@ -18,23 +18,14 @@ import {
   type Files,
   type PullRequestCheckout
 } from '../../helpers/checkout.ts'
-import { makeGitCounter, type GitCounter } from '../../helpers/git-count.ts'
+import { useGitCounter } from '../../helpers/git-count.ts'
 import { prWorkspace, pushPrHead } from '../../helpers/pr-updates.ts'
 import { scratchSpace } from '../../helpers/scratch.ts'
 
 const { track, scratch } = scratchSpace('since-test-')
 
-let counter: GitCounter
-const savedPath = process.env.PATH
-beforeEach(() => {
-  counter = makeGitCounter()
-  process.env.PATH = counter.path(savedPath ?? '')
-})
-afterEach(() => {
-  process.env.PATH = savedPath
-  counter.cleanup()
-})
-const commands = (): string[] => counter.started().map((c) => c.command)
+const counter = useGitCounter()
+const commands = counter.commands
 
 // Assembled at run time so this file holds no token-shaped literal.
 const token = (n: number): string =>
