@@ -180,6 +180,11 @@ export interface CommentOn {
   login?: string
   type?: 'User' | 'Bot'
   /**
+   * The GitHub App that wrote it (`performed_via_github_app`): by default a Bot login's own App,
+   * as the emulator's API shows it, and none for a User; `null` for none.
+   */
+  app?: string | null
+  /**
    * What the run checks out: `default-branch` (default) is what actions/checkout does on
    * `issue_comment`; `merge` checks out the PR's current test merge, as a workflow that asks for
    * `refs/pull/N/merge` does.
@@ -200,16 +205,18 @@ export function commentOnPr(s: PrScenario, body: string, o: CommentOn = {}): PrC
   const c = s.checkout
   const login = o.login ?? 'alice'
   const type = o.type ?? 'User'
-  const stored = s.github.addComment({ issue: c.prNumber, body, login, type })
+  const stored = s.github.addComment({ issue: c.prNumber, body, login, type, app: o.app })
   const payload = issueCommentPayload(
     { number: c.prNumber, isPull: true },
     { body, commenter: login, id: stored.id }
   )
+  const comment = payload.comment as Record<string, unknown>
+  comment.performed_via_github_app = stored.app ? { slug: stored.app } : null
   const author = (s.payload.pull_request as { user?: unknown } | undefined)?.user
   const issue = payload.issue as Record<string, unknown>
   if (author !== undefined) issue.user = author
   if (type === 'Bot') {
-    ;(payload.comment as { user: { type: string } }).user.type = 'Bot'
+    ;(comment.user as { type: string }).type = 'Bot'
     ;(payload.sender as { type: string }).type = 'Bot'
   }
   const main = originRef(c, `refs/heads/${c.baseRef}`)
