@@ -20,6 +20,7 @@ import type { HandoffSummary } from '../../../src/state/report.ts'
 import { apiError, FakeDevin, session } from '../../helpers/fake-devin.ts'
 import { forDevin } from '../../helpers/gated.ts'
 import { recordingLog } from '../../helpers/log.ts'
+import { HEAD, PR_URL, ciRun, prTarget } from '../../helpers/session-fixtures.ts'
 
 describe('sendTo', () => {
   const live = session('devin-a', { status: 'suspended', status_detail: 'inactivity' })
@@ -168,43 +169,13 @@ describe('sendTo', () => {
   })
 })
 
-const HEAD = 'ABCDEF0123456789ABCDEF0123456789ABCDEF01'
 const FROM = '1111111111111111111111111111111111111111'
-const PR_URL = 'https://github.com/octo/repo/pull/3'
 const CI_TAG = 'gh-ci:octo/repo@abcdef012345:ci'
 const UPLOADED = 'https://uploads.devin.example/ci-log-1-build.txt'
 
-const target = (over: Partial<Target> = {}): Target => ({
-  owner: 'octo',
-  repo: 'repo',
-  slug: 'octo/repo',
-  eventName: 'issue_comment',
-  headRef: 'feature',
-  headSha: HEAD,
-  baseRef: 'main',
-  baseSha: '',
-  pr: {
-    number: 3,
-    url: PR_URL,
-    title: 'Add mul',
-    body: '',
-    author: 'alice',
-    isFork: false,
-    headRepo: 'octo/repo',
-    draft: false
-  },
-  ...over
-})
-
-const ciRun = {
-  id: 9,
-  name: 'CI',
-  path: '.github/workflows/ci.yml',
-  url: 'https://github.com/octo/repo/actions/runs/9',
-  headSha: HEAD.toLowerCase(),
-  headBranch: 'feature',
-  attempt: 1
-}
+/** A comment's run on PR 3 at its head. */
+const target = (over: Partial<Target> = {}): Target =>
+  prTarget({ eventName: 'issue_comment', headSha: HEAD, ...over })
 
 type Sent = Pick<Handoff, 'prompt' | 'screened' | 'ci' | 'sinceLast'>
 
