@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { decodeState } from '../../src/state/marker.ts'
 import { headlineOf } from '../helpers/comment.ts'
 import { commentOnPr } from '../helpers/pr-updates.ts'
-import { OWNER, REPO, prScenario, type PrScenario } from '../helpers/scenario.ts'
+import { OWNER, PR, PR_TAG, REPO, prScenario, type PrScenario } from '../helpers/scenario.ts'
 import type { ActionResult } from '../helpers/run-action.ts'
 
 let s: PrScenario | undefined
@@ -17,8 +17,6 @@ afterEach(async () => {
   s = undefined
 })
 
-const PR = 7
-const PR_TAG = `gh:${OWNER}/${REPO}#${PR}`
 const LIST = 'GET /v3/organizations/:org/sessions'
 
 /** What the run sent to Devin, by route, from request number `from` on. */

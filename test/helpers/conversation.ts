@@ -6,10 +6,10 @@
 import type { JobFixture } from '../emulators/github-actions.ts'
 import { failingLog, workflowRunEvent } from './events.ts'
 import type { ActionResult, RunActionOptions } from './run-action.ts'
-import { everything, type PrScenario } from './scenario.ts'
+import { PR, everything, type PrScenario } from './scenario.ts'
 
 export { SLUG } from './events.ts'
-export const PR = 7
+export { PR }
 /** The login of Devin's GitHub App, the only PR author whose session link is followed. */
 export const DEVIN_APP = 'devin-ai-integration[bot]'
 const CREATE = /^\/v3\/organizations\/[^/]+\/sessions$/
