@@ -4,10 +4,12 @@
  * action's session of its thread.
  */
 import type { DevinSession } from '../../src/devin/types.ts'
+import type { Handoff } from '../../src/handoff/prepare.ts'
 import type { RunContext } from '../../src/run/context.ts'
 import { readInputs, type Inputs } from '../../src/run/inputs.ts'
 import type { CiRun, PullRequestInfo, Target } from '../../src/run/target.ts'
 import { ACTION_TAG } from '../../src/session/tags.ts'
+import type { HandoffSummary } from '../../src/state/report.ts'
 import { session } from './fake-devin.ts'
 
 /** The PR's head commit, in capitals: what the action remembers of it must be lower case. */
@@ -67,3 +69,42 @@ export const threadSession = (
   key = 'default',
   over: Record<string, unknown> = {}
 ): DevinSession => session(id, { tags: [ACTION_TAG, PR_TAG, `${PR_TAG}:${key}`], ...over })
+
+/** What a start or follow-up sends of a handoff. */
+export type SentHandoff = Pick<Handoff, 'prompt' | 'screened' | 'ci' | 'sinceLast'>
+
+/** The head of the last handoff, where the commits since begin. */
+export const FROM = '1'.repeat(40)
+
+/** The summary of the commits since {@link FROM}: one file. */
+export const deltaSummary: HandoffSummary = {
+  promptBytes: 5,
+  files: 1,
+  source: 'git',
+  truncated: false,
+  omitted: 0,
+  redactions: 0,
+  since: FROM
+}
+
+/** The commits since {@link FROM} (`DELTA`), for the session that had the last handoff. */
+export const sinceLast = (sessionId: string): NonNullable<SentHandoff['sinceLast']> => ({
+  sessionId,
+  from: FROM,
+  incremental: true,
+  prompt: 'DELTA',
+  bytes: 5,
+  summary: deltaSummary
+})
+
+/** The whole change (`WHOLE`) of `target`, asked for by bob's `/devin use the v2 API`. */
+export const sentHandoff = (target: Target, over: Partial<SentHandoff> = {}): SentHandoff => ({
+  prompt: 'WHOLE',
+  screened: {
+    target,
+    task: 'task',
+    title: '',
+    requestedBy: { login: 'bob', text: 'use the v2 API' }
+  },
+  ...over
+})

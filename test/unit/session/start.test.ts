@@ -2,7 +2,6 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
 import type { Trigger } from '../../../src/run/trigger.ts'
-import type { Handoff } from '../../../src/handoff/prepare.ts'
 import { unconfirmedNote } from '../../../src/session/notes.ts'
 import { followUpMessage } from '../../../src/session/request.ts'
 import { routeHandoff, type Route } from '../../../src/session/route.ts'
@@ -21,9 +20,13 @@ import {
   PR_URL,
   ciRun,
   ctx,
+  deltaSummary,
   inputs,
   prTarget,
-  threadSession
+  sentHandoff,
+  sinceLast,
+  threadSession,
+  type SentHandoff
 } from '../../helpers/session-fixtures.ts'
 
 const target = prTarget({}, { url: '' })
@@ -181,35 +184,10 @@ describe('startSession', () => {
   })
 
   describe('on a route', () => {
-    type Sent = Pick<Handoff, 'prompt' | 'screened' | 'ci' | 'sinceLast'>
+    type Sent = SentHandoff
     const withHead = (headSha: string): Target => prTarget({ headSha })
-    const summary = {
-      promptBytes: 5,
-      files: 1,
-      source: 'git',
-      truncated: false,
-      omitted: 0,
-      redactions: 0,
-      since: '1'.repeat(40)
-    }
-    const handoff = (over: Partial<Sent> = {}): Sent => ({
-      prompt: 'WHOLE',
-      screened: {
-        target: withHead(HEAD),
-        task: 'task',
-        title: '',
-        requestedBy: { login: 'bob', text: 'use the v2 API' }
-      },
-      sinceLast: {
-        sessionId: 'devin-live',
-        from: '1'.repeat(40),
-        incremental: true,
-        prompt: 'DELTA',
-        bytes: 5,
-        summary
-      },
-      ...over
-    })
+    const handoff = (over: Partial<Sent> = {}): Sent =>
+      sentHandoff(withHead(HEAD), { sinceLast: sinceLast('devin-live'), ...over })
 
     async function startOn(devin: FakeDevin, route: Route, h: Sent = handoff()) {
       const started = await startSession({
@@ -281,7 +259,7 @@ describe('startSession', () => {
       expect(started).toMatchObject({
         how: 'reused',
         promptBytes: Buffer.byteLength(message),
-        summary: { ...summary, promptBytes: Buffer.byteLength(message) },
+        summary: { ...deltaSummary, promptBytes: Buffer.byteLength(message) },
         handedOff: { sessionId: 'devin-live', headSha: HEAD.toLowerCase() }
       })
       expect(devin.created).toEqual([])
