@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { decodeState } from '../../src/state/marker.ts'
 import { headlineOf } from '../helpers/comment.ts'
-import { OWNER, REPO, prScenario, type PrScenario } from '../helpers/scenario.ts'
+import { commentOnPr } from '../helpers/pr-updates.ts'
+import { OWNER, PR, PR_TAG, REPO, prScenario, type PrScenario } from '../helpers/scenario.ts'
 import type { ActionResult } from '../helpers/run-action.ts'
 
 let s: PrScenario | undefined
@@ -16,8 +17,6 @@ afterEach(async () => {
   s = undefined
 })
 
-const PR = 7
-const PR_TAG = `gh:${OWNER}/${REPO}#${PR}`
 const LIST = 'GET /v3/organizations/:org/sessions'
 
 /** What the run sent to Devin, by route, from request number `from` on. */
@@ -32,33 +31,6 @@ function expectBudgetSkip(r: ActionResult, reason: string): void {
   const notices = r.commands.filter((c) => c.command === 'notice').map((c) => c.message)
   expect(notices).toContain(`Devin handoff skipped: ${reason}`)
   expect(r.commands.filter((c) => c.command === 'error')).toEqual([])
-}
-
-/** An `issue_comment` payload on the scenario's PR, as GitHub sends it. */
-function commentEvent(
-  sc: PrScenario,
-  body: string,
-  user: { login: string; type: 'User' | 'Bot'; app?: string | null }
-) {
-  const c = sc.github.addComment({ issue: PR, body, ...user })
-  return {
-    eventName: 'issue_comment',
-    payload: {
-      action: 'created',
-      issue: {
-        number: PR,
-        pull_request: { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${PR}` }
-      },
-      comment: {
-        id: c.id,
-        body,
-        user: { login: user.login, type: user.type },
-        performed_via_github_app: c.app ? { slug: c.app } : null
-      },
-      repository: { full_name: `${OWNER}/${REPO}`, default_branch: 'main' },
-      sender: { login: user.login, type: user.type }
-    }
-  }
 }
 
 describe('max-sessions-per-pr', () => {
@@ -168,26 +140,24 @@ describe('loop breakers', () => {
 
   it("never hands off Devin's own comment, even with allowed-bots '*'", async () => {
     s = await prScenario()
-    const ev = commentEvent(s, '/devin I pushed a fix', {
+    const ev = commentOnPr(s, '/devin I pushed a fix', {
       login: 'devin-ai-integration[bot]',
       type: 'Bot'
     })
     const writes = s.github.writeCount
-    const r = await s.run(
-      { 'trigger-phrase': '/devin', 'allowed-bots': '*', 'require-permission': 'none' },
-      ev
-    )
+    const r = await ev.run({
+      'trigger-phrase': '/devin',
+      'allowed-bots': '*',
+      'require-permission': 'none'
+    })
     expectLoopSkip(s, r, /^loop: the comment is by Devin's GitHub App/, writes)
   })
 
   it('never hands off a comment carrying its own marker, whoever wrote it', async () => {
     s = await prScenario()
-    const ev = commentEvent(s, '/devin go\n<!-- devin-handoff:default -->', {
-      login: 'alice',
-      type: 'User'
-    })
+    const ev = commentOnPr(s, '/devin go\n<!-- devin-handoff:default -->')
     const writes = s.github.writeCount
-    const r = await s.run({ 'trigger-phrase': '/devin' }, ev)
+    const r = await ev.run({ 'trigger-phrase': '/devin' })
     expectLoopSkip(s, r, /^loop: the comment carries Devin Handoff's own marker/, writes)
   })
 

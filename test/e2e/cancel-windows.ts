@@ -17,9 +17,8 @@ import type { StoredSession } from '../emulators/devin.ts'
 import type { RecordedRequest } from '../emulators/http.ts'
 import { stateOf } from '../helpers/comment.ts'
 import { runPost, startAction, type ActionResult } from '../helpers/run-action.ts'
-import { OWNER, REPO, type PrScenario } from '../helpers/scenario.ts'
+import { OWNER, PR, PR_TAG, REPO, THREAD_TAG, type PrScenario } from '../helpers/scenario.ts'
 
-const PR = 7
 const SLUG = `${OWNER}/${REPO}`
 const SESSIONS = /^\/v3\/organizations\/[^/]+\/sessions$/
 const ONE_SESSION = /^\/v3\/organizations\/[^/]+\/sessions\/devin-[0-9a-f]+$/
@@ -29,9 +28,6 @@ const GH_LIST = `/repos/${SLUG}/issues/${PR}/comments`
 const GH_ONE = new RegExp(`^/repos/${SLUG}/issues/comments/\\d+$`)
 const PERMISSION = /\/collaborators\/[^/]+\/permission$/
 const GH_CHECK_RUNS = new RegExp(`^/repos/${SLUG}/check-runs(?:/\\d+)?$`)
-// As the action tags a PR's session: its exact PR tag, which reuse lists by, and its thread tag.
-const PR_TAG = `gh:${SLUG}#${PR}`
-const THREAD_TAG = `${PR_TAG}:default`
 
 /** How a row reaches its instant: faults set before the start, then the instant to wait for. */
 interface Arming {

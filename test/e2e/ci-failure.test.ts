@@ -8,13 +8,18 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { JobFixture, WorkflowRunFixture } from '../emulators/github-actions.ts'
-import { sentPrompt } from '../helpers/events.ts'
+import {
+  SLUG,
+  failingLog,
+  jobLog,
+  sentPrompt,
+  workflowRunEvent,
+  type WorkflowRunEvent
+} from '../helpers/events.ts'
 import { ALNUM, seededRandom } from '../helpers/fake-secrets.ts'
 import type { ActionResult } from '../helpers/run-action.ts'
 import {
   GITHUB_TOKEN,
-  OWNER,
-  REPO,
   everything,
   prScenario,
   type PrScenario,
@@ -28,11 +33,6 @@ const space = scratchSpace('devin-handoff-ci-')
 const rand = seededRandom(140_014)
 const PLANTED = `ghp_${rand(36, ALNUM)}`
 
-const PR = 7
-const SLUG = `${OWNER}/${REPO}`
-const CI_PATH = '.github/workflows/ci.yml'
-const OWN_REF = `${SLUG}/.github/workflows/devin-ci.yml@refs/heads/main`
-const STAMP = '2024-05-01T12:00:00.0000000Z'
 const UPLOAD = /^\/v3\/organizations\/[^/]+\/attachments$/
 const CREATE = /^\/v3\/organizations\/[^/]+\/sessions$/
 
@@ -41,17 +41,6 @@ afterEach(async () => {
   await s?.close()
   s = undefined
 })
-
-/** A job log: setup noise, then the failure at its end, where the tail keeps it. */
-function failingLog(lines: string[]): string {
-  const head = Array.from({ length: 20 }, (_, i) => `${STAMP} setup line ${i + 1}`)
-  return [
-    ...head,
-    ...lines.map((l) => `${STAMP} ${l}`),
-    `${STAMP} ##[error]Process completed with exit code 1.`,
-    ''
-  ].join('\n')
-}
 
 /** Three jobs: one passed, two failed; the tests job printed a credential on its way down. */
 function jobs(): JobFixture[] {
@@ -63,7 +52,7 @@ function jobs(): JobFixture[] {
         { name: 'Checkout', conclusion: 'success' },
         { name: 'Compile', conclusion: 'success' }
       ],
-      log: `${STAMP} compiled fine\n`
+      log: jobLog(['compiled fine'])
     },
     {
       name: 'unit tests',
@@ -73,17 +62,21 @@ function jobs(): JobFixture[] {
         { name: 'Run vitest', conclusion: 'failure' },
         { name: 'Upload coverage', conclusion: 'skipped' }
       ],
-      log: failingLog([
-        `debug: GH_TOKEN=${PLANTED}`,
-        'FAIL test/math.test.ts > mul multiplies',
-        'AssertionError: expected 6 to be 5'
-      ])
+      // Setup noise first, the failure at the end, where the tail keeps it.
+      log: failingLog(
+        [
+          `debug: GH_TOKEN=${PLANTED}`,
+          'FAIL test/math.test.ts > mul multiplies',
+          'AssertionError: expected 6 to be 5'
+        ],
+        20
+      )
     },
     {
       name: 'lint',
       conclusion: 'failure',
       steps: [{ name: 'Run eslint', conclusion: 'failure' }],
-      log: failingLog(['src/math.ts:5:3 error no-unused-vars'])
+      log: failingLog(['src/math.ts:5:3 error no-unused-vars'], 20)
     }
   ]
 }
@@ -96,58 +89,6 @@ function ciRun(
   return { id, name: 'CI', headSha, headBranch: 'feature', jobs: jobs(), ...o }
 }
 
-/** The `workflow_run` event GitHub sends when the `CI` workflow completes. */
-function runEvent(
-  sc: PrScenario,
-  o: { id: number; conclusion: string; pulls?: number[] }
-): { eventName: string; payload: Record<string, unknown>; env: Record<string, string> } {
-  const sha = sc.checkout.headSha
-  const pulls = (o.pulls ?? [PR]).map((n) => ({
-    id: 9000 + n,
-    number: n,
-    url: `https://api.github.com/repos/${SLUG}/pulls/${n}`,
-    head: { ref: sc.checkout.headRef, sha, repo: { id: 1, name: REPO, url: '' } },
-    base: {
-      ref: sc.checkout.baseRef,
-      sha: sc.checkout.baseSha,
-      repo: { id: 1, name: REPO, url: '' }
-    }
-  }))
-  return {
-    eventName: 'workflow_run',
-    payload: {
-      action: 'completed',
-      workflow_run: {
-        id: o.id,
-        name: 'CI',
-        path: CI_PATH,
-        workflow_id: 11,
-        html_url: `https://github.com/${SLUG}/actions/runs/${o.id}`,
-        head_sha: sha,
-        head_branch: sc.checkout.headRef,
-        status: 'completed',
-        conclusion: o.conclusion,
-        run_attempt: 1,
-        event: 'pull_request',
-        pull_requests: pulls,
-        actor: { login: 'alice', type: 'User' },
-        triggering_actor: { login: 'alice', type: 'User' }
-      },
-      workflow: { id: 11, name: 'CI', path: CI_PATH },
-      repository: { full_name: SLUG, default_branch: 'main', private: false },
-      sender: { login: 'alice', type: 'User' }
-    },
-    env: {
-      GITHUB_ACTOR: 'alice',
-      GITHUB_TRIGGERING_ACTOR: 'alice',
-      // A workflow_run runs on the default branch: its GITHUB_SHA is not the failing commit.
-      GITHUB_SHA: sc.checkout.baseSha,
-      GITHUB_REF: 'refs/heads/main',
-      GITHUB_WORKFLOW_REF: OWN_REF
-    }
-  }
-}
-
 async function scenario(o: PrScenarioOptions = {}): Promise<PrScenario> {
   s = await prScenario(o)
   return s
@@ -156,7 +97,7 @@ async function scenario(o: PrScenarioOptions = {}): Promise<PrScenario> {
 /** Runs the action on a `workflow_run` of the scenario's PR with no checkout. */
 function runOn(
   sc: PrScenario,
-  ev: ReturnType<typeof runEvent>,
+  ev: WorkflowRunEvent,
   inputs: Record<string, string> = {}
 ): Promise<ActionResult> {
   return sc.run(inputs, { ...ev, workspace: space.scratch() })
@@ -177,7 +118,7 @@ describe('workflow_run: a failed CI run', () => {
   it('hands off a same-repo PR’s failed run with each failed job’s log attached, the credential in it redacted', async () => {
     const sc = await scenario()
     sc.github.actions.addRun(ciRun(501, sc.checkout.headSha))
-    const r = await runOn(sc, runEvent(sc, { id: 501, conclusion: 'failure' }))
+    const r = await runOn(sc, workflowRunEvent(sc.checkout, { id: 501, conclusion: 'failure' }))
     ok(r)
     expect(r.outputs.result, r.stdout).toBe('created')
     expect(sc.devin.createCount).toBe(1)
@@ -246,14 +187,17 @@ describe('workflow_run: a failed CI run', () => {
     const sc = await scenario()
     sc.github.actions.addRun(ciRun(601, sc.checkout.headSha))
     sc.github.actions.addRun(ciRun(602, sc.checkout.headSha))
-    const first = await runOn(sc, runEvent(sc, { id: 601, conclusion: 'failure' }))
+    const first = await runOn(sc, workflowRunEvent(sc.checkout, { id: 601, conclusion: 'failure' }))
     ok(first)
     expect(first.outputs.result, first.stdout).toBe('created')
     const uploads = sc.devin.uploads.all.length
     expect(uploads).toBe(2)
 
     const before = sc.devin.requests.length
-    const second = await runOn(sc, runEvent(sc, { id: 602, conclusion: 'failure' }))
+    const second = await runOn(
+      sc,
+      workflowRunEvent(sc.checkout, { id: 602, conclusion: 'failure' })
+    )
     ok(second)
     expect(second.outputs.result, second.stdout).toBe('skipped')
     expect(second.outputs['skip-reason']).toMatch(/^already handed off:/)
@@ -269,7 +213,10 @@ describe('workflow_run: a failed CI run', () => {
     sc.github.actions.addRun(ciRun(701, sc.checkout.headSha))
     // GitHub lists no fork PR on the event: it is found by the commit. (A lookup that lags, and
     // the waits between asks, are test/unit/run/ci-target.test.ts's, on an injected clock.)
-    const r = await runOn(sc, runEvent(sc, { id: 701, conclusion: 'failure', pulls: [] }))
+    const r = await runOn(
+      sc,
+      workflowRunEvent(sc.checkout, { id: 701, conclusion: 'failure', pulls: [] })
+    )
     ok(r)
     expect(r.outputs.result, r.stdout).toBe('skipped')
     expect(r.outputs['skip-reason']).toMatch(/^fork: pull request #7 comes from mallory\/widgets/)
@@ -286,7 +233,7 @@ describe('workflow_run: a failed CI run', () => {
     const sc = await scenario()
     sc.github.actions.addRun(ciRun(801, sc.checkout.headSha))
     const writes = sc.github.writeCount
-    const r = await runOn(sc, runEvent(sc, { id: 801, conclusion: 'success' }))
+    const r = await runOn(sc, workflowRunEvent(sc.checkout, { id: 801, conclusion: 'success' }))
     ok(r)
     expect(r.outputs.result, r.stdout).toBe('skipped')
     expect(r.outputs['skip-reason']).toBe(
@@ -300,7 +247,7 @@ describe('workflow_run: a failed CI run', () => {
   it('with ci-logs: false uploads nothing and still names the failed jobs', async () => {
     const sc = await scenario()
     sc.github.actions.addRun(ciRun(901, sc.checkout.headSha))
-    const r = await runOn(sc, runEvent(sc, { id: 901, conclusion: 'failure' }), {
+    const r = await runOn(sc, workflowRunEvent(sc.checkout, { id: 901, conclusion: 'failure' }), {
       'ci-logs': 'false'
     })
     ok(r)
@@ -329,7 +276,7 @@ describe('workflow_run: a failed CI run', () => {
       }
     })
     sc.github.actions.addRun(ciRun(1001, sc.checkout.headSha))
-    const r = await runOn(sc, runEvent(sc, { id: 1001, conclusion: 'failure' }))
+    const r = await runOn(sc, workflowRunEvent(sc.checkout, { id: 1001, conclusion: 'failure' }))
     ok(r)
     expect(r.outputs.result, r.stdout).toBe('created')
     expect(

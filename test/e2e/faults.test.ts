@@ -17,8 +17,16 @@ import {
   type CancelObserved,
   type CancelRow
 } from './cancel-windows.ts'
-import { GITHUB_TOKEN, OWNER, REPO, prScenario, type PrScenario } from '../helpers/scenario.ts'
-const PR = 7
+import {
+  GITHUB_TOKEN,
+  OWNER,
+  PR,
+  PR_TAG,
+  REPO,
+  THREAD_TAG,
+  prScenario,
+  type PrScenario
+} from '../helpers/scenario.ts'
 const SLUG = `${OWNER}/${REPO}`
 const SESSIONS = /^\/v3\/organizations\/[^/]+\/sessions$/
 const GH_LIST = `/repos/${SLUG}/issues/${PR}/comments`
@@ -107,9 +115,6 @@ function devin(fault: string, f: Fault, expect: Expected, more: Partial<Row> = {
 
 const MESSAGES = /^\/v3\/organizations\/[^/]+\/sessions\/[^/]+\/messages$/
 /** The live session of this PR and key that an earlier run left, found by its thread tag. */
-// As the action tags a PR's session: its exact PR tag, which reuse lists by, and its thread tag.
-const PR_TAG = `gh:${SLUG}#${PR}`
-const THREAD_TAG = `${PR_TAG}:default`
 const seedLive = (t: PrScenario): string =>
   t.devin.seedSession({ prompt: 'an earlier handoff', tags: ['github-action', PR_TAG, THREAD_TAG] })
 

@@ -146,6 +146,73 @@ export function initWorkspace(workspace: string, origin: string): void {
   ])
 }
 
+export interface CheckoutOptions {
+  /** Depth 1 as actions/checkout does by default (true), or full history. */
+  shallow?: boolean
+}
+
+/** actions/checkout's fetch of one commit by id into `ref` (depth 1 unless `shallow: false`). */
+function fetchCommit(ws: string, sha: string, ref: string, o: CheckoutOptions): void {
+  const depth = o.shallow === false ? [] : ['--depth=1']
+  runGit(ws, [
+    '-c',
+    'protocol.version=2',
+    'fetch',
+    '-q',
+    '--no-tags',
+    '--prune',
+    '--no-recurse-submodules',
+    ...depth,
+    'origin',
+    `+${sha}:${ref}`
+  ])
+}
+
+/**
+ * actions/checkout@v4 for a `pull_request` run in the empty directory `ws`: PR `prNumber`'s test
+ * merge `mergeSha`, detached (with `shallow: false`, every branch of origin fetched first).
+ */
+export function checkoutMerge(
+  ws: string,
+  originDir: string,
+  prNumber: number,
+  mergeSha: string,
+  o: CheckoutOptions = {}
+): void {
+  initWorkspace(ws, originDir)
+  if (o.shallow === false) {
+    runGit(ws, [
+      'fetch',
+      '-q',
+      '--prune',
+      '--no-recurse-submodules',
+      'origin',
+      '+refs/heads/*:refs/remotes/origin/*',
+      '+refs/tags/*:refs/tags/*'
+    ])
+  }
+  const ref = `refs/remotes/pull/${prNumber}/merge`
+  fetchCommit(ws, mergeSha, ref, o)
+  runGit(ws, ['checkout', '-q', '--progress', '--force', ref])
+}
+
+/**
+ * actions/checkout@v4 for a run on a branch (push, issue_comment, pull_request_target, schedule,
+ * workflow_dispatch) in the empty directory `ws`: `sha`, on `branch`.
+ */
+export function checkoutBranch(
+  ws: string,
+  originDir: string,
+  sha: string,
+  branch: string,
+  o: CheckoutOptions = {}
+): void {
+  initWorkspace(ws, originDir)
+  const ref = `refs/remotes/origin/${branch}`
+  fetchCommit(ws, sha, ref, o)
+  runGit(ws, ['checkout', '-q', '--progress', '--force', '-B', branch, ref])
+}
+
 export interface PullRequestCheckoutOptions {
   /** Files of the base branch (`main`) at the fork point. */
   base: Files
@@ -214,33 +281,7 @@ export function makePullRequestCheckout(opts: PullRequestCheckoutOptions): PullR
     `${mergeSha}:refs/pull/${n}/merge`
   ])
 
-  initWorkspace(workspace, origin)
-  const ref = `refs/remotes/pull/${n}/merge`
-  const depth = opts.shallow === false ? [] : ['--depth=1']
-  if (opts.shallow === false) {
-    runGit(workspace, [
-      'fetch',
-      '-q',
-      '--prune',
-      '--no-recurse-submodules',
-      'origin',
-      '+refs/heads/*:refs/remotes/origin/*',
-      '+refs/tags/*:refs/tags/*'
-    ])
-  }
-  runGit(workspace, [
-    '-c',
-    'protocol.version=2',
-    'fetch',
-    '-q',
-    '--no-tags',
-    '--prune',
-    '--no-recurse-submodules',
-    ...depth,
-    'origin',
-    `+${mergeSha}:${ref}`
-  ])
-  runGit(workspace, ['checkout', '-q', '--progress', '--force', ref])
+  checkoutMerge(workspace, origin, n, mergeSha, { shallow: opts.shallow })
   return {
     root,
     workspace,
@@ -301,22 +342,7 @@ export function makePushCheckout(opts: PushCheckoutOptions): PushCheckout {
   for (const [i, files] of opts.commits.entries()) after = commitAll(seed, files, `push ${i + 1}`)
   runGit(seed, ['push', '-q', '--force', 'origin', branch])
 
-  initWorkspace(workspace, origin)
-  const depth = opts.shallow === false ? [] : ['--depth=1']
-  const ref = `refs/remotes/origin/${branch}`
-  runGit(workspace, [
-    '-c',
-    'protocol.version=2',
-    'fetch',
-    '-q',
-    '--no-tags',
-    '--prune',
-    '--no-recurse-submodules',
-    ...depth,
-    'origin',
-    `+${after}:${ref}`
-  ])
-  runGit(workspace, ['checkout', '-q', '--progress', '--force', '-B', branch, ref])
+  checkoutBranch(workspace, origin, after, branch, { shallow: opts.shallow })
   return {
     root,
     workspace,

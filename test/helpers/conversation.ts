@@ -4,11 +4,12 @@
  * made into one Devin's GitHub App opened, and a failed CI run of the PR's head.
  */
 import type { JobFixture } from '../emulators/github-actions.ts'
+import { failingLog, workflowRunEvent } from './events.ts'
 import type { ActionResult, RunActionOptions } from './run-action.ts'
-import { OWNER, REPO, everything, type PrScenario } from './scenario.ts'
+import { PR, everything, type PrScenario } from './scenario.ts'
 
-export const SLUG = `${OWNER}/${REPO}`
-export const PR = 7
+export { SLUG } from './events.ts'
+export { PR }
 /** The login of Devin's GitHub App, the only PR author whose session link is followed. */
 export const DEVIN_APP = 'devin-ai-integration[bot]'
 const CREATE = /^\/v3\/organizations\/[^/]+\/sessions$/
@@ -115,21 +116,13 @@ export function asDevinPr(sc: PrScenario, o: DevinPrOptions = {}): string {
   return own
 }
 
-const STAMP = '2024-05-01T12:00:00.0000000Z'
-const CI_PATH = '.github/workflows/ci.yml'
-
 /** One failed job whose log printed `secret` on its way down. */
 const failingJobs = (secret: string): JobFixture[] => [
   {
     name: 'unit tests',
     conclusion: 'failure',
     steps: [{ name: 'Run vitest', conclusion: 'failure' }],
-    log: [
-      `${STAMP} debug: GH_TOKEN=${secret}`,
-      `${STAMP} FAIL test/math.test.ts > mul multiplies`,
-      `${STAMP} ##[error]Process completed with exit code 1.`,
-      ''
-    ].join('\n')
+    log: failingLog([`debug: GH_TOKEN=${secret}`, 'FAIL test/math.test.ts > mul multiplies'])
   }
 ]
 
@@ -142,50 +135,13 @@ export function ciFailure(
   id: number,
   o: { workspace: string; secret: string }
 ): Partial<RunActionOptions> {
-  const sha = sc.checkout.headSha
   const jobs = failingJobs(o.secret)
-  sc.github.actions.addRun({ id, name: 'CI', headSha: sha, headBranch: 'feature', jobs })
-  const repo = { id: 1, name: REPO, url: '' }
-  const pull = {
-    id: 9000 + PR,
-    number: PR,
-    url: `https://api.github.com/repos/${SLUG}/pulls/${PR}`,
-    head: { ref: sc.checkout.headRef, sha, repo },
-    base: { ref: sc.checkout.baseRef, sha: sc.checkout.baseSha, repo }
-  }
-  const alice = { login: 'alice', type: 'User' }
-  return {
-    eventName: 'workflow_run',
-    workspace: o.workspace,
-    payload: {
-      action: 'completed',
-      workflow_run: {
-        id,
-        name: 'CI',
-        path: CI_PATH,
-        workflow_id: 11,
-        html_url: `https://github.com/${SLUG}/actions/runs/${id}`,
-        head_sha: sha,
-        head_branch: sc.checkout.headRef,
-        status: 'completed',
-        conclusion: 'failure',
-        run_attempt: 1,
-        event: 'pull_request',
-        pull_requests: [pull],
-        actor: alice,
-        triggering_actor: alice
-      },
-      workflow: { id: 11, name: 'CI', path: CI_PATH },
-      repository: { full_name: SLUG, default_branch: 'main', private: false },
-      sender: alice
-    },
-    env: {
-      GITHUB_ACTOR: 'alice',
-      GITHUB_TRIGGERING_ACTOR: 'alice',
-      // A workflow_run runs on the default branch: its GITHUB_SHA is not the failing commit.
-      GITHUB_SHA: sc.checkout.baseSha,
-      GITHUB_REF: 'refs/heads/main',
-      GITHUB_WORKFLOW_REF: `${SLUG}/.github/workflows/devin-ci.yml@refs/heads/main`
-    }
-  }
+  sc.github.actions.addRun({
+    id,
+    name: 'CI',
+    headSha: sc.checkout.headSha,
+    headBranch: 'feature',
+    jobs
+  })
+  return { ...workflowRunEvent(sc.checkout, { id }), workspace: o.workspace }
 }

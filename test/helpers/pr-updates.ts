@@ -9,10 +9,12 @@
 import { mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import {
+  checkoutBranch,
+  checkoutMerge,
   commitAll,
-  initWorkspace,
   runGit,
   testMerge,
+  type CheckoutOptions,
   type Files,
   type PullRequestCheckout
 } from './checkout.ts'
@@ -39,11 +41,13 @@ export interface PrHeadUpdate {
 
 export interface PushOptions {
   /**
-   * Rewrite the head instead of adding to it: one new commit on the base tip holding `files`,
-   * which does not descend from the old head (what a rebase or amend and force-push leaves).
+   * Rewrite the head instead of adding to it: new commits on the base tip holding `files`, which
+   * do not descend from the old head (what a rebase or amend and force-push leaves).
    */
   force?: boolean
   message?: string
+  /** The next run's checkout at depth 1 (default), or with full history (`false`). */
+  shallow?: boolean
 }
 
 const seedOf = (c: PullRequestCheckout): string => join(c.root, 'seed')
@@ -59,18 +63,26 @@ export function prRefs(c: PullRequestCheckout): { headSha: string; mergeSha: str
 }
 
 /**
- * Pushes `files` as one more commit onto the PR head on origin (or, with `force`, a rewritten
- * head), then updates `refs/pull/N/head` and GitHub's test merge `refs/pull/N/merge` the way
- * GitHub does after a push, and checks the new merge out into a fresh workspace.
+ * Pushes `files` as one more commit onto the PR head on origin (several commits, oldest first,
+ * when `files` is a list; with `force`, a rewritten head), then updates `refs/pull/N/head` and
+ * GitHub's test merge `refs/pull/N/merge` the way GitHub does after a push, and checks the new
+ * merge out into a fresh workspace.
  */
-function pushPrHead(c: PullRequestCheckout, files: Files, o: PushOptions = {}): PrHeadUpdate {
+export function pushPrHead(
+  c: PullRequestCheckout,
+  files: Files | Files[],
+  o: PushOptions = {}
+): PrHeadUpdate {
   const seed = seedOf(c)
   const before = originRef(c, `refs/heads/${c.headRef}`)
   const base = originRef(c, `refs/heads/${c.baseRef}`)
   runGit(seed, ['fetch', '-q', 'origin'])
   runGit(seed, ['checkout', '-q', '--force', '-B', c.headRef, o.force ? base : before])
   const message = o.message ?? (o.force ? 'feature change, rewritten' : 'feature follow-up')
-  const headSha = commitAll(seed, files, message)
+  const commits = Array.isArray(files) ? files : [files]
+  let headSha = before
+  for (const [i, f] of commits.entries())
+    headSha = commitAll(seed, f, commits.length > 1 ? `${message} ${i + 1}` : message)
   const mergeSha = testMerge(seed, base, headSha)
   const n = c.prNumber
   runGit(seed, [
@@ -81,37 +93,22 @@ function pushPrHead(c: PullRequestCheckout, files: Files, o: PushOptions = {}): 
     `+${headSha}:refs/pull/${n}/head`,
     `+${mergeSha}:refs/pull/${n}/merge`
   ])
-  return { before, headSha, mergeSha, forced: !!o.force, workspace: prWorkspace(c, mergeSha) }
+  const workspace = prWorkspace(c, mergeSha, { shallow: o.shallow })
+  return { before, headSha, mergeSha, forced: !!o.force, workspace }
 }
 
-/** A fresh directory beside the fixture's workspace, started the way actions/checkout does. */
-function freshWorkspace(c: PullRequestCheckout, kind: string): string {
-  const ws = mkdtempSync(join(c.root, `workspace-${kind}-`))
-  initWorkspace(ws, c.originDir)
-  return ws
-}
+/** A fresh empty directory beside the fixture's workspace: every run gets a new one. */
+const freshWorkspace = (c: PullRequestCheckout, kind: string): string =>
+  mkdtempSync(join(c.root, `workspace-${kind}-`))
 
-function fetchDepth1(ws: string, sha: string, ref: string): void {
-  runGit(ws, [
-    '-c',
-    'protocol.version=2',
-    'fetch',
-    '-q',
-    '--no-tags',
-    '--prune',
-    '--no-recurse-submodules',
-    '--depth=1',
-    'origin',
-    `+${sha}:${ref}`
-  ])
-}
-
-/** actions/checkout@v4 for a `pull_request` run: the test merge commit, depth 1, detached. */
-export function prWorkspace(c: PullRequestCheckout, mergeSha: string): string {
+/** actions/checkout@v4 for a `pull_request` run: the test merge commit, detached, depth 1 by default. */
+export function prWorkspace(
+  c: PullRequestCheckout,
+  mergeSha: string,
+  o: CheckoutOptions = {}
+): string {
   const ws = freshWorkspace(c, `pr${c.prNumber}`)
-  const ref = `refs/remotes/pull/${c.prNumber}/merge`
-  fetchDepth1(ws, mergeSha, ref)
-  runGit(ws, ['checkout', '-q', '--progress', '--force', ref])
+  checkoutMerge(ws, c.originDir, c.prNumber, mergeSha, o)
   return ws
 }
 
@@ -122,9 +119,7 @@ export function prWorkspace(c: PullRequestCheckout, mergeSha: string): string {
  */
 function branchWorkspace(c: PullRequestCheckout, sha: string, branch = 'main'): string {
   const ws = freshWorkspace(c, branch.replace(/\W/g, '-'))
-  const ref = `refs/remotes/origin/${branch}`
-  fetchDepth1(ws, sha, ref)
-  runGit(ws, ['checkout', '-q', '--force', '-B', branch, ref])
+  checkoutBranch(ws, c.originDir, sha, branch)
   return ws
 }
 
@@ -185,6 +180,11 @@ export interface CommentOn {
   login?: string
   type?: 'User' | 'Bot'
   /**
+   * The GitHub App that wrote it (`performed_via_github_app`): by default a Bot login's own App,
+   * as the emulator's API shows it, and none for a User; `null` for none.
+   */
+  app?: string | null
+  /**
    * What the run checks out: `default-branch` (default) is what actions/checkout does on
    * `issue_comment`; `merge` checks out the PR's current test merge, as a workflow that asks for
    * `refs/pull/N/merge` does.
@@ -205,16 +205,18 @@ export function commentOnPr(s: PrScenario, body: string, o: CommentOn = {}): PrC
   const c = s.checkout
   const login = o.login ?? 'alice'
   const type = o.type ?? 'User'
-  const stored = s.github.addComment({ issue: c.prNumber, body, login, type })
+  const stored = s.github.addComment({ issue: c.prNumber, body, login, type, app: o.app })
   const payload = issueCommentPayload(
     { number: c.prNumber, isPull: true },
     { body, commenter: login, id: stored.id }
   )
+  const comment = payload.comment as Record<string, unknown>
+  comment.performed_via_github_app = stored.app ? { slug: stored.app } : null
   const author = (s.payload.pull_request as { user?: unknown } | undefined)?.user
   const issue = payload.issue as Record<string, unknown>
   if (author !== undefined) issue.user = author
   if (type === 'Bot') {
-    ;(payload.comment as { user: { type: string } }).user.type = 'Bot'
+    ;(comment.user as { type: string }).type = 'Bot'
     ;(payload.sender as { type: string }).type = 'Bot'
   }
   const main = originRef(c, `refs/heads/${c.baseRef}`)

@@ -23,6 +23,12 @@ import {
 
 export const OWNER = 'acme'
 export const REPO = 'widgets'
+/** The scenario's PR unless a test names another. */
+export const PR = 7
+/** As the action tags a session of the scenario's PR: its exact PR tag, which reuse and budgets list by. */
+export const PR_TAG = `gh:${OWNER}/${REPO}#${PR}`
+/** The thread tag of the default comment key. */
+export const THREAD_TAG = `${PR_TAG}:default`
 export const API_KEY = 'cog_e2e_SECRET_key_0123456789abcdef'
 export const GITHUB_TOKEN = 'ghs_e2eTokenValue0123456789ABCDEFGHIJ'
 
@@ -100,7 +106,7 @@ export function pullPayload(
 }
 
 export async function prScenario(o: PrScenarioOptions = {}): Promise<PrScenario> {
-  const prNumber = o.prNumber ?? 7
+  const prNumber = o.prNumber ?? PR
   const checkout = makePullRequestCheckout({
     base: o.base ?? DEFAULT_BASE,
     head: o.head ?? DEFAULT_HEAD,

@@ -1,10 +1,8 @@
 /** The Devin client's attachment upload, against the real emulator (test/emulators/devin-uploads.ts). */
-import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { keyWatch } from '../../helpers/key-watch.ts'
 import {
   DevinApiError,
-  DevinClient,
   type DevinClientOptions,
   DevinConfigError,
   DevinMalformedResponseError,
@@ -14,6 +12,7 @@ import { UPLOAD_HINTS } from '../../../src/devin/errors.ts'
 import { createNetwork } from '../../../src/net/dispatcher.ts'
 import { startDevinEmulator } from '../../emulators/devin.ts'
 import { readForm } from '../../emulators/multipart.ts'
+import { rejection as rejectionOf, testDevinClient } from '../../helpers/devin-client.ts'
 import { forDevin } from '../../helpers/gated.ts'
 import { DEVIN_HOST, startTestProxy } from '../../helpers/proxy.ts'
 import { proxyEnv } from '../../helpers/proxy-env.ts'
@@ -28,19 +27,8 @@ const { seen, cleanups } = keyWatch(KEY, 'UploadKey')
 
 async function setup(client: Partial<DevinClientOptions> = {}, apiUrl?: (u: string) => string) {
   const emu = await startDevinEmulator({ apiKey: KEY, orgId: ORG })
-  const waits: number[] = []
-  const devin = new DevinClient({
-    apiUrl: apiUrl ? apiUrl(emu.url) : emu.url,
-    apiKey: KEY,
-    sleep: async (ms) => void waits.push(ms),
-    random: () => 0.5,
-    log: {
-      debug: (m) => void seen.push(`debug: ${m}`),
-      info: (m) => void seen.push(`info: ${m}`),
-      warning: (m) => void seen.push(`warning: ${m}`)
-    },
-    ...client
-  })
+  const url = apiUrl ? apiUrl(emu.url) : emu.url
+  const { client: devin, waits } = testDevinClient(url, KEY, { logs: seen, over: client })
   cleanups.push(
     () => devin.close(),
     () => emu.close()
@@ -48,15 +36,7 @@ async function setup(client: Partial<DevinClientOptions> = {}, apiUrl?: (u: stri
   return { emu, client: devin, waits }
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    seen.push((err as Error).message, inspect(err))
-    return err as Error
-  }
-  throw new Error('expected the promise to reject')
-}
+const rejection = (p: Promise<unknown>): Promise<Error> => rejectionOf(p, seen)
 
 const file = (name = 'ci-logs.txt', content = LOG) => forDevin({ name, content })
 const warnings = () => seen.filter((m) => m.startsWith('warning: '))

@@ -1,14 +1,10 @@
 /** The Devin client's pr-reviews calls, against the real emulator (test/emulators/devin-reviews.ts). */
 import { describe, expect, it } from 'vitest'
 import { keyWatch } from '../../helpers/key-watch.ts'
-import {
-  DevinApiError,
-  DevinClient,
-  type DevinClientOptions,
-  type PrReview
-} from '../../../src/devin/client.ts'
+import { DevinApiError, type DevinClientOptions, type PrReview } from '../../../src/devin/client.ts'
 import { REVIEW_HINTS } from '../../../src/devin/errors.ts'
 import { startDevinEmulator, type DevinEmulator } from '../../emulators/devin.ts'
+import { rejection as rejectionOf, testDevinClient } from '../../helpers/devin-client.ts'
 import { forDevin } from '../../helpers/gated.ts'
 
 const KEY = 'cog_ReviewKey_5d4c3b2a19f8e7d6'
@@ -23,19 +19,7 @@ async function setup(o: { connect?: boolean; client?: Partial<DevinClientOptions
   const emu = await startDevinEmulator({ apiKey: KEY, orgId: ORG })
   if (o.connect !== false) emu.reviews.connectRepo('github.com/acme/widgets')
   emu.reviews.reviewHead(PR, HEAD)
-  const waits: number[] = []
-  const client = new DevinClient({
-    apiUrl: emu.url,
-    apiKey: KEY,
-    sleep: async (ms) => void waits.push(ms),
-    random: () => 0.5,
-    log: {
-      debug: (m) => void seen.push(`debug: ${m}`),
-      info: (m) => void seen.push(`info: ${m}`),
-      warning: (m) => void seen.push(`warning: ${m}`)
-    },
-    ...o.client
-  })
+  const { client, waits } = testDevinClient(emu.url, KEY, { logs: seen, over: o.client })
   cleanups.push(
     () => client.close(),
     () => emu.close()
@@ -43,15 +27,7 @@ async function setup(o: { connect?: boolean; client?: Partial<DevinClientOptions
   return { emu, client, waits }
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    seen.push((err as Error).message)
-    return err as Error
-  }
-  throw new Error('expected the promise to reject')
-}
+const rejection = (p: Promise<unknown>): Promise<Error> => rejectionOf(p, seen)
 
 /** The pr-reviews calls received, in order. */
 const methods = (emu: DevinEmulator): string[] =>

@@ -4,7 +4,6 @@ import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   DevinApiError,
-  DevinClient,
   type DevinClientOptions,
   DevinConfigError,
   DevinMalformedResponseError,
@@ -13,6 +12,7 @@ import {
 } from '../../../src/devin/client.ts'
 import { ERROR_HINTS } from '../../../src/devin/errors.ts'
 import { createNetwork, type Network } from '../../../src/net/dispatcher.ts'
+import { rejection, testDevinClient } from '../../helpers/devin-client.ts'
 import { forDevin } from '../../helpers/gated.ts'
 import { closedPort, DEVIN_HOST, startTestProxy, type TestProxy } from '../../helpers/proxy.ts'
 import { proxyEnv } from '../../helpers/proxy-env.ts'
@@ -72,24 +72,9 @@ async function startServer(handler: Handler): Promise<TestServer> {
 }
 
 function makeClient(url: string, extra: Partial<DevinClientOptions> = {}) {
-  const waits: number[] = []
-  const logs: string[] = []
-  const client = new DevinClient({
-    apiUrl: url,
-    apiKey: KEY,
-    sleep: async (ms) => {
-      waits.push(ms)
-    },
-    random: () => 0.5,
-    log: {
-      debug: (m) => logs.push(`debug: ${m}`),
-      info: (m) => logs.push(`info: ${m}`),
-      warning: (m) => logs.push(`warning: ${m}`)
-    },
-    ...extra
-  })
-  cleanups.push(() => client.close())
-  return { client, waits, logs }
+  const made = testDevinClient(url, KEY, { over: extra })
+  cleanups.push(() => made.client.close())
+  return made
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers = {}): void {
@@ -105,15 +90,6 @@ function sessionJson(id: string, tags: string[] = [], extra: Record<string, unkn
     tags,
     ...extra
   }
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected the promise to reject')
 }
 
 /** A tiny stateful Devin: create, list (tag filter + cursor pages), get. */

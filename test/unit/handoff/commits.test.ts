@@ -6,26 +6,17 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { exec } from '@actions/exec'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { git, gitStream } from '../../../src/handoff/git.ts'
 import { readCommits, resolveRange, topLevel } from '../../../src/handoff/range.ts'
 import { makeLocalRepo, makePullRequestCheckout, runGit } from '../../helpers/checkout.ts'
 import { scratchSpace } from '../../helpers/scratch.ts'
-import { makeGitCounter, type GitCounter } from '../../helpers/git-count.ts'
+import { useGitCounter } from '../../helpers/git-count.ts'
 
 const { track, scratch } = scratchSpace('commits-test-')
 
-let counter: GitCounter
-const savedPath = process.env.PATH
-beforeEach(() => {
-  counter = makeGitCounter()
-  process.env.PATH = counter.path(savedPath ?? '')
-})
-afterEach(() => {
-  process.env.PATH = savedPath
-  counter.cleanup()
-})
-const commands = (): string[] => counter.started().map((c) => c.command)
+const counter = useGitCounter()
+const commands = counter.commands
 
 const PR = {
   base: { 'a.txt': 'one\n' },

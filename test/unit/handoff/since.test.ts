@@ -3,9 +3,7 @@
  * first handoff at the PR's head, then a push (or a force-push) and a fresh depth-1 checkout of
  * the new merge commit, as the next run gets it. Git processes are counted with the PATH shim.
  */
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { prepareHandoff, type Handoff } from '../../../src/handoff/prepare.ts'
 import { packRun, type PackOptions } from '../../../src/handoff/pack.ts'
 import { packIncrement } from '../../../src/handoff/since.ts'
@@ -16,27 +14,18 @@ import type { Target } from '../../../src/run/target.ts'
 import type { HandedOff } from '../../../src/state/report.ts'
 import {
   makePullRequestCheckout,
-  runGit,
   writeFiles,
   type Files,
   type PullRequestCheckout
 } from '../../helpers/checkout.ts'
-import { makeGitCounter, type GitCounter } from '../../helpers/git-count.ts'
+import { useGitCounter } from '../../helpers/git-count.ts'
+import { prWorkspace, pushPrHead } from '../../helpers/pr-updates.ts'
 import { scratchSpace } from '../../helpers/scratch.ts'
 
 const { track, scratch } = scratchSpace('since-test-')
 
-let counter: GitCounter
-const savedPath = process.env.PATH
-beforeEach(() => {
-  counter = makeGitCounter()
-  process.env.PATH = counter.path(savedPath ?? '')
-})
-afterEach(() => {
-  process.env.PATH = savedPath
-  counter.cleanup()
-})
-const commands = (): string[] => counter.started().map((c) => c.command)
+const counter = useGitCounter()
+const commands = counter.commands
 
 // Assembled at run time so this file holds no token-shaped literal.
 const token = (n: number): string =>
@@ -45,64 +34,7 @@ const token = (n: number): string =>
 const BASE: Files = { 'a.txt': 'one\n', 'b.txt': 'bee\n' }
 const FIRST: Files = { 'a.txt': 'one\ntwo\n', 'first-only.txt': 'in the first handoff\n' }
 
-interface Pushed {
-  workspace: string
-  headSha: string
-  mergeSha: string
-}
-
-let pushes = 0
-/**
- * Pushes commits to the PR's head on origin (on top of its head, or on top of the fork point
- * with `force`), updates GitHub's pull refs, and checks the new merge commit out at depth 1 in a
- * fresh workspace, as the next run's actions/checkout does.
- */
-function push(
-  fx: PullRequestCheckout,
-  commits: Files[],
-  o: { force?: boolean; shallow?: boolean } = {}
-): Pushed {
-  const seed = join(fx.root, 'seed')
-  runGit(seed, ['checkout', '-q', fx.headRef])
-  if (o.force) runGit(seed, ['reset', '-q', '--hard', fx.forkPointSha])
-  for (const files of commits) {
-    writeFiles(seed, files)
-    runGit(seed, ['add', '-A'])
-    runGit(seed, ['commit', '-q', '--allow-empty', '-m', `push ${++pushes}`])
-  }
-  const headSha = runGit(seed, ['rev-parse', 'HEAD'])
-  runGit(seed, ['checkout', '-q', '--detach', fx.baseSha])
-  runGit(seed, ['merge', '-q', '--no-ff', '--no-edit', '-m', `Merge ${headSha}`, headSha])
-  const mergeSha = runGit(seed, ['rev-parse', 'HEAD'])
-  const n = fx.prNumber
-  runGit(seed, [
-    'push',
-    '-q',
-    '--force',
-    'origin',
-    `${headSha}:refs/heads/${fx.headRef}`,
-    `${headSha}:refs/pull/${n}/head`,
-    `${mergeSha}:refs/pull/${n}/merge`
-  ])
-  return { workspace: checkout(fx, mergeSha, o.shallow), headSha, mergeSha }
-}
-
-let workspaces = 0
-/** A fresh workspace on the merge commit, as a run's actions/checkout makes it. */
-function checkout(fx: PullRequestCheckout, mergeSha: string, shallow = true): string {
-  const workspace = join(fx.root, `workspace-${++workspaces}`)
-  mkdirSync(workspace)
-  runGit(workspace, ['init', '-q'])
-  runGit(workspace, ['remote', 'add', 'origin', fx.originUrl])
-  if (!shallow) runGit(workspace, ['fetch', '-q', 'origin', '+refs/heads/*:refs/remotes/origin/*'])
-  const depth = shallow ? ['--depth=1'] : []
-  const ref = `refs/remotes/pull/${fx.prNumber}/merge`
-  runGit(workspace, ['fetch', '-q', '--no-tags', ...depth, 'origin', `+${mergeSha}:${ref}`])
-  runGit(workspace, ['checkout', '-q', '--force', ref])
-  return workspace
-}
-
-function targetOf(fx: PullRequestCheckout, p: Pushed): Target {
+function targetOf(fx: PullRequestCheckout, p: { headSha: string }): Target {
   return {
     owner: 'o',
     repo: 'r',
@@ -171,7 +103,7 @@ const last = (headSha: string): Promise<HandedOff> =>
 describe('a push after the last handoff', () => {
   it('sends only the new commit: its range, its files and its hunks, under the same task and PR', async () => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
-    const p = push(fx, [{ 'a.txt': 'one\ntwo\nthree\n', 'second.txt': 'new in the push\n' }])
+    const p = pushPrHead(fx, [{ 'a.txt': 'one\ntwo\nthree\n', 'second.txt': 'new in the push\n' }])
     const h = await handoff(p.workspace, targetOf(fx, p), last(fx.headSha))
     const s = h.sinceLast
     expect(s).toMatchObject({
@@ -210,13 +142,13 @@ describe('a push after the last handoff', () => {
 
   it('costs three git processes on a depth-1 checkout: one fetch, one cat-file, one diff', async () => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
-    const p = push(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
+    const p = pushPrHead(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
     const target = targetOf(fx, p)
     counter.reset()
     await handoff(p.workspace, target, undefined)
     const whole = counter.started()
     // The same checkout as the next run gets it: the first run fetched the base into its own.
-    const again = checkout(fx, p.mergeSha)
+    const again = prWorkspace(fx, p.mergeSha)
     counter.reset()
     const h = await handoff(again, target, last(fx.headSha))
     const calls = counter.started()
@@ -236,12 +168,12 @@ describe('a push after the last handoff', () => {
 
   it('a run with no last handoff, or none found, packs exactly as before', async () => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
-    const p = push(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
+    const p = pushPrHead(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
     const target = targetOf(fx, p)
     counter.reset()
     const plain = await handoff(p.workspace, target, undefined)
     const before = commands().sort()
-    const [second, third] = [checkout(fx, p.mergeSha), checkout(fx, p.mergeSha)]
+    const [second, third] = [prWorkspace(fx, p.mergeSha), prWorkspace(fx, p.mergeSha)]
     counter.reset()
     const none = await handoff(second, target, Promise.resolve(undefined))
     expect(commands().sort()).toEqual(before)
@@ -256,7 +188,7 @@ describe('a push after the last handoff', () => {
 
   it('finds the last head two commits back by deepening the shallow checkout', async () => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
-    const p = push(fx, [{ 'c.txt': 'c\n' }, { 'd.txt': 'd\n' }])
+    const p = pushPrHead(fx, [{ 'c.txt': 'c\n' }, { 'd.txt': 'd\n' }])
     counter.reset()
     const h = await handoff(p.workspace, targetOf(fx, p), last(fx.headSha))
     expect(h.sinceLast?.incremental).toBe(true)
@@ -274,7 +206,7 @@ describe('a push after the last handoff', () => {
 
   it('in a full clone asks git only for the last head and the diff', async () => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST, shallow: false }))
-    const p = push(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }], { shallow: false })
+    const p = pushPrHead(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }], { shallow: false })
     const r = await packRun(optionsOf(p.workspace, targetOf(fx, p)))
     counter.reset()
     const inc = await packIncrement(r, optionsOf(p.workspace, targetOf(fx, p)), fx.headSha)
@@ -284,7 +216,7 @@ describe('a push after the last handoff', () => {
 
   it('keeps the uncommitted work the whole change read, without reading it again', async () => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
-    const p = push(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
+    const p = pushPrHead(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
     writeFiles(p.workspace, { 'notes.txt': 'work in progress\n' })
     const target = targetOf(fx, p)
     const r = await packRun(optionsOf(p.workspace, target))
@@ -303,7 +235,7 @@ describe('a push after the last handoff', () => {
   it('cuts the increment to max-diff-bytes like the whole change, and says so', async () => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
     const big = Array.from({ length: 400 }, (_, i) => `line ${i}`).join('\n') + '\n'
-    const p = push(fx, [{ 'small.txt': 'small\n', 'zbig.txt': big }])
+    const p = pushPrHead(fx, [{ 'small.txt': 'small\n', 'zbig.txt': big }])
     const h = await handoff(p.workspace, targetOf(fx, p), last(fx.headSha), {
       'max-diff-bytes': '1000'
     })
@@ -318,7 +250,7 @@ describe('a push after the last handoff', () => {
     const fx = track(
       makePullRequestCheckout({ base: BASE, head: { 'old.txt': `token = ${token(3)}\n` } })
     )
-    const p = push(fx, [{ 'new.txt': `token = ${token(7)}\n` }])
+    const p = pushPrHead(fx, [{ 'new.txt': `token = ${token(7)}\n` }])
     const h = await handoff(p.workspace, targetOf(fx, p), last(fx.headSha))
     expect(h.summary.redactions).toBe(2)
     expect(h.sinceLast?.summary.redactions).toBe(1)
@@ -343,7 +275,7 @@ function optionsOf(workspace: string, target: Target): PackOptions {
 describe('when only the whole change will do', () => {
   it('a force-push: the whole change again, and the prompt says why first', async () => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
-    const p = push(fx, [{ 'a.txt': 'one\nrewritten\n' }], { force: true })
+    const p = pushPrHead(fx, [{ 'a.txt': 'one\nrewritten\n' }], { force: true })
     const h = await handoff(p.workspace, targetOf(fx, p), last(fx.headSha))
     const s = h.sinceLast
     const why = `the last handoff's head ${fx.headSha.slice(0, 7)} is no longer in this branch's history (force-push or rebase), so this is the whole change again`
@@ -355,7 +287,7 @@ describe('when only the whole change will do', () => {
 
   it('a last head origin does not have: the whole change again, with git’s reason', async () => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
-    const p = push(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
+    const p = pushPrHead(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
     const gone = '1234567'.repeat(5) + '89abc'
     const h = await handoff(p.workspace, targetOf(fx, p), last(gone))
     expect(h.sinceLast?.incremental).toBe(false)
@@ -368,7 +300,7 @@ describe('when only the whole change will do', () => {
   it('no git: the whole change again, and why', async () => {
     const dir = scratch()
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
-    const target = { ...targetOf(fx, { workspace: dir, headSha: fx.headSha, mergeSha: '' }) }
+    const target = targetOf(fx, fx)
     const h = await handoff(dir, target, last('a'.repeat(40)))
     expect(h.sinceLast?.incremental).toBe(false)
     expect(h.sinceLast?.why).toMatch(
@@ -383,7 +315,7 @@ describe('when only the whole change will do', () => {
     ['an id with a line break', `${'a'.repeat(40)}\n--upload-pack=x`]
   ])('a last head that is %s never reaches git', async (_, headSha) => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
-    const p = push(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
+    const p = pushPrHead(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
     counter.reset()
     const h = await handoff(p.workspace, targetOf(fx, p), last(headSha))
     expect(h.sinceLast).toMatchObject({
@@ -399,12 +331,12 @@ describe('when only the whole change will do', () => {
 describe('nothing new since the last handoff', () => {
   it('says so, lists no commits, and asks git nothing more', async () => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
-    const p = push(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
+    const p = pushPrHead(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
     const target = targetOf(fx, p)
     counter.reset()
     await handoff(p.workspace, target, undefined)
     const whole = commands().length
-    const again = checkout(fx, p.mergeSha)
+    const again = prWorkspace(fx, p.mergeSha)
     counter.reset()
     const h = await handoff(again, target, last(p.headSha))
     expect(commands()).toHaveLength(whole)
@@ -423,7 +355,7 @@ describe('nothing new since the last handoff', () => {
 describe('where sinceLast is not offered', () => {
   it('a target without a PR, or with include-diff off, gets none', async () => {
     const fx = track(makePullRequestCheckout({ base: BASE, head: FIRST }))
-    const p = push(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
+    const p = pushPrHead(fx, [{ 'a.txt': 'one\ntwo\nthree\n' }])
     const { pr: _pr, ...noPr } = targetOf(fx, p)
     expect(await handoff(p.workspace, noPr, last(fx.headSha))).not.toHaveProperty('sinceLast')
     const off = await handoff(p.workspace, targetOf(fx, p), last(fx.headSha), {

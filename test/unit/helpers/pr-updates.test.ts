@@ -143,7 +143,12 @@ describe('commentOnPr', () => {
         pull_request: expect.any(Object),
         user: { login: 'devin-ai-integration[bot]' }
       },
-      comment: { id: ev.commentId, body: '/devin use bigint', user: { login: 'alice' } },
+      comment: {
+        id: ev.commentId,
+        body: '/devin use bigint',
+        user: { login: 'alice' },
+        performed_via_github_app: null
+      },
       sender: { login: 'alice' }
     })
     const ws = ev.extra.workspace ?? ''

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import type { DevinSession } from '../../../src/devin/types.ts'
-import type { RunContext } from '../../../src/run/context.ts'
-import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
 import {
   budgetReader,
@@ -13,6 +11,7 @@ import {
 import type { Route } from '../../../src/session/route.ts'
 import { CancelledError, startSession, type StartWatch } from '../../../src/session/start.ts'
 import { FakeDevin, session } from '../../helpers/fake-devin.ts'
+import { PR_TAG, ctx, inputs, prTarget } from '../../helpers/session-fixtures.ts'
 
 const limits = (maxSessionsPerPr: number, maxAcusPerPr: number): Budgets => ({
   maxSessionsPerPr,
@@ -82,36 +81,9 @@ describe('budgetReader', () => {
   })
 })
 
-const ctx = { owner: 'octo', repo: 'repo', runId: '77', runAttempt: '1' } as RunContext
+/** PR `pr`'s run (3, the fixtures' PR), or a run without a PR. */
 const target = (pr?: number): Target =>
-  ({
-    owner: 'octo',
-    repo: 'repo',
-    slug: 'octo/repo',
-    eventName: 'pull_request',
-    headRef: 'feature',
-    headSha: '',
-    baseRef: 'main',
-    baseSha: '',
-    pr:
-      pr === undefined
-        ? undefined
-        : {
-            number: pr,
-            url: '',
-            title: 't',
-            body: '',
-            author: 'a',
-            isFork: false,
-            headRepo: 'octo/repo',
-            draft: false
-          }
-  }) as Target
-
-function inputs(values: Record<string, string>): Promise<Inputs> {
-  const all: Record<string, string> = { prompt: 'task', ...values }
-  return readInputs((n) => all[n] ?? '', '/nonexistent')
-}
+  pr === undefined ? prTarget({ pr: undefined }) : prTarget({}, { number: pr })
 
 async function start(
   devin: FakeDevin,
@@ -138,8 +110,7 @@ async function start(
   return { started, told, warnings }
 }
 
-const PR_TAG = 'gh:octo/repo#3'
-const THREAD_TAG = 'gh:octo/repo#3:default'
+const THREAD_TAG = `${PR_TAG}:default`
 const thread = (live: DevinSession): Route => ({ kind: 'follow-up', session: live, via: 'thread' })
 
 describe('startSession under budgets', () => {

@@ -6,7 +6,6 @@ import {
 } from '../../../src/devin/errors.ts'
 import type { DevinSession } from '../../../src/devin/types.ts'
 import type { ForDevin } from '../../../src/egress/devin.ts'
-import type { Handoff } from '../../../src/handoff/prepare.ts'
 import type { Target } from '../../../src/run/target.ts'
 import { deliver, sendTo, type FollowUpOptions } from '../../../src/session/follow-up.ts'
 import { unconfirmedNote } from '../../../src/session/notes.ts'
@@ -16,10 +15,20 @@ import type { Route } from '../../../src/session/route.ts'
 /** A route that sends a message (every one but a new session). */
 type MessageRoute = Exclude<Route, { kind: 'new' }>
 import { CancelledError } from '../../../src/session/start.ts'
-import type { HandoffSummary } from '../../../src/state/report.ts'
 import { apiError, FakeDevin, session } from '../../helpers/fake-devin.ts'
 import { forDevin } from '../../helpers/gated.ts'
 import { recordingLog } from '../../helpers/log.ts'
+import {
+  FROM,
+  HEAD,
+  PR_URL,
+  ciRun,
+  deltaSummary,
+  prTarget,
+  sentHandoff,
+  sinceLast,
+  type SentHandoff
+} from '../../helpers/session-fixtures.ts'
 
 describe('sendTo', () => {
   const live = session('devin-a', { status: 'suspended', status_detail: 'inactivity' })
@@ -168,77 +177,15 @@ describe('sendTo', () => {
   })
 })
 
-const HEAD = 'ABCDEF0123456789ABCDEF0123456789ABCDEF01'
-const FROM = '1111111111111111111111111111111111111111'
-const PR_URL = 'https://github.com/octo/repo/pull/3'
 const CI_TAG = 'gh-ci:octo/repo@abcdef012345:ci'
 const UPLOADED = 'https://uploads.devin.example/ci-log-1-build.txt'
 
-const target = (over: Partial<Target> = {}): Target => ({
-  owner: 'octo',
-  repo: 'repo',
-  slug: 'octo/repo',
-  eventName: 'issue_comment',
-  headRef: 'feature',
-  headSha: HEAD,
-  baseRef: 'main',
-  baseSha: '',
-  pr: {
-    number: 3,
-    url: PR_URL,
-    title: 'Add mul',
-    body: '',
-    author: 'alice',
-    isFork: false,
-    headRepo: 'octo/repo',
-    draft: false
-  },
-  ...over
-})
+/** A comment's run on PR 3 at its head. */
+const target = (over: Partial<Target> = {}): Target =>
+  prTarget({ eventName: 'issue_comment', headSha: HEAD, ...over })
 
-const ciRun = {
-  id: 9,
-  name: 'CI',
-  path: '.github/workflows/ci.yml',
-  url: 'https://github.com/octo/repo/actions/runs/9',
-  headSha: HEAD.toLowerCase(),
-  headBranch: 'feature',
-  attempt: 1
-}
-
-type Sent = Pick<Handoff, 'prompt' | 'screened' | 'ci' | 'sinceLast'>
-
-const delta: HandoffSummary = {
-  promptBytes: 5,
-  files: 1,
-  source: 'git',
-  truncated: false,
-  omitted: 0,
-  redactions: 0,
-  since: FROM
-}
-
-function handoff(over: Partial<Sent> = {}): Sent {
-  return {
-    prompt: 'WHOLE',
-    screened: {
-      target: target(),
-      task: 'task',
-      title: '',
-      requestedBy: { login: 'bob', text: 'use the v2 API' }
-    },
-    ...over
-  }
-}
-
-const sinceLast = (sessionId: string): NonNullable<Sent['sinceLast']> => ({
-  sessionId,
-  from: FROM,
-  incremental: true,
-  prompt: 'DELTA',
-  bytes: 5,
-  summary: delta
-})
+type Sent = SentHandoff
+const handoff = (over: Partial<Sent> = {}): Sent => sentHandoff(target(), over)
 
 const ciHandoff = (): Sent => {
   const t = target({ eventName: 'workflow_run', ci: ciRun })
@@ -349,7 +296,7 @@ describe('deliver: a follow-up', () => {
     )
     const message = followUpMessage('DELTA')
     expect(devin.sent.map((s) => s.message)).toEqual([message])
-    expect(got?.summary).toEqual({ ...delta, promptBytes: Buffer.byteLength(message) })
+    expect(got?.summary).toEqual({ ...deltaSummary, promptBytes: Buffer.byteLength(message) })
     expect(got?.handedOff).toEqual({ sessionId: 'devin-a', headSha: HEAD.toLowerCase() })
     expect(got?.answered).toBeUndefined()
   })

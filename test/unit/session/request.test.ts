@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Screened } from '../../../src/handoff/prepare.ts'
-import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
+import type { Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
 import {
   answerMessage,
@@ -9,11 +9,11 @@ import {
   followUpMessage,
   sessionTitle
 } from '../../../src/session/request.ts'
+import { inputs as readInputsOf } from '../../helpers/session-fixtures.ts'
 
-function inputs(values: Record<string, string> = {}): Promise<Inputs> {
-  const all: Record<string, string> = { prompt: '\n  Fix the flaky test  \nmore detail', ...values }
-  return readInputs((n) => all[n] ?? '', '/nonexistent')
-}
+const TASK = '\n  Fix the flaky test  \nmore detail'
+const inputs = (values: Record<string, string> = {}): Promise<Inputs> =>
+  readInputsOf({ prompt: TASK, ...values })
 
 function target(o: { prTitle?: string; headRef?: string } = {}): Target {
   return {
@@ -41,7 +41,6 @@ function target(o: { prTitle?: string; headRef?: string } = {}): Target {
   }
 }
 
-const TASK = '\n  Fix the flaky test  \nmore detail'
 const screened = (t: Target, o: { title?: string; task?: string } = {}): Screened => ({
   target: t,
   task: o.task ?? TASK,

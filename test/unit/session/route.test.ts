@@ -13,35 +13,15 @@ import {
 import { ACTION_TAG } from '../../../src/session/tags.ts'
 import { apiError, FakeDevin, session } from '../../helpers/fake-devin.ts'
 import { recordingLog } from '../../helpers/log.ts'
+import { PR_TAG, prTarget, threadSession } from '../../helpers/session-fixtures.ts'
 
-const PR_TAG = 'gh:octo/repo#3'
 const HOSTS = ['app.devin.ai']
 const ID = '0123456789abcdef0123456789abcdef'
 const LINK = `https://app.devin.ai/sessions/${ID}`
 
-function target(pr: Partial<NonNullable<Target['pr']>> = {}): Target {
-  return {
-    owner: 'octo',
-    repo: 'repo',
-    slug: 'octo/repo',
-    eventName: 'issue_comment',
-    headRef: 'feature',
-    headSha: '',
-    baseRef: 'main',
-    baseSha: '',
-    pr: {
-      number: 3,
-      url: 'https://github.com/octo/repo/pull/3',
-      title: 'Add mul',
-      body: '',
-      author: 'alice',
-      isFork: false,
-      headRepo: 'octo/repo',
-      draft: false,
-      ...pr
-    }
-  }
-}
+/** A comment's run on PR 3. */
+const target = (pr: Partial<NonNullable<Target['pr']>> = {}): Target =>
+  prTarget({ eventName: 'issue_comment' }, pr)
 
 type RouteTrigger = Pick<Trigger, 'forceNew' | 'comment' | 'extraTask'>
 const COMMENT = { id: 11, kind: 'issue' as const, by: 'bob' }
@@ -73,10 +53,6 @@ function route(
   listed.catch(() => undefined) // a test of a failing route awaits `routed` only
   return { routed, listed, log }
 }
-
-/** The action's session of PR 3 under `key`. */
-const ours = (id: string, key: string, over: Record<string, unknown> = {}) =>
-  session(id, { tags: [ACTION_TAG, PR_TAG, `${PR_TAG}:${key}`], ...over })
 
 const sessionOf = (r: Routed): string | undefined =>
   'kind' in r && r.kind !== 'new' ? r.session.sessionId : undefined
@@ -217,7 +193,7 @@ describe('routeHandoff: an answer', () => {
     async (detail) => {
       for (const reuse of [false, true]) {
         const devin = new FakeDevin()
-        const asking = ours('devin-ask', 'rev', { status_detail: detail })
+        const asking = threadSession('devin-ask', 'rev', { status_detail: detail })
         devin.sessions = [asking]
         const { routed, log } = route(devin, { reuse, trigger: answering })
         expect(await routed).toEqual({ kind: 'answer', session: asking, key: 'rev' })
@@ -237,7 +213,7 @@ describe('routeHandoff: an answer', () => {
     ['ended', { status: 'exit', status_detail: 'waiting_for_user' }]
   ])('does not answer a session that is %s', async (_what, over) => {
     const devin = new FakeDevin()
-    devin.sessions = [ours('devin-a', 'default', over)]
+    devin.sessions = [threadSession('devin-a', 'default', over)]
     const { routed } = route(devin, { trigger: answering })
     expect(await routed).toEqual({ kind: 'new' })
   })
@@ -246,10 +222,10 @@ describe('routeHandoff: an answer', () => {
     const devin = new FakeDevin()
     const waiting = { status_detail: 'waiting_for_user' }
     devin.sessions = [
-      ours('devin-older', 'a', { ...waiting, updated_at: 1 }),
-      ours('devin-newer', 'b', { ...waiting, updated_at: 2 }),
-      ours('devin-working', 'c', { updated_at: 3 }),
-      ours('devin-archived', 'd', { ...waiting, is_archived: true, updated_at: 4 }),
+      threadSession('devin-older', 'a', { ...waiting, updated_at: 1 }),
+      threadSession('devin-newer', 'b', { ...waiting, updated_at: 2 }),
+      threadSession('devin-working', 'c', { updated_at: 3 }),
+      threadSession('devin-archived', 'd', { ...waiting, is_archived: true, updated_at: 4 }),
       // Not the action's, or not this PR's: never listed for this answer.
       session('devin-manual', { ...waiting, tags: [PR_TAG], updated_at: 5 }),
       session('devin-elsewhere', { ...waiting, tags: [ACTION_TAG, 'gh:octo/repo#4'] })
@@ -278,7 +254,7 @@ describe('routeHandoff: an answer', () => {
     ['no comment', { forceNew: false, extraTask: 'use the v2 API' }]
   ])('does not take %s as an answer', async (_what, trigger: RouteTrigger) => {
     const devin = new FakeDevin()
-    devin.sessions = [ours('devin-ask', 'default', { status_detail: 'waiting_for_user' })]
+    devin.sessions = [threadSession('devin-ask', 'default', { status_detail: 'waiting_for_user' })]
     const { routed } = route(devin, { trigger })
     expect(await routed).toEqual({ kind: 'new' })
     expect(devin.calls).toEqual([])
@@ -286,7 +262,7 @@ describe('routeHandoff: an answer', () => {
 
   it('answers no session without a PR', async () => {
     const devin = new FakeDevin()
-    devin.sessions = [ours('devin-ask', 'default', { status_detail: 'waiting_for_user' })]
+    devin.sessions = [threadSession('devin-ask', 'default', { status_detail: 'waiting_for_user' })]
     const { routed } = route(devin, { target: { ...target(), pr: undefined }, trigger: answering })
     expect(await routed).toEqual({ kind: 'new' })
     expect(devin.calls).toEqual([])
@@ -294,7 +270,7 @@ describe('routeHandoff: an answer', () => {
 
   it('with reuse-session and no session waiting, the comment is a follow-up as usual', async () => {
     const devin = new FakeDevin()
-    const live = ours('devin-live', 'default', { status_detail: 'working' })
+    const live = threadSession('devin-live', 'default', { status_detail: 'working' })
     devin.sessions = [live]
     const { routed } = route(devin, { reuse: true, trigger: answering })
     expect(await routed).toEqual({ kind: 'follow-up', session: live, via: 'thread' })
@@ -309,7 +285,7 @@ describe("routeHandoff: Devin's own PR", () => {
   it('with reuse-session sends the handoff to the live session the PR links', async () => {
     const devin = new FakeDevin()
     // Devin's own session carries none of the action's tags: it is found by its id alone.
-    devin.sessions = [ours('devin-thread', 'default')]
+    devin.sessions = [threadSession('devin-thread', 'default')]
     const { routed, log } = route(devin, { reuse: true, target: devinPr() })
     const got = await routed
     expect(got).toMatchObject({ kind: 'follow-up', via: 'devin-pr' })
@@ -352,7 +328,7 @@ describe("routeHandoff: Devin's own PR", () => {
   ])('goes to the thread when the linked session is %s', async (_what, over) => {
     const devin = new FakeDevin()
     devin.onGet = (id) => session(id, over)
-    const live = ours('devin-thread', 'default')
+    const live = threadSession('devin-thread', 'default')
     devin.sessions = [live]
     const { routed } = route(devin, { reuse: true, target: devinPr() })
     expect(await routed).toEqual({ kind: 'follow-up', session: live, via: 'thread' })
@@ -399,7 +375,9 @@ describe("routeHandoff: Devin's own PR", () => {
       for (const over of [{}, { status: 'exit' }, { status_detail: 'waiting_for_user' }]) {
         const devin = new FakeDevin()
         devin.onGet = (id) => session(id, over)
-        devin.sessions = [ours('devin-ask', 'default', { status_detail: 'waiting_for_user' })]
+        devin.sessions = [
+          threadSession('devin-ask', 'default', { status_detail: 'waiting_for_user' })
+        ]
         const got = await route(devin, { reuse, target: devinPr(), trigger }).routed
         expect(got).toEqual({
           skip: `Devin's GitHub App delivers comments on the pull requests Devin opened to their session (devin-${ID}); this one is not sent twice`
@@ -413,7 +391,7 @@ describe("routeHandoff: Devin's own PR", () => {
   it('does not skip a comment when the linked session is archived or not ours', async () => {
     const devin = new FakeDevin()
     devin.onGet = (id) => session(id, { is_archived: true })
-    const asking = ours('devin-ask', 'default', { status_detail: 'waiting_for_user' })
+    const asking = threadSession('devin-ask', 'default', { status_detail: 'waiting_for_user' })
     devin.sessions = [asking]
     const got = await route(devin, { target: devinPr(), trigger: answering }).routed
     expect(got).toEqual({ kind: 'answer', session: asking, key: 'default' })
@@ -428,7 +406,7 @@ describe("routeHandoff: Devin's own PR", () => {
 describe('routeHandoff under a cancel', () => {
   it('is not taken once the workflow is being cancelled: the run ends where it is', async () => {
     const devin = new FakeDevin()
-    devin.sessions = [ours('devin-live', 'default')]
+    devin.sessions = [threadSession('devin-live', 'default')]
     const cancel = new AbortController()
     const routed = routeHandoff({
       devin,
@@ -449,12 +427,12 @@ describe('routeHandoff under a cancel', () => {
 describe('routeHandoff: the thread', () => {
   it('with reuse-session follows up in the newest live session of this PR and key', async () => {
     const devin = new FakeDevin()
-    const newest = ours('devin-b', 'rev', { updated_at: 2 })
+    const newest = threadSession('devin-b', 'rev', { updated_at: 2 })
     devin.sessions = [
-      ours('devin-a', 'rev', { updated_at: 1 }),
+      threadSession('devin-a', 'rev', { updated_at: 1 }),
       newest,
-      ours('devin-other-key', 'default', { updated_at: 3 }),
-      ours('devin-ended', 'rev', { status: 'exit', updated_at: 4 })
+      threadSession('devin-other-key', 'default', { updated_at: 3 }),
+      threadSession('devin-ended', 'rev', { status: 'exit', updated_at: 4 })
     ]
     const { routed, listed } = route(devin, { reuse: true, key: 'rev' })
     expect(await routed).toEqual({ kind: 'follow-up', session: newest, via: 'thread' })
@@ -465,7 +443,7 @@ describe('routeHandoff: the thread', () => {
 
   it('lists nothing for an answer that is not one and no reuse-session', async () => {
     const devin = new FakeDevin()
-    devin.sessions = [ours('devin-live', 'default')]
+    devin.sessions = [threadSession('devin-live', 'default')]
     const { listed } = route(devin, { reuse: false })
     expect(await listed).toBeUndefined()
     expect(devin.calls).toEqual([])
@@ -473,7 +451,7 @@ describe('routeHandoff: the thread', () => {
 
   it('routes to a new session when none is live', async () => {
     const devin = new FakeDevin()
-    devin.sessions = [ours('devin-x', 'default', { status: 'exit' })]
+    devin.sessions = [threadSession('devin-x', 'default', { status: 'exit' })]
     const { routed, log } = route(devin, { reuse: true })
     expect(await routed).toEqual({ kind: 'new' })
     expect(log.infos).toEqual([
@@ -483,7 +461,7 @@ describe('routeHandoff: the thread', () => {
 
   it('looks nothing up without reuse-session', async () => {
     const devin = new FakeDevin()
-    devin.sessions = [ours('devin-live', 'default')]
+    devin.sessions = [threadSession('devin-live', 'default')]
     expect(await route(devin).routed).toEqual({ kind: 'new' })
     expect(devin.calls).toEqual([])
   })

@@ -1,9 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { RunContext } from '../../../src/run/context.ts'
-import { readInputs, type Inputs } from '../../../src/run/inputs.ts'
+import type { Inputs } from '../../../src/run/inputs.ts'
 import type { Target } from '../../../src/run/target.ts'
 import type { Trigger } from '../../../src/run/trigger.ts'
-import type { Handoff } from '../../../src/handoff/prepare.ts'
 import { unconfirmedNote } from '../../../src/session/notes.ts'
 import { followUpMessage } from '../../../src/session/request.ts'
 import { routeHandoff, type Route } from '../../../src/session/route.ts'
@@ -17,38 +15,21 @@ import type { PendingStart } from '../../../src/state/run-state.ts'
 import { apiError, FakeDevin, session } from '../../helpers/fake-devin.ts'
 import { forDevin } from '../../helpers/gated.ts'
 import { recordingLog } from '../../helpers/log.ts'
+import {
+  HEAD,
+  PR_URL,
+  ciRun,
+  ctx,
+  deltaSummary,
+  inputs,
+  prTarget,
+  sentHandoff,
+  sinceLast,
+  threadSession,
+  type SentHandoff
+} from '../../helpers/session-fixtures.ts'
 
-const ctx = { owner: 'octo', repo: 'repo', runId: '77', runAttempt: '1' } as RunContext
-const HEAD = 'ABCDEF0123456789ABCDEF0123456789ABCDEF01'
-const target: Target = {
-  owner: 'octo',
-  repo: 'repo',
-  slug: 'octo/repo',
-  eventName: 'pull_request',
-  headRef: 'feature',
-  headSha: '',
-  baseRef: 'main',
-  baseSha: '',
-  pr: {
-    number: 3,
-    url: '',
-    title: 'Add mul',
-    body: '',
-    author: 'alice',
-    isFork: false,
-    headRepo: 'octo/repo',
-    draft: false
-  }
-}
-
-function inputs(values: Record<string, string> = {}): Promise<Inputs> {
-  const all: Record<string, string> = { prompt: 'task', ...values }
-  return readInputs((n) => all[n] ?? '', '/nonexistent')
-}
-
-/** The live session of PR 3 under `key`, as the create tagged it. */
-const threadSession = (id: string, key = 'default', over: Record<string, unknown> = {}) =>
-  session(id, { tags: ['github-action', 'gh:octo/repo#3', `gh:octo/repo#3:${key}`], ...over })
+const target = prTarget({}, { url: '' })
 
 /** A comment asking for a new session (`<phrase> new`). */
 const NEW = { forceNew: true, comment: { id: 1, kind: 'issue' as const } }
@@ -203,40 +184,10 @@ describe('startSession', () => {
   })
 
   describe('on a route', () => {
-    type Sent = Pick<Handoff, 'prompt' | 'screened' | 'ci' | 'sinceLast'>
-    const PR_URL = 'https://github.com/octo/repo/pull/3'
-    const withHead = (headSha: string): Target => ({
-      ...target,
-      headSha,
-      pr: target.pr && { ...target.pr, url: PR_URL }
-    })
-    const summary = {
-      promptBytes: 5,
-      files: 1,
-      source: 'git',
-      truncated: false,
-      omitted: 0,
-      redactions: 0,
-      since: '1'.repeat(40)
-    }
-    const handoff = (over: Partial<Sent> = {}): Sent => ({
-      prompt: 'WHOLE',
-      screened: {
-        target: withHead(HEAD),
-        task: 'task',
-        title: '',
-        requestedBy: { login: 'bob', text: 'use the v2 API' }
-      },
-      sinceLast: {
-        sessionId: 'devin-live',
-        from: '1'.repeat(40),
-        incremental: true,
-        prompt: 'DELTA',
-        bytes: 5,
-        summary
-      },
-      ...over
-    })
+    type Sent = SentHandoff
+    const withHead = (headSha: string): Target => prTarget({ headSha })
+    const handoff = (over: Partial<Sent> = {}): Sent =>
+      sentHandoff(withHead(HEAD), { sinceLast: sinceLast('devin-live'), ...over })
 
     async function startOn(devin: FakeDevin, route: Route, h: Sent = handoff()) {
       const started = await startSession({
@@ -308,7 +259,7 @@ describe('startSession', () => {
       expect(started).toMatchObject({
         how: 'reused',
         promptBytes: Buffer.byteLength(message),
-        summary: { ...summary, promptBytes: Buffer.byteLength(message) },
+        summary: { ...deltaSummary, promptBytes: Buffer.byteLength(message) },
         handedOff: { sessionId: 'devin-live', headSha: HEAD.toLowerCase() }
       })
       expect(devin.created).toEqual([])
@@ -328,22 +279,13 @@ describe('startSession', () => {
     it('a CI failure sent to a live session goes with its logs, uploaded first', async () => {
       const devin = new FakeDevin()
       devin.onSend = (id) => session(id, { tags: live.tags })
-      const run = {
-        id: 9,
-        name: 'CI',
-        path: '.github/workflows/ci.yml',
-        url: 'https://github.com/octo/repo/actions/runs/9',
-        headSha: HEAD.toLowerCase(),
-        headBranch: 'feature',
-        attempt: 1
-      }
-      const t = { ...withHead(HEAD), ci: run }
+      const t = { ...withHead(HEAD), ci: ciRun }
       const h = handoff({
         prompt: 'CI FAILED',
         screened: { target: t, task: 'task', title: '' },
         sinceLast: undefined,
         ci: {
-          run,
+          run: ciRun,
           jobs: [{ name: 'build', failedSteps: [], file: 'ci-log-1-build.txt' }],
           files: [forDevin({ name: 'ci-log-1-build.txt', content: 'FAIL' })],
           redactions: []
