@@ -8,14 +8,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { JobFixture, WorkflowRunFixture } from '../emulators/github-actions.ts'
-import {
-  SLUG,
-  failingLog,
-  jobLog,
-  sentPrompt,
-  workflowRunEvent,
-  type WorkflowRunEvent
-} from '../helpers/events.ts'
+import { SLUG, sentPrompt } from '../helpers/events.ts'
+import { failingLog, jobLog, workflowRunEvent, type WorkflowRunEvent } from '../helpers/ci-run.ts'
 import { ALNUM, seededRandom } from '../helpers/fake-secrets.ts'
 import type { ActionResult } from '../helpers/run-action.ts'
 import {

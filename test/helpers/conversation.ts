@@ -4,7 +4,7 @@
  * made into one Devin's GitHub App opened, and a failed CI run of the PR's head.
  */
 import type { JobFixture } from '../emulators/github-actions.ts'
-import { failingLog, workflowRunEvent } from './events.ts'
+import { failingLog, workflowRunEvent } from './ci-run.ts'
 import type { ActionResult, RunActionOptions } from './run-action.ts'
 import { PR, everything, type PrScenario } from './scenario.ts'
 

@@ -10,7 +10,6 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach } from 'vitest'
 
 export interface GitCall {
   /** The arguments after the global options (`-c name=value`, `--no-pager`): `diff …`, `fetch …`. */
@@ -88,41 +87,5 @@ export function makeGitCounter(): GitCounter {
     started: () => calls().filter((c) => !c.nested),
     reset: () => writeFileSync(log, ''),
     cleanup: () => rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-/** A test file's counter: the calls of the current test, and the subcommands the action started. */
-export type TestGitCounter = Pick<GitCounter, 'calls' | 'started' | 'reset'> & {
-  commands(): string[]
-}
-
-/**
- * A fresh counter for every test of the file, its shim first on PATH while the test runs (the
- * PATH is put back and the shim removed after each).
- */
-export function useGitCounter(): TestGitCounter {
-  let current: GitCounter | undefined
-  const savedPath = process.env.PATH
-  beforeEach(() => {
-    current = makeGitCounter()
-    process.env.PATH = current.path(savedPath ?? '')
-  })
-  afterEach(() => {
-    process.env.PATH = savedPath
-    current?.cleanup()
-    current = undefined
-  })
-  const now = (): GitCounter => {
-    if (!current) throw new Error('useGitCounter: read outside a test')
-    return current
-  }
-  return {
-    calls: () => now().calls(),
-    started: () => now().started(),
-    reset: () => now().reset(),
-    commands: () =>
-      now()
-        .started()
-        .map((c) => c.command)
   }
 }

@@ -11,7 +11,7 @@ import { git, gitStream } from '../../../src/handoff/git.ts'
 import { readCommits, resolveRange, topLevel } from '../../../src/handoff/range.ts'
 import { makeLocalRepo, makePullRequestCheckout, runGit } from '../../helpers/checkout.ts'
 import { scratchSpace } from '../../helpers/scratch.ts'
-import { useGitCounter } from '../../helpers/git-count.ts'
+import { useGitCounter } from '../../helpers/git-counter-hooks.ts'
 
 const { track, scratch } = scratchSpace('commits-test-')
 

@@ -18,7 +18,7 @@ import {
   type Files,
   type PullRequestCheckout
 } from '../../helpers/checkout.ts'
-import { useGitCounter } from '../../helpers/git-count.ts'
+import { useGitCounter } from '../../helpers/git-counter-hooks.ts'
 import { prWorkspace, pushPrHead } from '../../helpers/pr-updates.ts'
 import { scratchSpace } from '../../helpers/scratch.ts'
 
